@@ -1,0 +1,152 @@
+package carnot.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Raw compute over flat {@link Buffer}s: no shapes beyond what an op needs, no autodiff.
+ *
+ * <p>Conventions for every op:
+ * <ul>
+ *   <li>All buffers of one call belong to this backend and share one floating dtype, except index buffers (I32).</li>
+ *   <li>Matrices are row-major; {@code off*} and {@code ld*} are in elements.</li>
+ *   <li>Bad input (wrong dtype, foreign or freed buffer, sizes that do not fit, out-of-range indices) throws an
+ *       unchecked exception naming the op, what was required and what was given, before anything is written.</li>
+ *   <li>Results do not depend on timing: the same inputs and thread count give bitwise the same output.</li>
+ *   <li>Reductions and dots on the reference backend accumulate in f64; other backends may accumulate in the
+ *       buffer dtype with a documented order.</li>
+ * </ul>
+ * Implementations: {@code RefBackend} (scalar oracle), {@code CpuBackend} (Vector API + OpenBLAS),
+ * {@code CudaBackend} (PTX kernels; runs on a real GPU or on the host emulation of the launch model).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name used in messages and flags: "ref", "cpu", "cuda", "cuda-emu". */
+    String name();
+
+    // ---- memory -------------------------------------------------------------------------------------------
+
+    /** A new zero-filled buffer of {@code n} elements. */
+    Buffer alloc(DType dtype, long n);
+
+    /** Frees the buffer's memory; a second free is a no-op, any later use throws. */
+    void free(Buffer b);
+
+    /** Copies {@code n} elements of host memory {@code src} (same dtype layout) into {@code dst} at {@code dstOff}. */
+    void upload(MemorySegment src, Buffer dst, long dstOff, long n);
+
+    /** Copies {@code n} elements of {@code src} from {@code srcOff} into host memory {@code dst}. */
+    void download(Buffer src, long srcOff, MemorySegment dst, long n);
+
+    /** {@code dst[dstOff + i] = src[srcOff + i]} for i &lt; n; same dtype. */
+    void copy(Buffer src, long srcOff, Buffer dst, long dstOff, long n);
+
+    /** {@code x[off + i] = value} for i &lt; n. */
+    void fill(Buffer x, long off, long n, double value);
+
+    /** Converts between F32 and F64 (or copies when equal): {@code dst[i] = (dtype of dst) src[i]}, i &lt; n. */
+    void convert(Buffer src, Buffer dst, long n);
+
+    /**
+     * Strided gather into dense: {@code dst[dense(i)] = src[offsetA + sum_d i_d * stridesA[d]]} over the index
+     * space {@code view.shape()} (B fields unused). Covers transpose, permute, slice, broadcast-expand.
+     * {@code dst} must hold {@code view.size()} elements from {@code dstOff}.
+     */
+    void copyStrided(Buffer src, Broadcast view, Buffer dst, long dstOff);
+
+    // ---- BLAS ---------------------------------------------------------------------------------------------
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} with op(X) = X or X^T, row-major; op(A) is m x k, op(B) k x n,
+     * C m x n. With beta = 0, C is overwritten (its old contents, even NaN, are ignored).
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+              Buffer a, long offA, int lda, Buffer b, long offB, int ldb,
+              double beta, Buffer c, long offC, int ldc);
+
+    /**
+     * {@code batch} independent GEMMs; operand p of batch i starts at {@code offP + i * strideP}. Stride 0 reuses
+     * one operand for every batch entry (a shared weight).
+     */
+    void gemmBatched(boolean transA, boolean transB, int m, int n, int k, double alpha,
+                     Buffer a, long offA, int lda, long strideA, Buffer b, long offB, int ldb, long strideB,
+                     double beta, Buffer c, long offC, int ldc, long strideC, int batch);
+
+    /** {@code y[i] += alpha * x[i]} for i &lt; n. */
+    void axpy(long n, double alpha, Buffer x, Buffer y);
+
+    /** {@code sum_i x[i] * y[i]} over i &lt; n, returned as double. */
+    double dot(long n, Buffer x, Buffer y);
+
+    // ---- elementwise ---------------------------------------------------------------------------------------
+
+    /** {@code out[i] = op(x[i])} for i &lt; n; out may be x. */
+    void unary(Unary op, Buffer x, Buffer out, long n);
+
+    /** {@code out[i] = alpha * x[i] + beta} for i &lt; n; out may be x. */
+    void affine(Buffer x, Buffer out, long n, double alpha, double beta);
+
+    /** {@code out[i] = op(a[ia], b[ib])} with ia, ib given by {@code bc}; out is dense of {@code bc.shape()}. */
+    void binary(Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc);
+
+    /** {@code out[i] = mask[i] != 0 ? a[i] : b[i]}, all dense of length n, mask in the float dtype. */
+    void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n);
+
+    // ---- reductions ----------------------------------------------------------------------------------------
+
+    /** {@code out[o * inner + j] = op over a of x[(o * axis + a) * inner + j]}; out has outer*inner elements. */
+    void reduce(Reduce op, Buffer x, Buffer out, long outer, long axis, long inner);
+
+    // ---- rows: softmax, layer norm -------------------------------------------------------------------------
+
+    /** Row softmax (or log-softmax when {@code log}) of a rows x cols matrix, max-subtracted. out may be x. */
+    void softmax(Buffer x, Buffer out, int rows, int cols, boolean log);
+
+    /**
+     * Layer norm over rows x cols without affine part: {@code mean[r]}, {@code rstd[r] = 1/sqrt(var[r] + eps)}
+     * (biased variance), {@code out = (x - mean) * rstd}. Gain and bias are applied by the caller with binary ops.
+     */
+    void layerNorm(Buffer x, Buffer out, Buffer mean, Buffer rstd, int rows, int cols, double eps);
+
+    /**
+     * Backward of {@link #layerNorm} with respect to x, given the upstream gradient {@code dy} on the normalized
+     * output xhat: {@code dx = rstd * (dy - mean_c(dy) - xhat * mean_c(dy * xhat))}, per row.
+     */
+    void layerNormBackward(Buffer dy, Buffer x, Buffer mean, Buffer rstd, Buffer dx, int rows, int cols);
+
+    // ---- indexing ------------------------------------------------------------------------------------------
+
+    /** {@code out[i, :] = table[idx[i], :]} for i &lt; n; table is tableRows x cols; idx is I32. */
+    void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out);
+
+    /** {@code table[idx[i], :] += src[i, :]} for i &lt; n, deterministic (fixed summation order). */
+    void scatterAddRows(Buffer src, Buffer idx, int n, int cols, Buffer table, int tableRows);
+
+    // ---- random numbers ------------------------------------------------------------------------------------
+
+    /**
+     * Counter-based (Philox4x32-10) random numbers: element i of the stream is a pure function of
+     * (seed, offset + i), so every backend gives the same numbers. {@code normal}: mean + std * N(0,1) by
+     * Box-Muller; {@code uniform}: lo + (hi - lo) * U[0,1).
+     */
+    void uniform(Buffer out, long n, long seed, long offset, double lo, double hi);
+
+    void normal(Buffer out, long n, long seed, long offset, double mean, double std);
+
+    // ---- LAPACK --------------------------------------------------------------------------------------------
+
+    /**
+     * Symmetric eigendecomposition of the n x n row-major matrix {@code a} (lower and upper triangles equal):
+     * eigenvalues ascending into {@code w}; when {@code vectors}, {@code a} is overwritten with the eigenvectors
+     * as columns (row-major), else its contents are undefined afterwards.
+     */
+    void symmetricEigen(Buffer a, Buffer w, int n, boolean vectors);
+
+    /** Blocks until all queued work on this backend is done (a no-op on synchronous backends). */
+    default void synchronize() {
+    }
+
+    /** Releases backend-wide resources (thread pools, contexts). Buffers must be freed by their owners. */
+    @Override
+    default void close() {
+    }
+}

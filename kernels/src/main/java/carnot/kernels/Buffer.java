@@ -1,0 +1,90 @@
+package carnot.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A flat run of {@code length} elements of one {@link DType}, owned by one {@link Backend}.
+ *
+ * <p>{@code segment} is host memory for CPU backends (and for the emulated CUDA backend); for a real device
+ * backend it is a zero-length segment whose address is the device pointer. Closing frees the memory through
+ * the owner; any later use throws {@link IllegalStateException} naming the buffer.
+ */
+public final class Buffer implements AutoCloseable {
+    private final Backend owner;
+    private final DType dtype;
+    private final long length;
+    private final MemorySegment segment;
+    private final boolean hostVisible;
+    private boolean freed;
+
+    /** Called by backends only. */
+    public Buffer(Backend owner, DType dtype, long length, MemorySegment segment, boolean hostVisible) {
+        if (length < 0) {
+            throw new IllegalArgumentException("buffer length must be >= 0; given " + length);
+        }
+        this.owner = owner;
+        this.dtype = dtype;
+        this.length = length;
+        this.segment = segment;
+        this.hostVisible = hostVisible;
+    }
+
+    public Backend owner() {
+        return owner;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    public long byteSize() {
+        return length * dtype.bytes();
+    }
+
+    /** True when {@link #segment()} can be read and written by host code. */
+    public boolean hostVisible() {
+        return hostVisible;
+    }
+
+    /** The memory (or device address) behind this buffer; throws if the buffer was freed. */
+    public MemorySegment segment() {
+        checkLive("segment");
+        return segment;
+    }
+
+    public boolean isFreed() {
+        return freed;
+    }
+
+    /** Throws {@link IllegalStateException} naming {@code op} if this buffer was freed. */
+    public void checkLive(String op) {
+        if (freed) {
+            throw new IllegalStateException(op + ": buffer used after free (" + this + ")");
+        }
+    }
+
+    /** Marks this buffer freed; called by the owning backend's {@link Backend#free}. Returns false if already freed. */
+    public boolean markFreed() {
+        if (freed) {
+            return false;
+        }
+        freed = true;
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (!freed) {
+            owner.free(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return dtype + "[" + length + "]@" + owner.name() + (freed ? " (freed)" : "");
+    }
+}
