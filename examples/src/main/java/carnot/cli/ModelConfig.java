@@ -1,0 +1,111 @@
+package carnot.cli;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The validated model/data/loss configuration shared by every command that needs a model ({@code grad}, {@code hvp},
+ * {@code info}, {@code spectrum}, {@code train}, …). Built once from {@link ModelOptions}; constructing one with
+ * inconsistent values throws an {@link IllegalArgumentException} naming the flag.
+ *
+ * @param model      architecture
+ * @param widths     layer widths d0,…,dL for mlp/linear (empty for transformer)
+ * @param act        hidden activation for mlp ({@code linear} for the deep linear network)
+ * @param bias       whether mlp layers have biases (always false for linear and transformer)
+ * @param vocab      transformer vocabulary size
+ * @param ctx        transformer context length
+ * @param dModel     transformer width
+ * @param heads      transformer attention heads (dividing dModel)
+ * @param layers     transformer blocks
+ * @param mlpRatio   transformer MLP hidden width = mlpRatio·dModel
+ * @param dtype      "f32" or "f64"
+ * @param seed       initialization and data seed
+ * @param backend    backend name ("cpu", "ref", …)
+ * @param weights    weights npz or null (then initialized from seed)
+ * @param data       data npz with arrays x and y, or null
+ * @param dataset    built-in data set name, or null
+ * @param samples    number of examples for a built-in data set (0 = its default)
+ * @param loss       "mse" or "ce"
+ * @param chunk      examples per chunk (0 = all at once); memory only
+ */
+public record ModelConfig(Arch model, int[] widths, String act, boolean bias, int vocab, int ctx, int dModel,
+                          int heads, int layers, int mlpRatio, String dtype, long seed, String backend,
+                          Path weights, Path data, String dataset, int samples, String loss, int chunk) {
+
+    /** Architectures the command line builds. */
+    public enum Arch {
+        MLP, LINEAR, TRANSFORMER;
+
+        /** Parses "mlp", "linear" or "transformer". */
+        public static Arch parse(String s) {
+            for (Arch a : values()) {
+                if (a.name().equalsIgnoreCase(s)) {
+                    return a;
+                }
+            }
+            throw new IllegalArgumentException("--model must be mlp, linear or transformer; given '" + s + "'");
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Validates every field; see the record description. */
+    public ModelConfig {
+        widths = widths == null ? new int[0] : widths.clone();
+        if (model != Arch.TRANSFORMER) {
+            if (widths.length < 2) {
+                throw new IllegalArgumentException("--widths needs at least two comma-separated sizes (input,…,output)"
+                        + " for --model " + model + "; given " + Arrays.toString(widths));
+            }
+            for (int w : widths) {
+                if (w <= 0) {
+                    throw new IllegalArgumentException("--widths must all be positive; given " + Arrays.toString(widths));
+                }
+            }
+            if (model == Arch.LINEAR && bias) {
+                throw new IllegalArgumentException("--model linear has no biases; --bias true is not allowed");
+            }
+        } else {
+            requirePositive("--vocab", vocab);
+            requirePositive("--ctx", ctx);
+            requirePositive("--d-model", dModel);
+            requirePositive("--heads", heads);
+            requirePositive("--layers", layers);
+            requirePositive("--mlp-ratio", mlpRatio);
+            if (dModel % heads != 0) {
+                throw new IllegalArgumentException("--heads must divide --d-model; given heads " + heads
+                        + ", d-model " + dModel);
+            }
+        }
+        if (!dtype.equals("f32") && !dtype.equals("f64")) {
+            throw new IllegalArgumentException("--dtype must be f32 or f64; given '" + dtype + "'");
+        }
+        if (!loss.equals("mse") && !loss.equals("ce")) {
+            throw new IllegalArgumentException("--loss must be mse or ce; given '" + loss + "'");
+        }
+        if (data != null && dataset != null) {
+            throw new IllegalArgumentException("give either --data FILE or --dataset NAME, not both");
+        }
+        if (chunk < 0) {
+            throw new IllegalArgumentException("--chunk must be >= 0 (0 = all examples at once); given " + chunk);
+        }
+        if (samples < 0) {
+            throw new IllegalArgumentException("--samples must be >= 0; given " + samples);
+        }
+    }
+
+    private static void requirePositive(String flag, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(flag + " must be a positive integer for --model transformer; given " + v);
+        }
+    }
+
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+}
