@@ -1,0 +1,135 @@
+// Elementwise family: unary ops and activation derivatives, affine, broadcasting binary ops, where, axpy.
+// Launch: 1-D grid-stride, blockDim 256, gridDim = min(ceil(n / 256), 4096). Op codes are fixed integers
+// mapped from the Java enums by ElementwiseCuda (never by ordinal).
+#include "carnot_cuda.h"
+
+using carnot::i64;
+
+// Unary op codes.
+enum : int {
+    U_NEG = 0, U_ABS, U_SIGN, U_SQUARE, U_SQRT, U_RSQRT, U_RECIP, U_EXP, U_LOG,
+    U_TANH, U_RELU, U_GELU, U_SIGMOID, U_SOFTPLUS,
+    U_D_TANH, U_D_RELU, U_D_GELU, U_D_SIGMOID, U_D_SOFTPLUS
+};
+
+// Binary op codes.
+enum : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_GT, B_GE, B_EQ };
+
+template <typename T>
+__device__ __forceinline__ T sigmoid(T x) {
+    return T(1) / (T(1) + carnot::dexp(-x));
+}
+
+template <typename T>
+__device__ __forceinline__ T unaryOp(int op, T x) {
+    const T c = T(0.7978845608028654);  // sqrt(2 / pi)
+    const T g = T(0.044715);
+    switch (op) {
+        case U_NEG: return -x;
+        case U_ABS: return carnot::dabs(x);
+        case U_SIGN: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);
+        case U_SQUARE: return x * x;
+        case U_SQRT: return carnot::dsqrt(x);
+        case U_RSQRT: return T(1) / carnot::dsqrt(x);
+        case U_RECIP: return T(1) / x;
+        case U_EXP: return carnot::dexp(x);
+        case U_LOG: return carnot::dlog(x);
+        case U_TANH: return carnot::dtanh(x);
+        case U_RELU: return x > T(0) ? x : (x != x ? x : T(0));
+        case U_GELU: return T(0.5) * x * (T(1) + carnot::dtanh(c * (x + g * x * x * x)));
+        case U_SIGMOID: return sigmoid(x);
+        case U_SOFTPLUS: return (x > T(0) ? x : T(0)) + carnot::dlog1p(carnot::dexp(-carnot::dabs(x)));
+        case U_D_TANH: {
+            T t = carnot::dtanh(x);
+            return T(1) - t * t;
+        }
+        case U_D_RELU: return x > T(0) ? T(1) : T(0);
+        case U_D_GELU: {
+            T t = carnot::dtanh(c * (x + g * x * x * x));
+            return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * c * (T(1) + T(3) * g * x * x);
+        }
+        case U_D_SIGMOID: {
+            T s = sigmoid(x);
+            return s * (T(1) - s);
+        }
+        case U_D_SOFTPLUS: return sigmoid(x);
+        default: return x;
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ T binaryOp(int op, T a, T b) {
+    switch (op) {
+        case B_ADD: return a + b;
+        case B_SUB: return a - b;
+        case B_MUL: return a * b;
+        case B_DIV: return a / b;
+        case B_POW: return carnot::dpow(a, b);
+        case B_MAX: return carnot::jmax(a, b);
+        case B_MIN: return carnot::jmin(a, b);
+        case B_GT: return a > b ? T(1) : T(0);
+        case B_GE: return a >= b ? T(1) : T(0);
+        case B_EQ: return a == b ? T(1) : T(0);
+        default: return a;
+    }
+}
+
+template <typename T>
+__device__ void unaryImpl(int op, const T* x, T* out, i64 n) {
+    for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
+        out[i] = unaryOp(op, x[i]);
+    }
+}
+
+template <typename T>
+__device__ void affineImpl(const T* x, T* out, i64 n, T alpha, T beta) {
+    for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
+        out[i] = alpha * x[i] + beta;
+    }
+}
+
+/** out[i] = op(a[ia], b[ib]) over the dense index space of v (callers merge contiguous axes first). */
+template <typename T>
+__device__ void binaryImpl(int op, const T* a, const T* b, T* out, carnot::View v, i64 n) {
+    for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
+        i64 ia;
+        i64 ib;
+        carnot::viewOffsets(v, i, ia, ib);
+        out[i] = binaryOp(op, a[ia], b[ib]);
+    }
+}
+
+template <typename T>
+__device__ void whereImpl(const T* mask, const T* a, const T* b, T* out, i64 n) {
+    for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
+        out[i] = mask[i] != T(0) ? a[i] : b[i];
+    }
+}
+
+template <typename T>
+__device__ void axpyImpl(i64 n, T alpha, const T* x, T* y) {
+    for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
+        y[i] += alpha * x[i];
+    }
+}
+
+#define ELEMENTWISE_KERNELS(T, S)                                                                           \
+    extern "C" __global__ void unary_##S(int op, const T* x, T* out, i64 n) { unaryImpl<T>(op, x, out, n); } \
+    CARNOT_EXPORT(unary_##S)                                                                                \
+    extern "C" __global__ void affine_##S(const T* x, T* out, i64 n, T alpha, T beta) {                      \
+        affineImpl<T>(x, out, n, alpha, beta);                                                              \
+    }                                                                                                       \
+    CARNOT_EXPORT(affine_##S)                                                                               \
+    extern "C" __global__ void binary_##S(int op, const T* a, const T* b, T* out, carnot::View v, i64 n) {   \
+        binaryImpl<T>(op, a, b, out, v, n);                                                                 \
+    }                                                                                                       \
+    CARNOT_EXPORT(binary_##S)                                                                               \
+    extern "C" __global__ void where_##S(const T* mask, const T* a, const T* b, T* out, i64 n) {             \
+        whereImpl<T>(mask, a, b, out, n);                                                                   \
+    }                                                                                                       \
+    CARNOT_EXPORT(where_##S)                                                                                \
+    extern "C" __global__ void axpy_##S(i64 n, T alpha, const T* x, T* y) { axpyImpl<T>(n, alpha, x, y); }   \
+    CARNOT_EXPORT(axpy_##S)
+
+ELEMENTWISE_KERNELS(float, f32)
+ELEMENTWISE_KERNELS(double, f64)

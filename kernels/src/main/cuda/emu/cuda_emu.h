@@ -1,0 +1,103 @@
+// Host emulation of the CUDA launch model, so the very same .cu sources compile with g++ and run in tests.
+//
+// Model: a grid is run block by block; blocks are spread over a few host worker threads (static assignment
+// block b -> worker b % W). Inside a block every CUDA thread is a fiber (own stack) on the worker's host thread.
+// __syncthreads() parks the fiber until every live fiber of the block reached a barrier; warp shuffles park the
+// fiber until every live fiber of its warp (32 consecutive linear thread ids) reached the shuffle. Exited
+// threads do not count (as on sm_70+). __shared__ becomes a per-host-thread static, i.e. one copy per running
+// block. Atomics map to std::atomic_ref. Built only by g++ (never seen by nvcc).
+#pragma once
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <math.h>
+
+struct dim3 {
+    unsigned x = 1, y = 1, z = 1;
+};
+
+namespace emu {
+
+struct Fiber;
+struct Worker;
+extern thread_local Fiber* tlFiber;
+extern thread_local Worker* tlWorker;
+
+const dim3& threadIdxRef();
+const dim3& blockIdxRef();
+const dim3& blockDimRef();
+const dim3& gridDimRef();
+
+void syncthreads();
+// Exchanges 8 bytes with lane (own lane ^ laneMask) or (own lane + delta) of the same warp.
+std::uint64_t shuffle(std::uint64_t mine, int mode, int arg);
+
+template <typename T>
+T shfl(T v, int mode, int arg) {
+    static_assert(sizeof(T) <= 8, "shuffle of at most 8 bytes");
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof(T));
+    std::uint64_t got = shuffle(bits, mode, arg);
+    T r;
+    std::memcpy(&r, &got, sizeof(T));
+    return r;
+}
+
+}  // namespace emu
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __restrict__ __restrict
+#define __shared__ static thread_local
+#define threadIdx (emu::threadIdxRef())
+#define blockIdx (emu::blockIdxRef())
+#define blockDim (emu::blockDimRef())
+#define gridDim (emu::gridDimRef())
+
+inline void __syncthreads() { emu::syncthreads(); }
+
+template <typename T>
+inline T __shfl_xor_sync(unsigned, T v, int laneMask) { return emu::shfl(v, 0, laneMask); }
+
+template <typename T>
+inline T __shfl_down_sync(unsigned, T v, int delta) { return emu::shfl(v, 1, delta); }
+
+template <typename T>
+inline T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v, std::memory_order_relaxed); }
+
+#define __launch_bounds__(...)
+
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+namespace emu {
+
+/** Runs body(ctx) as every thread of every block of the grid; dims = {gx, gy, gz, bx, by, bz}. 0 = ok. */
+int runGrid(const char* name, const unsigned* dims, void (*body)(void*), void* ctx, char* err, int errLen);
+
+template <typename... A, std::size_t... I>
+void invokeKernel(void (*k)(A...), void** args, std::index_sequence<I...>) {
+    k(*static_cast<std::remove_cv_t<std::remove_reference_t<A>>*>(args[I])...);
+}
+
+/** The launch entry behind each exported emu_NAME symbol: args[i] points at the value of parameter i. */
+template <typename... A>
+int launch(const char* name, void (*k)(A...), const unsigned* dims, void** args, char* err, int errLen) {
+    struct Ctx {
+        void (*k)(A...);
+        void** args;
+    } ctx{k, args};
+    return runGrid(
+        name, dims,
+        [](void* c) {
+            auto* x = static_cast<Ctx*>(c);
+            invokeKernel(x->k, x->args, std::index_sequence_for<A...>{});
+        },
+        &ctx, err, errLen);
+}
+
+}  // namespace emu

@@ -1,0 +1,89 @@
+package carnot.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Off-heap host buffers for CPU backends: every allocation gets its own shared {@link Arena} (so pool threads
+ * may touch it) aligned to 64 bytes and zero-filled; {@link #free} closes that arena. Also implements the
+ * host-side upload/download/copy of the {@link Backend} contract after validation.
+ */
+public final class HostMemory {
+    private static final long ALIGN = 64;
+    private final Backend owner;
+    private final ConcurrentHashMap<Buffer, Arena> arenas = new ConcurrentHashMap<>();
+
+    /** Memory for buffers owned by {@code owner}. */
+    public HostMemory(Backend owner) {
+        this.owner = owner;
+    }
+
+    /** A zero-filled buffer of {@code n} elements of {@code t}. */
+    public Buffer alloc(DType t, long n) {
+        if (t == null) {
+            throw new IllegalArgumentException("alloc: dtype is required; given null");
+        }
+        Checks.nonNegative("alloc", "length", n);
+        if (n > Long.MAX_VALUE / 16) {
+            throw new IllegalArgumentException("alloc: length must be < 2^59; given " + n);
+        }
+        Arena arena = Arena.ofShared();
+        MemorySegment seg = arena.allocate(Math.max(ALIGN, n * t.bytes()), ALIGN).asSlice(0, n * t.bytes());
+        Buffer b = new Buffer(owner, t, n, seg, true);
+        arenas.put(b, arena);
+        return b;
+    }
+
+    /** Releases the buffer's arena; a second free is a no-op; a foreign buffer throws. */
+    public void free(Buffer b) {
+        if (b == null) {
+            throw new IllegalArgumentException("free: buffer is required; given null");
+        }
+        if (b.owner() != owner) {
+            throw new IllegalArgumentException("free: buffer must belong to backend '" + owner.name() + "'; given " + b);
+        }
+        if (b.markFreed()) {
+            Arena a = arenas.remove(b);
+            if (a != null) {
+                a.close();
+            }
+        }
+    }
+
+    /** Number of live buffers (for leak checks in tests). */
+    public int liveBuffers() {
+        return arenas.size();
+    }
+
+    /** Validated host-to-buffer copy. */
+    public void upload(MemorySegment src, Buffer dst, long dstOff, long n) {
+        Checks.owned("upload", owner, "dst", dst);
+        Checks.host("upload", src, dst.dtype(), n);
+        Checks.range("upload", "dst", dst, dstOff, n);
+        int w = dst.dtype().bytes();
+        MemorySegment.copy(src, 0, dst.segment(), dstOff * w, n * w);
+    }
+
+    /** Validated buffer-to-host copy. */
+    public void download(Buffer src, long srcOff, MemorySegment dst, long n) {
+        Checks.owned("download", owner, "src", src);
+        Checks.host("download", dst, src.dtype(), n);
+        Checks.range("download", "src", src, srcOff, n);
+        int w = src.dtype().bytes();
+        MemorySegment.copy(src.segment(), srcOff * w, dst, 0, n * w);
+    }
+
+    /** Validated buffer-to-buffer copy (overlap-safe). */
+    public void copy(Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
+        Checks.owned("copy", owner, "src", src);
+        Checks.owned("copy", owner, "dst", dst);
+        if (src.dtype() != dst.dtype()) {
+            throw new IllegalArgumentException("copy: src and dst must share a dtype; given " + src + " and " + dst);
+        }
+        Checks.range("copy", "src", src, srcOff, n);
+        Checks.range("copy", "dst", dst, dstOff, n);
+        int w = src.dtype().bytes();
+        MemorySegment.copy(src.segment(), srcOff * w, dst.segment(), dstOff * w, n * w);
+    }
+}

@@ -1,0 +1,152 @@
+package carnot.kernels;
+
+/**
+ * Per-op argument validation of the {@link Backend} contract, composed from {@link Checks}; shared by every
+ * backend so that all reject the same inputs with the same messages before writing anything. Each method returns
+ * the floating dtype of the call.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /** Dense elementwise op over {@code n} elements of buffers of one floating dtype. */
+    public static DType dense(String op, Backend be, long n, String names, Buffer... bufs) {
+        DType t = Checks.floats(op, be, names, bufs);
+        Checks.nonNegative(op, "n", n);
+        String[] nm = names.split(",");
+        for (int i = 0; i < bufs.length; i++) {
+            Checks.range(op, nm[i].trim(), bufs[i], 0, n);
+        }
+        return t;
+    }
+
+    /** Row-wise op over a rows x cols matrix in each buffer. */
+    public static DType rows(String op, Backend be, int rows, int cols, String names, Buffer... bufs) {
+        Checks.nonNegative(op, "rows", rows);
+        Checks.nonNegative(op, "cols", cols);
+        return dense(op, be, (long) rows * cols, names, bufs);
+    }
+
+    /** convert: src and dst floating (dtypes may differ), n elements each. */
+    public static void convert(Backend be, Buffer src, Buffer dst, long n) {
+        Checks.owned("convert", be, "src", src);
+        Checks.owned("convert", be, "dst", dst);
+        Checks.require(src.dtype().isFloating() && dst.dtype().isFloating(), "convert",
+                "src and dst must be F32 or F64; given " + src + " and " + dst);
+        Checks.nonNegative("convert", "n", n);
+        Checks.range("convert", "src", src, 0, n);
+        Checks.range("convert", "dst", dst, 0, n);
+    }
+
+    /** copyStrided: same dtype (any), the view inside src, the dense output inside dst. */
+    public static void copyStrided(Backend be, Buffer src, Broadcast view, Buffer dst, long dstOff) {
+        Checks.owned("copyStrided", be, "src", src);
+        Checks.owned("copyStrided", be, "dst", dst);
+        Checks.require(view != null, "copyStrided", "a view is required; given null");
+        Checks.require(src.dtype() == dst.dtype(), "copyStrided",
+                "src and dst must share a dtype; given " + src + " and " + dst);
+        Checks.view("copyStrided", "src", src, view.shape(), view.stridesA(), view.offsetA());
+        Checks.range("copyStrided", "dst", dst, dstOff, view.size());
+    }
+
+    /** gemm / gemmBatched: shapes, leading dimensions and batch extents of A, B, C. */
+    public static DType gemm(String op, Backend be, boolean transA, boolean transB, int m, int n, int k,
+                             Buffer a, long offA, int lda, long strideA, Buffer b, long offB, int ldb, long strideB,
+                             Buffer c, long offC, int ldc, long strideC, int batch) {
+        DType t = Checks.floats(op, be, "A, B, C", a, b, c);
+        Checks.nonNegative(op, "m", m);
+        Checks.nonNegative(op, "n", n);
+        Checks.nonNegative(op, "k", k);
+        Checks.nonNegative(op, "batch", batch);
+        Checks.matrix(op, "A", a, offA, transA ? k : m, transA ? m : k, lda, strideA, batch);
+        Checks.matrix(op, "B", b, offB, transB ? n : k, transB ? k : n, ldb, strideB, batch);
+        Checks.matrix(op, "C", c, offC, m, n, ldc, strideC, batch);
+        Checks.require(batch <= 1 || strideC >= (long) (m - 1) * ldc + n || m == 0 || n == 0, op,
+                "batch entries of C must not overlap: strideC >= (m-1)*ldc+n = " + ((long) (m - 1) * ldc + n)
+                        + "; given " + strideC);
+        return t;
+    }
+
+    /** binary: the two operand views inside a and b, the dense output inside out. */
+    public static DType binary(Backend be, Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc) {
+        String name = "binary " + op;
+        Checks.require(op != null && bc != null, "binary", "op and broadcast are required; given " + op + ", " + bc);
+        DType t = Checks.floats(name, be, "a, b, out", a, b, out);
+        Checks.view(name, "a", a, bc.shape(), bc.stridesA(), bc.offsetA());
+        Checks.view(name, "b", b, bc.shape(), bc.stridesB(), bc.offsetB());
+        Checks.range(name, "out", out, 0, bc.size());
+        return t;
+    }
+
+    /** reduce: x holds outer*axis*inner, out holds outer*inner. */
+    public static DType reduce(Backend be, Reduce op, Buffer x, Buffer out, long outer, long axis, long inner) {
+        String name = "reduce " + op;
+        DType t = Checks.floats(name, be, "x, out", x, out);
+        Checks.nonNegative(name, "outer", outer);
+        Checks.nonNegative(name, "axis", axis);
+        Checks.nonNegative(name, "inner", inner);
+        Checks.range(name, "x", x, 0, outer * axis * inner);
+        Checks.range(name, "out", out, 0, outer * inner);
+        return t;
+    }
+
+    /** layerNorm: x, out rows x cols; mean, rstd rows; eps finite and >= 0. */
+    public static DType layerNorm(String op, Backend be, int rows, int cols, Buffer x, Buffer out, Buffer mean,
+                                  Buffer rstd, double eps) {
+        DType t = rows(op, be, rows, cols, "x, out", x, out);
+        Checks.floats(op, be, "x, mean, rstd", x, mean, rstd);
+        Checks.range(op, "mean", mean, 0, rows);
+        Checks.range(op, "rstd", rstd, 0, rows);
+        Checks.require(eps >= 0 && Double.isFinite(eps), op, "eps must be finite and >= 0; given " + eps);
+        return t;
+    }
+
+    /** layerNormBackward: dy, x, dx rows x cols; mean, rstd rows. */
+    public static DType layerNormBackward(Backend be, Buffer dy, Buffer x, Buffer mean, Buffer rstd, Buffer dx,
+                                          int rows, int cols) {
+        String op = "layerNormBackward";
+        DType t = rows(op, be, rows, cols, "dy, x, dx", dy, x, dx);
+        Checks.floats(op, be, "dy, mean, rstd", dy, mean, rstd);
+        Checks.range(op, "mean", mean, 0, rows);
+        Checks.range(op, "rstd", rstd, 0, rows);
+        return t;
+    }
+
+    /** gatherRows: table tableRows x cols, idx I32 of n, out n x cols (index values are checked separately). */
+    public static DType gather(Backend be, Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
+        String op = "gatherRows";
+        DType t = Checks.floats(op, be, "table, out", table, out);
+        Checks.dtype(op, be, "idx", idx, DType.I32);
+        Checks.nonNegative(op, "tableRows", tableRows);
+        Checks.nonNegative(op, "cols", cols);
+        Checks.nonNegative(op, "n", n);
+        Checks.range(op, "table", table, 0, (long) tableRows * cols);
+        Checks.range(op, "idx", idx, 0, n);
+        Checks.range(op, "out", out, 0, (long) n * cols);
+        return t;
+    }
+
+    /** scatterAddRows: src n x cols, idx I32 of n, table tableRows x cols (index values checked separately). */
+    public static DType scatter(Backend be, Buffer src, Buffer idx, int n, int cols, Buffer table, int tableRows) {
+        String op = "scatterAddRows";
+        DType t = Checks.floats(op, be, "src, table", src, table);
+        Checks.dtype(op, be, "idx", idx, DType.I32);
+        Checks.nonNegative(op, "tableRows", tableRows);
+        Checks.nonNegative(op, "cols", cols);
+        Checks.nonNegative(op, "n", n);
+        Checks.range(op, "src", src, 0, (long) n * cols);
+        Checks.range(op, "idx", idx, 0, n);
+        Checks.range(op, "table", table, 0, (long) tableRows * cols);
+        return t;
+    }
+
+    /** symmetricEigen: a n x n, w n. */
+    public static DType eigen(Backend be, Buffer a, Buffer w, int n) {
+        String op = "symmetricEigen";
+        DType t = Checks.floats(op, be, "a, w", a, w);
+        Checks.nonNegative(op, "n", n);
+        Checks.range(op, "a", a, 0, (long) n * n);
+        Checks.range(op, "w", w, 0, n);
+        return t;
+    }
+}

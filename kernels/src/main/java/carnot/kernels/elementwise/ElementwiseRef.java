@@ -1,0 +1,154 @@
+package carnot.kernels.elementwise;
+
+import carnot.kernels.Binary;
+import carnot.kernels.DType;
+import carnot.kernels.Elem;
+import carnot.kernels.Unary;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Scalar reference for unary, affine, broadcast binary and where, computed in double and rounded to the buffer
+ * dtype. Activations use overflow-free forms with {@code e = exp(-|x|)}:
+ * sigmoid = x &ge; 0 ? 1/(1+e) : e/(1+e); sigmoid' = e/(1+e)^2; softplus = max(x,0) + log1p(e);
+ * tanh' = 4 e2/(1+e2)^2 with e2 = exp(-2|x|); gelu = x * sigmoid(2z), z = sqrt(2/pi)(x + 0.044715 x^3)
+ * (equal to 0.5 x (1 + tanh z)); gelu' = s + x s (1-s) 2 z', z' = sqrt(2/pi)(1 + 3 * 0.044715 x^2).
+ */
+public final class ElementwiseRef {
+    /** sqrt(2/pi). */
+    public static final double GELU_C = 0.7978845608028654;
+    /** Cubic coefficient of the tanh GELU. */
+    public static final double GELU_A = 0.044715;
+
+    private ElementwiseRef() {
+    }
+
+    /** The scalar function of {@code op} in double. */
+    public static double apply(Unary op, double x) {
+        return switch (op) {
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case SQUARE -> x * x;
+            case SQRT -> Math.sqrt(x);
+            case RSQRT -> 1.0 / Math.sqrt(x);
+            case RECIP -> 1.0 / x;
+            case EXP -> Math.exp(x);
+            case LOG -> Math.log(x);
+            case TANH -> Math.tanh(x);
+            case RELU -> Math.max(x, 0.0);
+            case GELU -> x * sigmoid(2 * GELU_C * (x + GELU_A * x * x * x));
+            case SIGMOID -> sigmoid(x);
+            case SOFTPLUS -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+            case D_TANH -> {
+                double e = Math.exp(-2 * Math.abs(x));
+                yield 4 * e / ((1 + e) * (1 + e));
+            }
+            case D_RELU -> x > 0 ? 1.0 : 0.0;
+            case D_GELU -> {
+                double z = 2 * GELU_C * (x + GELU_A * x * x * x);
+                double dz = 2 * GELU_C * (1 + 3 * GELU_A * x * x);
+                double s = sigmoid(z);
+                double e = Math.exp(-Math.abs(z));
+                yield s + x * dz * e / ((1 + e) * (1 + e));
+            }
+            case D_SIGMOID -> {
+                double e = Math.exp(-Math.abs(x));
+                yield e / ((1 + e) * (1 + e));
+            }
+            case D_SOFTPLUS -> sigmoid(x);
+        };
+    }
+
+    /** Overflow-free logistic function. */
+    public static double sigmoid(double x) {
+        double e = Math.exp(-Math.abs(x));
+        return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+
+    /** The scalar function of {@code op} in double; comparisons give 1 or 0. */
+    public static double apply(Binary op, double a, double b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case POW -> Math.pow(a, b);
+            case MAX -> Math.max(a, b);
+            case MIN -> Math.min(a, b);
+            case GT -> a > b ? 1 : 0;
+            case GE -> a >= b ? 1 : 0;
+            case EQ -> a == b ? 1 : 0;
+        };
+    }
+
+    /** {@code out[i] = op(x[i])} for i in [from, to). */
+    public static void unary(Unary op, DType t, MemorySegment x, MemorySegment out, long from, long to) {
+        for (long i = from; i < to; i++) {
+            Elem.set(out, t, i, apply(op, Elem.get(x, t, i)));
+        }
+    }
+
+    /** {@code out[i] = alpha x[i] + beta} for i in [from, to). */
+    public static void affine(DType t, MemorySegment x, MemorySegment out, long from, long to, double alpha,
+                              double beta) {
+        for (long i = from; i < to; i++) {
+            Elem.set(out, t, i, alpha * Elem.get(x, t, i) + beta);
+        }
+    }
+
+    /** {@code out[i] = mask[i] != 0 ? a[i] : b[i]} for i in [from, to). */
+    public static void where(DType t, MemorySegment mask, MemorySegment a, MemorySegment b, MemorySegment out,
+                             long from, long to) {
+        for (long i = from; i < to; i++) {
+            Elem.set(out, t, i, Elem.get(mask, t, i) != 0 ? Elem.get(a, t, i) : Elem.get(b, t, i));
+        }
+    }
+
+    /** A run: {@code out[io + q] = op(a[ia + q * sa], b[ib + q * sb])} for q &lt; len. */
+    public static void binaryRun(Binary op, DType t, MemorySegment a, long ia, long sa, MemorySegment b, long ib,
+                                 long sb, MemorySegment out, long io, long len) {
+        for (long q = 0; q < len; q++) {
+            Elem.set(out, t, io + q, apply(op, Elem.get(a, t, ia + q * sa), Elem.get(b, t, ib + q * sb)));
+        }
+    }
+
+    /**
+     * Broadcast binary over the dense output rows {@code [rowFrom, rowTo)}, where a row is the innermost axis
+     * of {@code shape} (rank 0 is one row of one element).
+     */
+    public static void binary(Binary op, DType t, MemorySegment a, MemorySegment b, MemorySegment out, int[] shape,
+                              long[] sa, long offA, long[] sb, long offB, long rowFrom, long rowTo) {
+        int rank = shape.length;
+        if (rank == 0) {
+            if (rowFrom < rowTo) {
+                binaryRun(op, t, a, offA, 0, b, offB, 0, out, 0, 1);
+            }
+            return;
+        }
+        long inner = shape[rank - 1];
+        long ia0 = sa[rank - 1];
+        long ib0 = sb[rank - 1];
+        for (long r = rowFrom; r < rowTo; r++) {
+            long rem = r;
+            long pa = offA;
+            long pb = offB;
+            for (int d = rank - 2; d >= 0; d--) {
+                long i = rem % shape[d];
+                rem /= shape[d];
+                pa += i * sa[d];
+                pb += i * sb[d];
+            }
+            binaryRun(op, t, a, pa, ia0, b, pb, ib0, out, r * inner, inner);
+        }
+    }
+
+    /** Number of rows (products of all but the innermost extent; 1 for rank 0) of a broadcast shape. */
+    public static long rows(int[] shape) {
+        long r = 1;
+        for (int d = 0; d < shape.length - 1; d++) {
+            r *= shape[d];
+        }
+        return shape.length == 0 ? 1 : (shape[shape.length - 1] == 0 ? 0 : r);
+    }
+}

@@ -1,0 +1,28 @@
+package carnot.kernels;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The backends every conformance test runs on. To add a backend to the whole harness, add one line here
+ * (a name and a factory); tests create a fresh instance per test and close it afterwards.
+ */
+public final class Backends {
+    private Backends() {
+    }
+
+    /** A named backend factory. */
+    public record Entry(String name, Supplier<Backend> factory) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** The list the conformance harness runs over; each is compared against {@link RefBackend}. */
+    public static List<Entry> forTests() {
+        return List.of(
+                new Entry("ref", RefBackend::new)
+        );
+    }
+}
