@@ -258,7 +258,7 @@ int runGrid(const char* name, const unsigned* dims, void (*body)(void*), void* c
 }  // namespace emu
 
 /** Sets the number of host worker threads that run blocks in parallel (0 = hardware threads). */
-extern "C" void carnot_emu_set_threads(int n) {
+extern "C" __attribute__((visibility("default"))) void carnot_emu_set_threads(int n) {
     std::lock_guard<std::mutex> lock(emu::gLaunch);
     emu::gThreads = n < 0 ? 0 : (n > emu::kMaxWorkers ? emu::kMaxWorkers : n);
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds Carnot's CUDA kernels; called by the kernels module's Maven build (phase generate-resources).
+#   build.sh BUILD_DIR
+# 1. With nvcc (CUDA_HOME/bin, /usr/local/bin, /usr/local/cuda/bin or PATH): every *.cu -> PTX for compute_75
+#    and cubins for sm_80 and sm_90, into BUILD_DIR/generated-resources/cuda/carnot/kernels/cuda/{ptx,sm_80,sm_90}.
+# 2. With g++: the same *.cu plus emu/cuda_emu.cpp -> the host emulation library
+#    BUILD_DIR/cuda-emu/libcarnot_cuda_emu.so, copied into the resources as .../cuda/emu/ for the class path.
+# Missing tools are reported and skipped (the CUDA backend then says "not built"); a failing compile fails.
+# Up-to-date outputs (newer than every source) are not rebuilt.
+set -euo pipefail
+src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="${1:?usage: build.sh BUILD_DIR}"
+res="$build/generated-resources/cuda/carnot/kernels/cuda"
+emu="$build/cuda-emu"
+mkdir -p "$res" "$emu"
+sources=("$src"/*.cu "$src"/*.h "$src"/emu/*.h "$src"/emu/*.cpp "$src/build.sh")
+
+newest_source() { ls -t "${sources[@]}" | head -n 1; }
+up_to_date() { [ -f "$1" ] && [ "$1" -nt "$(newest_source)" ]; }
+
+nvcc_bin=""
+for c in "${CUDA_HOME:-/nonexistent}/bin/nvcc" /usr/local/bin/nvcc /usr/local/cuda/bin/nvcc "$(command -v nvcc || true)"; do
+  if [ -n "$c" ] && [ -x "$c" ]; then nvcc_bin="$c"; break; fi
+done
+
+info="$res/build-info.properties"
+if [ -z "$nvcc_bin" ]; then
+  echo "carnot cuda: nvcc not found (looked in CUDA_HOME/bin, /usr/local/bin, /usr/local/cuda/bin, PATH): GPU kernels not built" >&2
+  rm -rf "$res/ptx" "$res/sm_80" "$res/sm_90"
+  printf 'nvcc=not found\n' > "$info"
+elif up_to_date "$res/sm_90/gemm.cubin"; then
+  echo "carnot cuda: PTX and cubins up to date" >&2
+else
+  start=$(date +%s)
+  mkdir -p "$res/ptx" "$res/sm_80" "$res/sm_90"
+  for f in "$src"/*.cu; do
+    b="$(basename "$f" .cu)"
+    "$nvcc_bin" -std=c++17 -O3 -I"$src" -ptx -arch=compute_75 "$f" -o "$res/ptx/$b.ptx"
+    "$nvcc_bin" -std=c++17 -O3 -I"$src" -cubin -arch=sm_80 "$f" -o "$res/sm_80/$b.cubin"
+    "$nvcc_bin" -std=c++17 -O3 -I"$src" -cubin -arch=sm_90 "$f" -o "$res/sm_90/$b.cubin"
+  done
+  version="$("$nvcc_bin" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
+  isa="$(sed -n 's/^\.version \([0-9.]*\).*/\1/p' "$res/ptx/gemm.ptx" | head -n 1)"
+  printf 'nvcc=%s\nptx.isa=%s\nptx.target=compute_75\ncubins=sm_80,sm_90\n' "$version" "$isa" > "$info"
+  echo "carnot cuda: nvcc $version built PTX (ISA $isa) and sm_80/sm_90 cubins in $(( $(date +%s) - start )) s" >&2
+fi
+
+gxx="$(command -v g++ || true)"
+lib="$emu/libcarnot_cuda_emu.so"
+if [ -z "$gxx" ]; then
+  echo "carnot cuda: g++ not found: the host emulation of the CUDA backend is not built" >&2
+elif up_to_date "$lib"; then
+  echo "carnot cuda: emulation library up to date" >&2
+else
+  objs="$emu/obj"
+  mkdir -p "$objs"
+  pids=()
+  for f in "$src"/*.cu; do
+    "$gxx" -std=c++20 -O2 -fPIC -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter -I"$src" -x c++ -c "$f" \
+      -o "$objs/$(basename "$f" .cu).o" & pids+=($!)
+  done
+  "$gxx" -std=c++20 -O2 -fPIC -fvisibility=hidden -Wall -Wextra -I"$src" -c "$src/emu/cuda_emu.cpp" -o "$objs/cuda_emu.o"
+  for p in "${pids[@]}"; do wait "$p"; done
+  "$gxx" -shared -o "$lib.tmp" "$objs"/*.o -lpthread
+  mv "$lib.tmp" "$lib"
+  echo "carnot cuda: built $lib" >&2
+fi
+if [ -f "$lib" ]; then
+  mkdir -p "$res/emu"
+  cp "$lib" "$res/emu/libcarnot_cuda_emu.so"
+fi

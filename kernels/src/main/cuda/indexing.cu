@@ -1,0 +1,61 @@
+// Indexing family: row gather and row scatter-add (embedding forward/backward). Indices are validated on the
+// host before launch.
+// gather_rows_T: out[i, c] = table[idx[i], c]; 1-D grid-stride over n * cols, block 256.
+// scatter_add_rows_T (deterministic): one thread per column c adds src[i, c] into table[idx[i], c] for
+//   i = 0, 1, ..., n - 1 in order, so the summation order is fixed. Launch: grid ceil(cols / 128), block 128.
+// scatter_add_rows_atomic_T: one thread per (i, c) with atomicAdd; faster with few columns, order (and so the
+//   last bits) depends on timing. Launch: 1-D grid-stride over n * cols, block 256.
+#include "carnot_cuda.h"
+
+using carnot::i64;
+
+template <typename T>
+__device__ void gatherRowsImpl(const T* table, int tableRows, int cols, const int* idx, int n, T* out) {
+    i64 total = static_cast<i64>(n) * cols;
+    for (i64 e = carnot::globalThread(); e < total; e += carnot::gridStride()) {
+        i64 i = e / cols;
+        i64 c = e % cols;
+        out[e] = table[static_cast<i64>(idx[i]) * cols + c];
+    }
+}
+
+template <typename T>
+__device__ void scatterAddRowsImpl(const T* src, const int* idx, int n, int cols, T* table, int tableRows) {
+    i64 c = carnot::globalThread();
+    if (c >= cols) {
+        return;
+    }
+    for (i64 i = 0; i < n; i++) {
+        table[static_cast<i64>(idx[i]) * cols + c] += src[i * cols + c];
+    }
+}
+
+template <typename T>
+__device__ void scatterAddRowsAtomicImpl(const T* src, const int* idx, int n, int cols, T* table, int tableRows) {
+    i64 total = static_cast<i64>(n) * cols;
+    for (i64 e = carnot::globalThread(); e < total; e += carnot::gridStride()) {
+        i64 i = e / cols;
+        i64 c = e % cols;
+        atomicAdd(table + static_cast<i64>(idx[i]) * cols + c, src[e]);
+    }
+}
+
+#define INDEXING_KERNELS(T, S)                                                                                 \
+    extern "C" __global__ void gather_rows_##S(const T* table, int tableRows, int cols, const int* idx, int n,  \
+                                              T* out) {                                                        \
+        gatherRowsImpl<T>(table, tableRows, cols, idx, n, out);                                                \
+    }                                                                                                          \
+    CARNOT_EXPORT(gather_rows_##S)                                                                             \
+    extern "C" __global__ void scatter_add_rows_##S(const T* src, const int* idx, int n, int cols, T* table,    \
+                                                   int tableRows) {                                            \
+        scatterAddRowsImpl<T>(src, idx, n, cols, table, tableRows);                                            \
+    }                                                                                                          \
+    CARNOT_EXPORT(scatter_add_rows_##S)                                                                        \
+    extern "C" __global__ void scatter_add_rows_atomic_##S(const T* src, const int* idx, int n, int cols,       \
+                                                          T* table, int tableRows) {                           \
+        scatterAddRowsAtomicImpl<T>(src, idx, n, cols, table, tableRows);                                      \
+    }                                                                                                          \
+    CARNOT_EXPORT(scatter_add_rows_atomic_##S)
+
+INDEXING_KERNELS(float, f32)
+INDEXING_KERNELS(double, f64)
