@@ -56,6 +56,13 @@ public record Checkpoint(long step, List<String> names, List<int[]> shapes, doub
         }
         optimizer.forEach((k, v) -> a.put("opt." + k, NdArray.ofF64(v.clone(), v.length)));
         extra.forEach((k, v) -> a.put("extra." + k, NdArray.ofF64(v.clone(), v.length)));
+        try {
+            if (file.toAbsolutePath().getParent() != null) {
+                java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the folder for checkpoint " + file + ": " + e.getMessage(), e);
+        }
         Npz.write(a, file, false);
     }
 

@@ -1,0 +1,317 @@
+package carnot.engine.train;
+
+import carnot.engine.optim.GradientFlow;
+import carnot.engine.optim.Optimizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The training loop. At each step t = 0, 1, …, T: evaluate the loss and gradient at w_t (full batch, or SGD's
+ * mini-batch), check for divergence, measure the scheduled observables, write one metrics record, stop if done,
+ * else update w_{t+1} = w_t + Δ(optimizer or RK4 flow) and checkpoint on schedule. The record at step T has the
+ * final loss. Deterministic: the same inputs give bitwise the same records; resuming from a checkpoint written at
+ * step s reproduces records s, s+1, … bitwise (the checkpoint holds weights, w₀, optimizer and observable state).
+ *
+ * <p>Divergence: a non-finite loss, gradient or weight, or a loss above {@code blowUp ×} the first loss, ends the
+ * run with {@link Status#DIVERGED} and a message naming the step and the first bad tensor; the last checkpoint
+ * written stays the last good one.
+ */
+public final class Trainer {
+
+    /** How a run ended. */
+    public enum Status { COMPLETED, CONVERGED, DIVERGED }
+
+    /**
+     * @param status  how it ended
+     * @param steps   updates taken
+     * @param loss    last finite loss measured
+     * @param message human-readable summary (the divergence diagnosis for DIVERGED)
+     * @param w       final parameters
+     */
+    public record Result(Status status, long steps, double loss, String message, double[] w) {
+    }
+
+    private final Objective objective;
+    private final TrainConfig cfg;
+    private final List<Observable> observables;
+    private final Path outDir;
+    private final Consumer<Map<String, Object>> progress;
+
+    /**
+     * @param objective   the problem
+     * @param cfg         run settings
+     * @param observables measured on their schedules (in this order)
+     * @param outDir      folder for metrics and checkpoints, or null to keep everything in memory
+     * @param progress    receives every record (for progress display); may be null
+     */
+    public Trainer(Objective objective, TrainConfig cfg, List<Observable> observables, Path outDir,
+                   Consumer<Map<String, Object>> progress) {
+        this.objective = objective;
+        this.cfg = cfg;
+        this.observables = List.copyOf(observables);
+        this.outDir = outDir;
+        this.progress = progress == null ? r -> { } : progress;
+    }
+
+    /** CSV columns: step, lr, loss, grad_norm, then each observable's columns. */
+    public List<String> columns() {
+        List<String> c = new ArrayList<>(List.of("step", "lr", "loss", "grad_norm"));
+        if (cfg.flowFraction() > 0) {
+            c.addAll(List.of("flow_time", "flow_h"));
+        }
+        for (Observable o : observables) {
+            c.addAll(o.columns());
+        }
+        return c;
+    }
+
+    /**
+     * Runs from {@code w} (copied) with per-coordinate learning-rate multipliers {@code lrMult} (null = ones), or
+     * from {@code resume} when not null (then {@code w} is only the shape reference).
+     */
+    public Result run(double[] w, double[] lrMult, Checkpoint resume) {
+        int p = objective.dim();
+        if (w.length != p) {
+            throw new IllegalArgumentException("initial weights must have " + p + " values; given " + w.length);
+        }
+        double[] x = w.clone();
+        double[] w0 = w.clone();
+        Optimizer opt = Optimizer.create(cfg.optimizer(), p, cfg.hyper(), lrMult);
+        long start = 0;
+        double firstLoss = Double.NaN;
+        double[] flowWarm = null;
+        double flowTime = 0;
+        double flowSharp = 0;
+        if (resume != null) {
+            start = resume.step();
+            x = resume.weights().clone();
+            w0 = Checks.extra(resume, "w0", p);
+            opt.load(resume.optimizer());
+            firstLoss = Checks.extra(resume, "first_loss", 1)[0];
+            for (Observable o : observables) {
+                Map<String, double[]> s = new LinkedHashMap<>();
+                String prefix = o.name() + ".";
+                resume.extra().forEach((k, v) -> {
+                    if (k.startsWith(prefix)) {
+                        s.put(k.substring(prefix.length()), v);
+                    }
+                });
+                o.load(s);
+            }
+            if (resume.extra().containsKey("flow")) {
+                double[] f = resume.extra().get("flow");
+                flowTime = f[0];
+                flowSharp = f[1];
+                flowWarm = resume.extra().get("flow_warm");
+            }
+        }
+        MetricsWriter metrics = outDir == null ? null : MetricsWriter.open(outDir, columns(), start - 1);
+        double[] g = new double[p];
+        GradientFlow flow = cfg.flowFraction() > 0 ? new GradientFlow(v -> {
+            double[] gg = new double[p];
+            objective.lossAndGradient(v, null, gg);
+            return gg;
+        }, cfg.flowFraction(), cfg.schedule().lr()) : null;
+        Result result = null;
+        try {
+            for (long t = start; ; t++) {
+                int[] batch = cfg.optimizer().fullBatch() ? null : batchIndices(t);
+                double loss = objective.lossAndGradient(x, batch, g);
+                if (t == 0) {
+                    firstLoss = loss;
+                }
+                String bad = diagnose(t, loss, x, g, firstLoss);
+                double lr = cfg.schedule().at(t);
+                Map<String, Object> rec = new LinkedHashMap<>();
+                rec.put("step", t);
+                rec.put("lr", lr);
+                rec.put("loss", loss);
+                rec.put("grad_norm", norm(g));
+                if (flow != null) {
+                    if (t % cfg.flowSharpnessEvery() == 0 || flowWarm == null) {
+                        Objective.Eigen e = objective.topEigen(x, 1, flowWarm == null ? null : new double[][] {flowWarm});
+                        flowSharp = e.values()[0];
+                        flowWarm = e.vectors()[0];
+                    }
+                    rec.put("flow_time", flowTime);
+                    rec.put("flow_h", flow.stepFor(flowSharp));
+                }
+                if (bad != null) {
+                    result = new Result(Status.DIVERGED, t, lastFinite(loss), bad, x);
+                    emit(metrics, rec);
+                    break;
+                }
+                Observable.RunState state = new Observable.RunState(t, x, w0, g, loss, lr, objective);
+                for (Observable o : observables) {
+                    if (t % o.every() == 0 || t == cfg.steps()) {
+                        o.measure(state, rec);
+                    }
+                }
+                emit(metrics, rec);
+                if (cfg.stopLoss() > 0 && loss < cfg.stopLoss() && batch == null) {
+                    result = new Result(Status.CONVERGED, t, loss, "loss " + loss + " < " + cfg.stopLoss() + " at step " + t, x);
+                    break;
+                }
+                if (t >= cfg.steps()) {
+                    result = new Result(Status.COMPLETED, t, loss, "completed " + t + " steps; final loss " + loss, x);
+                    break;
+                }
+                if (flow != null) {
+                    flowTime += flow.step(x, flowSharp);
+                } else {
+                    opt.step(x, g, lr);
+                }
+                if (cfg.checkpointEvery() > 0 && (t + 1) % cfg.checkpointEvery() == 0 && outDir != null
+                        && allFinite(x)) {
+                    checkpoint(t + 1, x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm)
+                            .save(outDir.resolve("checkpoints").resolve(String.format("step-%08d.npz", t + 1)));
+                }
+            }
+            if (outDir != null && result.status() != Status.DIVERGED) {
+                checkpoint(result.steps(), x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm)
+                        .save(outDir.resolve("checkpoints").resolve(String.format("step-%08d.npz", result.steps())));
+            }
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
+        }
+        return result;
+    }
+
+    private void emit(MetricsWriter metrics, Map<String, Object> rec) {
+        if (metrics != null) {
+            metrics.write(rec);
+        }
+        progress.accept(rec);
+    }
+
+    private Checkpoint checkpoint(long step, double[] x, double[] w0, Optimizer opt, double firstLoss, double flowTime,
+                                  double flowSharp, double[] flowWarm) {
+        Map<String, double[]> extra = new LinkedHashMap<>();
+        extra.put("w0", w0);
+        extra.put("first_loss", new double[] {firstLoss});
+        if (cfg.flowFraction() > 0) {
+            extra.put("flow", new double[] {flowTime, flowSharp});
+            if (flowWarm != null) {
+                extra.put("flow_warm", flowWarm);
+            }
+        }
+        for (Observable o : observables) {
+            o.state().forEach((k, v) -> extra.put(o.name() + "." + k, v));
+        }
+        return new Checkpoint(step, objective.names(), objective.shapes(), x.clone(), opt.state(), extra);
+    }
+
+    /** SGD's mini-batch at step t: epoch e = ⌊t·B/N⌋ shuffles 0..N−1 with seed (seed, e); wraps within an epoch. */
+    int[] batchIndices(long t) {
+        int n = objective.size();
+        int b = Math.min(cfg.batch(), n);
+        int perEpoch = n / b;
+        long epoch = t / perEpoch;
+        int pos = (int) (t % perEpoch) * b;
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        int[] out = new int[b];
+        System.arraycopy(perm, pos, out, 0, b);
+        java.util.Arrays.sort(out);
+        return out;
+    }
+
+    private String diagnose(long t, double loss, double[] x, double[] g, double firstLoss) {
+        String w = firstNonFinite(x);
+        if (w != null) {
+            return "diverged at step " + t + ": weights of " + w + " are not finite";
+        }
+        if (!Double.isFinite(loss)) {
+            return "diverged at step " + t + ": loss is " + loss;
+        }
+        String gb = firstNonFinite(g);
+        if (gb != null) {
+            return "diverged at step " + t + ": gradient of " + gb + " is not finite (loss " + loss + ")";
+        }
+        if (t > 0 && loss > cfg.blowUp() * Math.max(firstLoss, Double.MIN_NORMAL)) {
+            return "diverged at step " + t + ": loss " + loss + " exceeds " + cfg.blowUp() + " x the initial loss "
+                    + firstLoss + " (largest gradient entries in " + largestBlock(g) + ")";
+        }
+        return null;
+    }
+
+    private String firstNonFinite(double[] v) {
+        int at = 0;
+        List<int[]> shapes = objective.shapes();
+        for (int i = 0; i < shapes.size(); i++) {
+            int n = size(shapes.get(i));
+            for (int j = at; j < at + n; j++) {
+                if (!Double.isFinite(v[j])) {
+                    return objective.names().get(i) + " (index " + (j - at) + " = " + v[j] + ")";
+                }
+            }
+            at += n;
+        }
+        return null;
+    }
+
+    private String largestBlock(double[] g) {
+        int at = 0;
+        double best = -1;
+        String name = "";
+        List<int[]> shapes = objective.shapes();
+        for (int i = 0; i < shapes.size(); i++) {
+            int n = size(shapes.get(i));
+            double m = 0;
+            for (int j = at; j < at + n; j++) {
+                m = Math.max(m, Math.abs(g[j]));
+            }
+            if (m > best) {
+                best = m;
+                name = objective.names().get(i);
+            }
+            at += n;
+        }
+        return name;
+    }
+
+    private static boolean allFinite(double[] v) {
+        for (double d : v) {
+            if (!Double.isFinite(d)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int size(int[] shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    private static double lastFinite(double loss) {
+        return Double.isFinite(loss) ? loss : Double.NaN;
+    }
+
+    static double norm(double[] v) {
+        double s = 0;
+        for (double d : v) {
+            s += d * d;
+        }
+        return Math.sqrt(s);
+    }
+}
