@@ -1,0 +1,14 @@
+package carnot.engine;
+
+/** Samples addressed by index ranges; chunks {@code [from, to)} are what full-batch passes iterate over. */
+public interface DataSet {
+
+    /** Number of samples N. */
+    int size();
+
+    /** Inputs of samples {@code [from, to)}: leading axis {@code to - from}. */
+    Tensor x(int from, int to);
+
+    /** Targets of samples {@code [from, to)}: leading axis {@code to - from}. */
+    Tensor y(int from, int to);
+}

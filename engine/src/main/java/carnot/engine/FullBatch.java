@@ -1,0 +1,95 @@
+package carnot.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Exact full-batch passes: loss, gradient and (batched) tangent products accumulated over chunks of a data set
+ * in a fixed order, each chunk's loss normalised by the whole data set's normaliser, so the result equals one
+ * big batch up to rounding. The chunk size only bounds memory.
+ */
+final class FullBatch {
+    private FullBatch() {
+    }
+
+    /** Loss, gradient parts, and tangent parts ([k, shape] per parameter, or null when no tangents were given). */
+    record Pass(double loss, List<Tensor> grad, List<Tensor> tangent) {
+    }
+
+    /** Which product the tangent parts hold. */
+    enum Product { HESSIAN, GAUSS_NEWTON }
+
+    static void checkChunk(DataSet d, int chunk) {
+        if (chunk <= 0) {
+            throw new IllegalArgumentException("chunk must be positive; given " + chunk);
+        }
+        if (d.size() == 0) {
+            throw new IllegalArgumentException("data set must not be empty");
+        }
+    }
+
+    /**
+     * One pass over all chunks. With {@code tangents} (per parameter [k, shape]) the tangent parts are
+     * {@code H V} (forward-over-reverse) or {@code G V = J^T H_loss J V}.
+     */
+    static Pass run(Model m, Loss loss, DataSet d, int chunk, List<Tensor> tangents, Product product, boolean wantGrad) {
+        checkChunk(d, chunk);
+        double norm = loss.count(d);
+        List<Param> ps = m.params();
+        Tensor[] g = new Tensor[ps.size()];
+        Tensor[] hv = tangents == null ? null : new Tensor[ps.size()];
+        double total = 0;
+        for (int from = 0; from < d.size(); from += chunk) {
+            int to = Math.min(d.size(), from + chunk);
+            try (Scope s = Scope.open()) {
+                var ws = new ArrayList<Tensor>(ps.size());
+                for (int i = 0; i < ps.size(); i++) {
+                    Tensor w = ps.get(i).value();
+                    ws.add((tangents == null ? w : w.withTangent(tangents.get(i))).variable());
+                }
+                Tensor x = d.x(from, to);
+                Tensor y = d.y(from, to);
+                Tensor out = m.forward(ws, x);
+                List<Tensor> gs;
+                if (product == Product.GAUSS_NEWTON && tangents != null) {
+                    Tensor o = out.detach().withTangent(out.tangent()).variable();
+                    Tensor l = loss.apply(o, y, norm);
+                    total += l.item();
+                    Tensor u = Autodiff.grad(l, List.of(o)).getFirst().tangent();
+                    Tensor seed = Tensor.zeros(out.backend(), out.dtype(), out.shape()).withTangent(u);
+                    gs = Autodiff.backward(out, seed, ws, false);
+                    if (wantGrad) {
+                        throw new IllegalArgumentException("Gauss-Newton passes do not compute gradients");
+                    }
+                } else {
+                    Tensor l = loss.apply(out, y, norm);
+                    total += l.item();
+                    gs = Autodiff.grad(l, ws);
+                }
+                for (int i = 0; i < ps.size(); i++) {
+                    Tensor gi = gs.get(i);
+                    if (wantGrad) {
+                        g[i] = accumulate(s, g[i], gi.detach());
+                    }
+                    if (hv != null) {
+                        Tensor ti = gi.tangent();
+                        if (ti == null) {
+                            ti = Tensor.zeros(gi.backend(), gi.dtype(), tangents.get(i).shape());
+                        }
+                        hv[i] = accumulate(s, hv[i], ti);
+                    }
+                }
+            }
+        }
+        return new Pass(total, wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
+    }
+
+    private static Tensor accumulate(Scope s, Tensor acc, Tensor next) {
+        if (acc == null) {
+            return s.keep(next.detach());
+        }
+        Tensor sum = acc.add(next);
+        acc.close();
+        return s.keep(sum);
+    }
+}

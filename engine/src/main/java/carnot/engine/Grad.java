@@ -1,0 +1,35 @@
+package carnot.engine;
+
+/**
+ * The exact full-batch loss and gradient {@code grad L(w)} of a model on a data set.
+ *
+ * @param loss the loss value (sum over the data set divided by its normaliser)
+ * @param grad the gradient, one part per parameter
+ */
+public record Grad(double loss, ParamVector grad) {
+
+    /** Loss and gradient over all of {@code data}, accumulated over chunks of {@code chunk} samples (memory knob only). */
+    public static Grad of(Model model, Loss loss, DataSet data, int chunk) {
+        var p = FullBatch.run(model, loss, data, chunk, null, FullBatch.Product.HESSIAN, true);
+        return new Grad(p.loss(), new ParamVector(p.grad()));
+    }
+
+    /** Loss and gradient in one chunk. */
+    public static Grad of(Model model, Loss loss, DataSet data) {
+        return of(model, loss, data, data.size());
+    }
+
+    /** The full-batch loss only (forward passes, no graph). */
+    public static double loss(Model model, Loss loss, DataSet data, int chunk) {
+        FullBatch.checkChunk(data, chunk);
+        double norm = loss.count(data);
+        double total = 0;
+        for (int from = 0; from < data.size(); from += chunk) {
+            int to = Math.min(data.size(), from + chunk);
+            try (Scope s = Scope.open()) {
+                total += loss.apply(model.forward(data.x(from, to)), data.y(from, to), norm).item();
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,109 @@
+package carnot.engine;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * Deterministic lifetime of tensor memory. Every tensor buffer allocated while a scope is open (on this thread)
+ * belongs to the innermost open scope and is freed when that scope closes, unless it was handed to the enclosing
+ * scope with {@link #keep(Tensor)}:
+ * <pre>{@code
+ * try (Scope outer = Scope.open()) {
+ *     Tensor w = ...;
+ *     for (int step = 0; step < 10_000; step++) {
+ *         try (Scope s = Scope.open()) {
+ *             Tensor next = w.sub(grad(w).mul(lr));
+ *             s.keep(next);          // survives this scope, now owned by outer
+ *             w.close();             // the old value is freed right away
+ *             w = next;
+ *         }
+ *     }
+ * }
+ * }</pre>
+ * Scopes nest and must be closed innermost-first. Buffers allocated with no scope open are unmanaged and freed
+ * by {@link Tensor#close()}. The current scope is per thread.
+ */
+public final class Scope implements AutoCloseable {
+    private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
+
+    private final Scope parent;
+    private final Thread thread;
+    private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean closed;
+
+    private Scope(Scope parent) {
+        this.parent = parent;
+        this.thread = Thread.currentThread();
+    }
+
+    /** Opens a scope nested in the current one (if any) and makes it current on this thread. */
+    public static Scope open() {
+        Scope s = new Scope(CURRENT.get());
+        CURRENT.set(s);
+        return s;
+    }
+
+    static Scope current() {
+        return CURRENT.get();
+    }
+
+    /** Number of tensor buffers allocated by the engine and not yet freed (all threads); for leak tests. */
+    public static long liveBuffers() {
+        return Storage.live();
+    }
+
+    void adopt(Storage st) {
+        owned.add(st);
+    }
+
+    void release(Storage st) {
+        owned.remove(st);
+    }
+
+    /**
+     * Lets {@code t} (its buffer and its tangent's) outlive this scope: ownership moves to the enclosing scope,
+     * or to the caller (unmanaged, free with {@link Tensor#close()}) when this is the outermost scope. Buffers
+     * owned by other scopes are left alone. Returns {@code t}.
+     */
+    public Tensor keep(Tensor t) {
+        if (closed) {
+            throw new IllegalStateException("Scope.keep: scope must be open; it was already closed");
+        }
+        for (Tensor u = t; u != null; u = u.tangent()) {
+            Storage st = u.storage();
+            if (st.owner == this) {
+                owned.remove(st);
+                st.owner = parent;
+                if (parent != null) {
+                    parent.adopt(st);
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Frees every buffer this scope still owns and makes the enclosing scope current again. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException("Scope.close: must be called on the thread that opened it ("
+                    + thread.getName() + "); called on " + Thread.currentThread().getName());
+        }
+        if (CURRENT.get() != this) {
+            throw new IllegalStateException("Scope.close: scopes must close innermost first; an inner scope is still open");
+        }
+        closed = true;
+        var list = new ArrayList<>(owned);
+        owned.clear();
+        for (Storage st : list) {
+            st.owner = null;
+            st.freeBuffer();
+        }
+        CURRENT.set(parent);
+    }
+}
