@@ -1,0 +1,88 @@
+package carnot.engine.param;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import carnot.engine.Role;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The parameterization tables: reduction to SP at the base shape, the µP/NTP/MF scalings, printing. */
+class ParameterizationTest {
+    private static final List<ParamInfo> MLP = List.of(
+            new ParamInfo("layers.0.weight", Role.INPUT, 10, 10 * 64),
+            new ParamInfo("layers.0.bias", Role.BIAS, 10, 64),
+            new ParamInfo("layers.1.weight", Role.HIDDEN, 64, 64 * 64),
+            new ParamInfo("layers.2.weight", Role.READOUT, 64, 64 * 3),
+            new ParamInfo("attn.q", Role.ATTN_LOGIT, 64, 64 * 64));
+
+    /** Every preset equals SP exactly (bitwise) at width ratio 1 and depth ratio 1. */
+    @Test
+    void everyPresetIsStandardAtBaseShape() {
+        Table sp = Parameterization.sp().resolve(MLP, 1, 1);
+        for (String name : List.of("ntp", "mup", "mf", "depth-mup", "mup-adam")) {
+            Table t = Parameterization.preset(name, false).resolve(MLP, 1, 1);
+            for (int i = 0; i < MLP.size(); i++) {
+                Table.Row a = sp.rows().get(i);
+                Table.Row b = t.rows().get(i);
+                assertEquals(a.initStd(), b.initStd(), 0, name + " " + a.param().name());
+                assertEquals(a.multiplier(), b.multiplier(), 0, name);
+                assertEquals(a.lrMult(), b.lrMult(), 0, name);
+            }
+        }
+        assertEquals(1 / Math.sqrt(64), sp.rows().get(2).initStd(), 0);
+        assertTrue(Double.isNaN(sp.rows().get(1).initStd()), "biases keep the model's init");
+    }
+
+    /** µP (SGD) at m = 4: input lr ×4, readout std ×1/2 (on top of 1/√fan_in), readout lr ×1/4, attention ×1/2. */
+    @Test
+    void mupScalesAtWidthRatioFour() {
+        Table t = Parameterization.mup().resolve(MLP, 4, 1);
+        assertEquals(4, t.rows().get(0).lrMult(), 0);
+        assertEquals(4, t.rows().get(1).lrMult(), 0);
+        assertEquals(1, t.rows().get(2).lrMult(), 0);
+        assertEquals(0.5 / Math.sqrt(64), t.rows().get(3).initStd(), 1e-15);
+        assertEquals(0.25, t.rows().get(3).lrMult(), 0);
+        assertEquals(0.5, t.rows().get(4).multiplier(), 0);
+        Table adam = Parameterization.preset("mup", true).resolve(MLP, 4, 1);
+        assertEquals("mup-adam", adam.parameterization().name());
+        assertEquals(0.25, adam.rows().get(2).lrMult(), 0);
+        assertEquals(1, adam.rows().get(0).lrMult(), 0);
+    }
+
+    /**
+     * The effective readout (multiplier · weight) has the same init std and the same effective step size
+     * (multiplier² · lr) under µP and mean-field at every width: the two are the same dynamics.
+     */
+    @Test
+    void meanFieldMatchesMupEffectiveReadout() {
+        for (double m : new double[] {0.5, 2, 16}) {
+            Table.Row mu = Parameterization.mup().resolve(MLP, m, 1).rows().get(3);
+            Table.Row mf = Parameterization.meanField().resolve(MLP, m, 1).rows().get(3);
+            assertEquals(mu.initStd() * mu.multiplier(), mf.initStd() * mf.multiplier(), 1e-15);
+            assertEquals(mu.lrMult() * mu.multiplier() * mu.multiplier(), mf.lrMult() * mf.multiplier() * mf.multiplier(), 1e-15);
+        }
+        Table.Row ntk = Parameterization.ntp().resolve(MLP, 9, 1).rows().get(2);
+        assertEquals(1 / Math.sqrt(64), ntk.initStd() * ntk.multiplier(), 1e-15);
+    }
+
+    @Test
+    void depthMupScalesHiddenMultiplierByInverseSqrtDepth() {
+        Table t = Parameterization.depthMup().resolve(MLP, 1, 4);
+        assertEquals(0.5, t.rows().get(2).multiplier(), 0);
+        assertEquals(1, t.rows().get(3).multiplier(), 0);
+    }
+
+    @Test
+    void alphaLearningRateAndFormatting() {
+        Parameterization p = Parameterization.sp().withAlpha(10);
+        assertEquals(0.01, p.alphaLrFactor(), 1e-18);
+        String text = p.resolve(MLP, 2, 1).format();
+        assertTrue(text.contains("alpha=10") && text.contains("layers.2.weight") && text.contains("READOUT"), text);
+        assertEquals(10 * 64 + 64 + 64 * 64 + 64 * 3 + 64 * 64, p.resolve(MLP, 2, 1).lrMultipliers().length);
+        assertThrows(IllegalArgumentException.class, () -> Parameterization.preset("xp", false));
+        assertThrows(IllegalArgumentException.class, () -> p.withAlpha(0));
+        assertThrows(IllegalArgumentException.class, () -> p.resolve(MLP, 0, 1));
+    }
+}
