@@ -15,14 +15,25 @@ enum : int {
 // Binary op codes.
 enum : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_GT, B_GE, B_EQ };
 
+/** Overflow-free logistic: e = exp(-|x|), x >= 0 ? 1 / (1 + e) : e / (1 + e). */
 template <typename T>
 __device__ __forceinline__ T sigmoid(T x) {
-    return T(1) / (T(1) + carnot::dexp(-x));
+    T e = carnot::dexp(-carnot::dabs(x));
+    return x >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
 }
 
+/** e / (1 + e)^2 with e = exp(-|z|): the logistic derivative without cancellation. */
+template <typename T>
+__device__ __forceinline__ T logisticSlope(T z) {
+    T e = carnot::dexp(-carnot::dabs(z));
+    return e / ((T(1) + e) * (T(1) + e));
+}
+
+// Same forms as the reference (ElementwiseRef): gelu = x sigmoid(2z), z = sqrt(2/pi)(x + 0.044715 x^3), which
+// equals 0.5 x (1 + tanh z) without its cancellation; tanh' = 4 e2 / (1 + e2)^2 with e2 = exp(-2|x|).
 template <typename T>
 __device__ __forceinline__ T unaryOp(int op, T x) {
-    const T c = T(0.7978845608028654);  // sqrt(2 / pi)
+    const T c2 = T(2 * 0.7978845608028654);  // 2 sqrt(2 / pi)
     const T g = T(0.044715);
     switch (op) {
         case U_NEG: return -x;
@@ -35,23 +46,18 @@ __device__ __forceinline__ T unaryOp(int op, T x) {
         case U_EXP: return carnot::dexp(x);
         case U_LOG: return carnot::dlog(x);
         case U_TANH: return carnot::dtanh(x);
-        case U_RELU: return x > T(0) ? x : (x != x ? x : T(0));
-        case U_GELU: return T(0.5) * x * (T(1) + carnot::dtanh(c * (x + g * x * x * x)));
+        case U_RELU: return carnot::jmax(x, T(0));
+        case U_GELU: return x * sigmoid(c2 * (x + g * x * x * x));
         case U_SIGMOID: return sigmoid(x);
-        case U_SOFTPLUS: return (x > T(0) ? x : T(0)) + carnot::dlog1p(carnot::dexp(-carnot::dabs(x)));
-        case U_D_TANH: {
-            T t = carnot::dtanh(x);
-            return T(1) - t * t;
-        }
+        case U_SOFTPLUS: return carnot::jmax(x, T(0)) + carnot::dlog1p(carnot::dexp(-carnot::dabs(x)));
+        case U_D_TANH: return T(4) * logisticSlope(T(2) * x);
         case U_D_RELU: return x > T(0) ? T(1) : T(0);
         case U_D_GELU: {
-            T t = carnot::dtanh(c * (x + g * x * x * x));
-            return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * c * (T(1) + T(3) * g * x * x);
+            T z = c2 * (x + g * x * x * x);
+            T dz = c2 * (T(1) + T(3) * g * x * x);
+            return sigmoid(z) + x * dz * logisticSlope(z);
         }
-        case U_D_SIGMOID: {
-            T s = sigmoid(x);
-            return s * (T(1) - s);
-        }
+        case U_D_SIGMOID: return logisticSlope(x);
         case U_D_SOFTPLUS: return sigmoid(x);
         default: return x;
     }

@@ -1,0 +1,596 @@
+package carnot.kernels.cuda;
+
+import carnot.kernels.Backend;
+import carnot.kernels.Binary;
+import carnot.kernels.Broadcast;
+import carnot.kernels.Buffer;
+import carnot.kernels.Checks;
+import carnot.kernels.DType;
+import carnot.kernels.Ops;
+import carnot.kernels.RefBackend;
+import carnot.kernels.Reduce;
+import carnot.kernels.Unary;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The CUDA backend: buffers are device memory (a {@link Buffer}'s segment is a zero-length segment whose address is
+ * the device pointer, {@code hostVisible() == false}); every op validates with the shared {@link Ops}/{@link Checks}
+ * rules first, then queues the kernel of {@code src/main/cuda/<family>.cu} through its {@link KernelLauncher}.
+ * It never touches device memory directly, so it runs unchanged on a GPU ({@link JCudaLauncher}) and on the host
+ * emulation ({@link EmulatedLauncher}, name "cuda-emu").
+ *
+ * <p>Numerics: reductions, dot, softmax and layer-norm sums accumulate in double in a fixed tree order (results do
+ * not depend on timing); GEMM accumulates in the buffer dtype; activations are evaluated in the buffer dtype.
+ * Index buffers of gather/scatter are downloaded and checked on the host before launch. {@code symmetricEigen}
+ * copies the matrix to the host and runs the host backend's implementation (then uploads the result).
+ * {@code scatterAddRows} is deterministic (one thread per column, rows in order) unless constructed with
+ * {@code atomicScatter}, which uses atomicAdd (faster, last bits timing-dependent).
+ */
+public final class CudaBackend implements Backend {
+    /** Threads per block of 1-D grid-stride kernels. */
+    public static final int THREADS = 256;
+    /** Cap on the blocks of a grid-stride launch. */
+    public static final int MAX_BLOCKS = 4096;
+    /** Blocks of the first dot stage (partials in the scratch buffer). */
+    public static final int DOT_BLOCKS = 1024;
+    private static final int GEMM_TILE = 64;
+
+    private final KernelLauncher dev;
+    private final String name;
+    private final Backend host;
+    private final boolean atomicScatter;
+    private final Set<Buffer> live = ConcurrentHashMap.newKeySet();
+    private final long scratch;
+    private boolean closed;
+
+    /**
+     * A backend over {@code launcher}, reported as {@code name}; {@code host} runs {@code symmetricEigen} (it is
+     * closed with this backend).
+     */
+    public CudaBackend(KernelLauncher launcher, String name, Backend host, boolean atomicScatter) {
+        this.dev = launcher;
+        this.name = name;
+        this.host = host;
+        this.atomicScatter = atomicScatter;
+        this.scratch = launcher.malloc((DOT_BLOCKS + 1) * 8L);
+    }
+
+    /** The CUDA backend on the host emulation ("cuda-emu"), blocks spread over all hardware threads. */
+    public static CudaBackend emulated() {
+        return new CudaBackend(new EmulatedLauncher(0), "cuda-emu", new RefBackend(), false);
+    }
+
+    /**
+     * The CUDA backend on GPU {@code device}; throws {@link CudaException} saying why when no usable GPU exists
+     * (see {@link CudaSupport#unavailableReason()}).
+     */
+    public static CudaBackend gpu(int device) {
+        String why = CudaSupport.unavailableReason();
+        if (why != null) {
+            throw new CudaException("cuda backend unavailable: " + why + "; use --backend cpu (or auto)");
+        }
+        return new CudaBackend(new JCudaLauncher(device), "cuda", new RefBackend(), false);
+    }
+
+    /** The launcher this backend queues work on. */
+    public KernelLauncher launcher() {
+        return dev;
+    }
+
+    /** Number of buffers allocated and not yet freed. */
+    public int liveBuffers() {
+        return live.size();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    // ---- memory -------------------------------------------------------------------------------------------
+
+    private static long addr(Buffer b, long off) {
+        return b.segment().address() + off * b.dtype().bytes();
+    }
+
+    private static String sfx(DType t) {
+        return switch (t) {
+            case F32 -> "f32";
+            case F64 -> "f64";
+            case I32 -> "i32";
+        };
+    }
+
+    private void launch1d(String module, String kernel, long n, KernelArgs args) {
+        int blocks = (int) Math.min((n + THREADS - 1) / THREADS, MAX_BLOCKS);
+        dev.launch(module, kernel, Dim3.of(blocks), Dim3.of(THREADS), args);
+    }
+
+    /** Threads per block of row kernels: the next power of two >= cols, clamped to [32, 256]. */
+    static int rowBlock(int cols) {
+        int b = 32;
+        while (b < cols && b < 256) {
+            b <<= 1;
+        }
+        return b;
+    }
+
+    @Override
+    public Buffer alloc(DType dtype, long n) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("alloc: dtype is required; given null");
+        }
+        Checks.nonNegative("alloc", "length", n);
+        if (n > Long.MAX_VALUE / 16) {
+            throw new IllegalArgumentException("alloc: length must be < 2^59; given " + n);
+        }
+        long bytes = Math.max(1, n * dtype.bytes());
+        long a = dev.malloc(bytes);
+        try {
+            dev.memsetZero(a, bytes);
+        } catch (RuntimeException e) {
+            dev.free(a);
+            throw e;
+        }
+        Buffer b = new Buffer(this, dtype, n, MemorySegment.ofAddress(a), false);
+        live.add(b);
+        return b;
+    }
+
+    @Override
+    public void free(Buffer b) {
+        if (b == null) {
+            throw new IllegalArgumentException("free: buffer is required; given null");
+        }
+        if (b.owner() != this) {
+            throw new IllegalArgumentException("free: buffer must belong to backend '" + name + "'; given " + b);
+        }
+        if (b.isFreed()) {
+            return;
+        }
+        long a = b.segment().address();
+        if (b.markFreed()) {
+            live.remove(b);
+            dev.free(a);
+        }
+    }
+
+    @Override
+    public void upload(MemorySegment src, Buffer dst, long dstOff, long n) {
+        Checks.owned("upload", this, "dst", dst);
+        Checks.host("upload", src, dst.dtype(), n);
+        Checks.range("upload", "dst", dst, dstOff, n);
+        if (n > 0) {
+            dev.copyToDevice(src, addr(dst, dstOff), n * dst.dtype().bytes());
+        }
+    }
+
+    @Override
+    public void download(Buffer src, long srcOff, MemorySegment dst, long n) {
+        Checks.owned("download", this, "src", src);
+        Checks.host("download", dst, src.dtype(), n);
+        Checks.range("download", "src", src, srcOff, n);
+        if (n > 0) {
+            dev.copyToHost(addr(src, srcOff), dst, n * src.dtype().bytes());
+        }
+    }
+
+    @Override
+    public void copy(Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
+        Checks.owned("copy", this, "src", src);
+        Checks.owned("copy", this, "dst", dst);
+        Checks.require(src.dtype() == dst.dtype(), "copy",
+                "src and dst must share a dtype; given " + src + " and " + dst);
+        Checks.range("copy", "src", src, srcOff, n);
+        Checks.range("copy", "dst", dst, dstOff, n);
+        if (n == 0 || (src == dst && srcOff == dstOff)) {
+            return;
+        }
+        long bytes = n * src.dtype().bytes();
+        boolean overlap = src == dst && srcOff < dstOff + n && dstOff < srcOff + n;
+        if (overlap) {
+            long tmp = dev.malloc(bytes);
+            try {
+                dev.copyOnDevice(addr(src, srcOff), tmp, bytes);
+                dev.copyOnDevice(tmp, addr(dst, dstOff), bytes);
+                dev.synchronize();
+            } finally {
+                dev.free(tmp);
+            }
+        } else {
+            dev.copyOnDevice(addr(src, srcOff), addr(dst, dstOff), bytes);
+        }
+    }
+
+    @Override
+    public void fill(Buffer x, long off, long n, double value) {
+        Checks.owned("fill", this, "x", x);
+        Checks.range("fill", "x", x, off, n);
+        if (n == 0) {
+            return;
+        }
+        KernelArgs args = new KernelArgs().ptr(addr(x, off)).i64(n);
+        switch (x.dtype()) {
+            case F32 -> args.f32((float) value);
+            case F64 -> args.f64(value);
+            case I32 -> args.i32((int) value);
+        }
+        launch1d("memory", "fill_" + sfx(x.dtype()), n, args);
+    }
+
+    @Override
+    public void convert(Buffer src, Buffer dst, long n) {
+        Ops.convert(this, src, dst, n);
+        if (n == 0) {
+            return;
+        }
+        if (src.dtype() == dst.dtype()) {
+            if (src != dst) {
+                dev.copyOnDevice(addr(src, 0), addr(dst, 0), n * src.dtype().bytes());
+            }
+            return;
+        }
+        launch1d("memory", "convert_" + sfx(src.dtype()) + "_" + sfx(dst.dtype()), n,
+                new KernelArgs().ptr(addr(src, 0)).ptr(addr(dst, 0)).i64(n));
+    }
+
+    /**
+     * The {@code carnot::View} struct (27 words: rank, shape[8], strideA[8], strideB[8], offA, offB) of a broadcast,
+     * with extent-1 axes dropped and adjacent axes merged where both operands are contiguous across them.
+     */
+    static long[] viewWords(int[] shape, long[] sa, long offA, long[] sb, long offB) {
+        long[] s = new long[8];
+        long[] a = new long[8];
+        long[] b = new long[8];
+        int r = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (r > 0 && a[r - 1] == sa[d] * shape[d] && b[r - 1] == sb[d] * shape[d]) {
+                s[r - 1] *= shape[d];
+                a[r - 1] = sa[d];
+                b[r - 1] = sb[d];
+            } else {
+                s[r] = shape[d];
+                a[r] = sa[d];
+                b[r] = sb[d];
+                r++;
+            }
+        }
+        long[] w = new long[27];
+        w[0] = r;
+        System.arraycopy(s, 0, w, 1, 8);
+        System.arraycopy(a, 0, w, 9, 8);
+        System.arraycopy(b, 0, w, 17, 8);
+        w[25] = offA;
+        w[26] = offB;
+        return w;
+    }
+
+    @Override
+    public void copyStrided(Buffer src, Broadcast view, Buffer dst, long dstOff) {
+        Ops.copyStrided(this, src, view, dst, dstOff);
+        long n = view.size();
+        if (n == 0) {
+            return;
+        }
+        long[] words = viewWords(view.shape(), view.stridesA(), view.offsetA(), new long[view.shape().length], 0);
+        launch1d("memory", "copy_strided_" + sfx(src.dtype()), n,
+                new KernelArgs().ptr(addr(src, 0)).words(words).ptr(addr(dst, dstOff)).i64(n));
+    }
+
+    // ---- BLAS ---------------------------------------------------------------------------------------------
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, Buffer a, long offA, int lda,
+                     Buffer b, long offB, int ldb, double beta, Buffer c, long offC, int ldc) {
+        DType t = Ops.gemm("gemm", this, transA, transB, m, n, k, a, offA, lda, 0, b, offB, ldb, 0, c, offC, ldc,
+                0, 1);
+        gemmLaunch("gemm", t, transA, transB, m, n, k, alpha, a, offA, lda, 0, b, offB, ldb, 0, beta, c, offC, ldc,
+                0, 1);
+    }
+
+    @Override
+    public void gemmBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, Buffer a, long offA,
+                            int lda, long strideA, Buffer b, long offB, int ldb, long strideB, double beta, Buffer c,
+                            long offC, int ldc, long strideC, int batch) {
+        DType t = Ops.gemm("gemmBatched", this, transA, transB, m, n, k, a, offA, lda, strideA, b, offB, ldb,
+                strideB, c, offC, ldc, strideC, batch);
+        gemmLaunch("gemmBatched", t, transA, transB, m, n, k, alpha, a, offA, lda, strideA, b, offB, ldb, strideB,
+                beta, c, offC, ldc, strideC, batch);
+    }
+
+    private void gemmLaunch(String op, DType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                            Buffer a, long offA, int lda, long strideA, Buffer b, long offB, int ldb, long strideB,
+                            double beta, Buffer c, long offC, int ldc, long strideC, int batch) {
+        if (m == 0 || n == 0 || batch == 0) {
+            return;
+        }
+        long gy = (m + GEMM_TILE - 1L) / GEMM_TILE;
+        Checks.require(gy <= 65535, op, "m must be <= " + 65535L * GEMM_TILE + " on CUDA (grid.y); given " + m);
+        int gx = (n + GEMM_TILE - 1) / GEMM_TILE;
+        boolean f32 = t == DType.F32;
+        KernelArgs args = new KernelArgs().i32(transA ? 1 : 0).i32(transB ? 1 : 0).i32(m).i32(n).i32(k)
+                .real(f32, alpha).ptr(addr(a, offA)).i32(lda).i64(strideA).ptr(addr(b, offB)).i32(ldb).i64(strideB)
+                .real(f32, beta).ptr(addr(c, offC)).i32(ldc).i64(strideC).i32(batch);
+        dev.launch("gemm", "gemm_" + sfx(t), new Dim3(gx, (int) gy, Math.min(batch, 65535)), Dim3.of(256), args);
+    }
+
+    @Override
+    public void axpy(long n, double alpha, Buffer x, Buffer y) {
+        DType t = Ops.dense("axpy", this, n, "x, y", x, y);
+        if (n > 0) {
+            launch1d("elementwise", "axpy_" + sfx(t), n,
+                    new KernelArgs().i64(n).real(t == DType.F32, alpha).ptr(addr(x, 0)).ptr(addr(y, 0)));
+        }
+    }
+
+    @Override
+    public double dot(long n, Buffer x, Buffer y) {
+        DType t = Ops.dense("dot", this, n, "x, y", x, y);
+        if (n == 0) {
+            return 0.0;
+        }
+        int blocks = (int) Math.min((n + THREADS - 1) / THREADS, DOT_BLOCKS);
+        dev.launch("reduce", "dot_partial_" + sfx(t), Dim3.of(blocks), Dim3.of(THREADS),
+                new KernelArgs().i64(n).ptr(addr(x, 0)).ptr(addr(y, 0)).ptr(scratch));
+        long result = scratch + DOT_BLOCKS * 8L;
+        dev.launch("reduce", "sum_partials", Dim3.of(1), Dim3.of(THREADS),
+                new KernelArgs().ptr(scratch).i32(blocks).ptr(result));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_DOUBLE);
+            dev.copyToHost(result, out, 8);
+            return out.get(ValueLayout.JAVA_DOUBLE, 0);
+        }
+    }
+
+    // ---- elementwise ---------------------------------------------------------------------------------------
+
+    /** The op code of elementwise.cu for a unary op. */
+    static int code(Unary op) {
+        return switch (op) {
+            case NEG -> 0;
+            case ABS -> 1;
+            case SIGN -> 2;
+            case SQUARE -> 3;
+            case SQRT -> 4;
+            case RSQRT -> 5;
+            case RECIP -> 6;
+            case EXP -> 7;
+            case LOG -> 8;
+            case TANH -> 9;
+            case RELU -> 10;
+            case GELU -> 11;
+            case SIGMOID -> 12;
+            case SOFTPLUS -> 13;
+            case D_TANH -> 14;
+            case D_RELU -> 15;
+            case D_GELU -> 16;
+            case D_SIGMOID -> 17;
+            case D_SOFTPLUS -> 18;
+        };
+    }
+
+    /** The op code of elementwise.cu for a binary op. */
+    static int code(Binary op) {
+        return switch (op) {
+            case ADD -> 0;
+            case SUB -> 1;
+            case MUL -> 2;
+            case DIV -> 3;
+            case POW -> 4;
+            case MAX -> 5;
+            case MIN -> 6;
+            case GT -> 7;
+            case GE -> 8;
+            case EQ -> 9;
+        };
+    }
+
+    /** The op code of reduce.cu for a reduction. */
+    static int code(Reduce op) {
+        return switch (op) {
+            case SUM -> 0;
+            case MAX -> 1;
+            case MIN -> 2;
+            case SUMSQ -> 3;
+        };
+    }
+
+    @Override
+    public void unary(Unary op, Buffer x, Buffer out, long n) {
+        Checks.require(op != null, "unary", "op is required; given null");
+        DType t = Ops.dense("unary " + op, this, n, "x, out", x, out);
+        if (n > 0) {
+            launch1d("elementwise", "unary_" + sfx(t), n,
+                    new KernelArgs().i32(code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n));
+        }
+    }
+
+    @Override
+    public void affine(Buffer x, Buffer out, long n, double alpha, double beta) {
+        DType t = Ops.dense("affine", this, n, "x, out", x, out);
+        if (n > 0) {
+            boolean f32 = t == DType.F32;
+            launch1d("elementwise", "affine_" + sfx(t), n, new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n)
+                    .real(f32, alpha).real(f32, beta));
+        }
+    }
+
+    @Override
+    public void binary(Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc) {
+        DType t = Ops.binary(this, op, a, b, out, bc);
+        long n = bc.size();
+        if (n == 0) {
+            return;
+        }
+        long[] words = viewWords(bc.shape(), bc.stridesA(), bc.offsetA(), bc.stridesB(), bc.offsetB());
+        launch1d("elementwise", "binary_" + sfx(t), n, new KernelArgs().i32(code(op)).ptr(addr(a, 0))
+                .ptr(addr(b, 0)).ptr(addr(out, 0)).words(words).i64(n));
+    }
+
+    @Override
+    public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
+        DType t = Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out);
+        if (n > 0) {
+            launch1d("elementwise", "where_" + sfx(t), n, new KernelArgs().ptr(addr(mask, 0)).ptr(addr(a, 0))
+                    .ptr(addr(b, 0)).ptr(addr(out, 0)).i64(n));
+        }
+    }
+
+    // ---- reductions ----------------------------------------------------------------------------------------
+
+    @Override
+    public void reduce(Reduce op, Buffer x, Buffer out, long outer, long axis, long inner) {
+        DType t = Ops.reduce(this, op, x, out, outer, axis, inner);
+        long outputs = outer * inner;
+        if (outputs == 0) {
+            return;
+        }
+        KernelArgs args = new KernelArgs().i32(code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(outer).i64(axis)
+                .i64(inner);
+        if (outputs < 2048 && axis >= 64) {
+            dev.launch("reduce", "reduce_rows_" + sfx(t), Dim3.of((int) outputs), Dim3.of(THREADS), args);
+        } else {
+            launch1d("reduce", "reduce_cols_" + sfx(t), outputs, args);
+        }
+    }
+
+    // ---- rows: softmax, layer norm -------------------------------------------------------------------------
+
+    @Override
+    public void softmax(Buffer x, Buffer out, int rows, int cols, boolean log) {
+        DType t = Ops.rows("softmax", this, rows, cols, "x, out", x, out);
+        if (rows > 0 && cols > 0) {
+            dev.launch("softmax", "softmax_" + sfx(t), Dim3.of(rows), Dim3.of(rowBlock(cols)),
+                    new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).i32(rows).i32(cols).i32(log ? 1 : 0));
+        }
+    }
+
+    @Override
+    public void layerNorm(Buffer x, Buffer out, Buffer mean, Buffer rstd, int rows, int cols, double eps) {
+        DType t = Ops.layerNorm("layerNorm", this, rows, cols, x, out, mean, rstd, eps);
+        if (rows > 0 && cols > 0) {
+            dev.launch("layernorm", "layernorm_" + sfx(t), Dim3.of(rows), Dim3.of(rowBlock(cols)),
+                    new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).ptr(addr(mean, 0)).ptr(addr(rstd, 0))
+                            .i32(rows).i32(cols).f64(eps));
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Buffer dy, Buffer x, Buffer mean, Buffer rstd, Buffer dx, int rows, int cols) {
+        DType t = Ops.layerNormBackward(this, dy, x, mean, rstd, dx, rows, cols);
+        if (rows > 0 && cols > 0) {
+            dev.launch("layernorm", "layernorm_backward_" + sfx(t), Dim3.of(rows), Dim3.of(rowBlock(cols)),
+                    new KernelArgs().ptr(addr(dy, 0)).ptr(addr(x, 0)).ptr(addr(mean, 0)).ptr(addr(rstd, 0))
+                            .ptr(addr(dx, 0)).i32(rows).i32(cols));
+        }
+    }
+
+    // ---- indexing ------------------------------------------------------------------------------------------
+
+    private void checkIndices(String op, Buffer idx, int n, int bound) {
+        if (n == 0) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, n);
+            dev.copyToHost(addr(idx, 0), host, 4L * n);
+            Checks.indices(op, host, n, bound);
+        }
+    }
+
+    @Override
+    public void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
+        DType t = Ops.gather(this, table, tableRows, cols, idx, n, out);
+        checkIndices("gatherRows", idx, n, tableRows);
+        long total = (long) n * cols;
+        if (total > 0) {
+            launch1d("indexing", "gather_rows_" + sfx(t), total, new KernelArgs().ptr(addr(table, 0)).i32(tableRows)
+                    .i32(cols).ptr(addr(idx, 0)).i32(n).ptr(addr(out, 0)));
+        }
+    }
+
+    @Override
+    public void scatterAddRows(Buffer src, Buffer idx, int n, int cols, Buffer table, int tableRows) {
+        DType t = Ops.scatter(this, src, idx, n, cols, table, tableRows);
+        checkIndices("scatterAddRows", idx, n, tableRows);
+        long total = (long) n * cols;
+        if (total == 0) {
+            return;
+        }
+        KernelArgs args = new KernelArgs().ptr(addr(src, 0)).ptr(addr(idx, 0)).i32(n).i32(cols)
+                .ptr(addr(table, 0)).i32(tableRows);
+        if (atomicScatter) {
+            launch1d("indexing", "scatter_add_rows_atomic_" + sfx(t), total, args);
+        } else {
+            dev.launch("indexing", "scatter_add_rows_" + sfx(t), Dim3.of((cols + 127) / 128), Dim3.of(128), args);
+        }
+    }
+
+    // ---- random numbers ------------------------------------------------------------------------------------
+
+    @Override
+    public void uniform(Buffer out, long n, long seed, long offset, double lo, double hi) {
+        DType t = Ops.dense("uniform", this, n, "out", out);
+        if (n > 0) {
+            launch1d("rng", "uniform_" + sfx(t), n,
+                    new KernelArgs().ptr(addr(out, 0)).i64(n).i64(seed).i64(offset).f64(lo).f64(hi));
+        }
+    }
+
+    @Override
+    public void normal(Buffer out, long n, long seed, long offset, double mean, double std) {
+        DType t = Ops.dense("normal", this, n, "out", out);
+        if (n > 0) {
+            launch1d("rng", "normal_" + sfx(t), n,
+                    new KernelArgs().ptr(addr(out, 0)).i64(n).i64(seed).i64(offset).f64(mean).f64(std));
+        }
+    }
+
+    // ---- LAPACK --------------------------------------------------------------------------------------------
+
+    /** Runs on the host backend: the matrix is downloaded, decomposed there, and the results uploaded. */
+    @Override
+    public void symmetricEigen(Buffer a, Buffer w, int n, boolean vectors) {
+        DType t = Ops.eigen(this, a, w, n);
+        if (n == 0) {
+            return;
+        }
+        long nn = (long) n * n;
+        try (Arena arena = Arena.ofConfined(); Buffer ha = host.alloc(t, nn); Buffer hw = host.alloc(t, n)) {
+            MemorySegment sa = arena.allocate(nn * t.bytes(), 8);
+            MemorySegment sw = arena.allocate((long) n * t.bytes(), 8);
+            download(a, 0, sa, nn);
+            host.upload(sa, ha, 0, nn);
+            host.symmetricEigen(ha, hw, n, vectors);
+            host.download(ha, 0, sa, nn);
+            host.download(hw, 0, sw, n);
+            upload(sa, a, 0, nn);
+            upload(sw, w, 0, n);
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        dev.synchronize();
+    }
+
+    /** Frees the scratch memory and closes the launcher and the host backend; buffers must be freed by owners. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        dev.free(scratch);
+        dev.close();
+        host.close();
+    }
+}
