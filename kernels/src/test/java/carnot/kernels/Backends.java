@@ -22,7 +22,9 @@ public final class Backends {
     /** The list the conformance harness runs over; each is compared against {@link RefBackend}. */
     public static List<Entry> forTests() {
         return List.of(
-                new Entry("ref", RefBackend::new)
+                new Entry("ref", RefBackend::new),
+                new Entry("cpu-1", () -> new CpuBackend(1)),
+                new Entry("cpu-2", () -> new CpuBackend(2))
         );
     }
 }

@@ -64,4 +64,13 @@ public final class ReduceRef {
             Elem.set(y, t, i, Elem.get(y, t, i) + alpha * Elem.get(x, t, i));
         }
     }
+
+    /** {@code sum x[i]} over i in [from, to), accumulated in f64. */
+    public static double sum(DType t, MemorySegment x, long from, long to) {
+        double s = 0;
+        for (long i = from; i < to; i++) {
+            s += Elem.get(x, t, i);
+        }
+        return s;
+    }
 }

@@ -1,0 +1,305 @@
+package carnot.kernels;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The conformance harness: every op family on every backend of {@link Backends#forTests()} x {F32, F64} x shapes
+ * that hit SIMD and tile tails (1, 7, 33, 4099, non-square and transposed GEMMs, batches, broadcasting over each
+ * axis), compared to {@link RefBackend} with {@code atol + rtol |ref|} per dtype (see {@link Fixture}).
+ */
+class ConformanceTest {
+    static final int[] SIZES = {1, 7, 33, 4099};
+
+    static Stream<Arguments> cases() {
+        return Backends.forTests().stream()
+                .flatMap(e -> Stream.of(DType.F32, DType.F64).map(d -> Arguments.of(e, d)));
+    }
+
+    /** Every unary op on inputs in its domain, lengths 1..4099 (f32: 8 ulp-ish; f64: 1e-13). */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void unary(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 11)) {
+            for (Unary op : Unary.values()) {
+                for (int n : SIZES) {
+                    boolean positive = op == Unary.LOG || op == Unary.SQRT || op == Unary.RSQRT;
+                    double[] x = positive ? f.uniform(n, 0.01, 30) : f.uniform(n, -12, 12);
+                    if (op == Unary.RECIP) {
+                        for (int i = 0; i < n; i++) {
+                            x[i] += Math.signum(x[i]) * 0.5;
+                        }
+                    }
+                    Buffer[] in = f.pair(x);
+                    Buffer[] out = f.filled(n, Double.NaN);
+                    f.be.unary(op, in[0], out[0], n);
+                    f.ref.unary(op, in[1], out[1], n);
+                    f.same(op.name(), "[" + n + "]", out, 4);
+                }
+            }
+        }
+    }
+
+    /** Unary ops at special values: +-0, +-inf, NaN, huge and tiny magnitudes (in place, out == x). */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void unarySpecialValues(Backends.Entry e, DType dt) {
+        double[] special = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 1e-30, -1e-30,
+                88, -88, 100, -100, 700, -700, 1e-3, -1e-3, 20, -20, 3, -3};
+        double[] x = new double[special.length * 2];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = special[i % special.length];
+        }
+        try (Fixture f = new Fixture(e, dt, 12)) {
+            for (Unary op : Unary.values()) {
+                Buffer[] p = f.pair(x);
+                f.be.unary(op, p[0], p[0], x.length);
+                f.ref.unary(op, p[1], p[1], x.length);
+                f.close(op.name(), "special", HostData.toDoubles(p[0]), HostData.toDoubles(p[1]), f.atol(),
+                        f.rtol() * 4);
+            }
+        }
+    }
+
+    /** affine, where, axpy and dot over lengths 1..4099. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void denseElementwiseAndBlas1(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 13)) {
+            for (int n : SIZES) {
+                String s = "[" + n + "]";
+                Buffer[] x = f.pair(f.normal(n));
+                Buffer[] y = f.pair(f.normal(n));
+                Buffer[] o = f.filled(n, Double.NaN);
+                f.be.affine(x[0], o[0], n, 1.5, -0.25);
+                f.ref.affine(x[1], o[1], n, 1.5, -0.25);
+                f.same("affine", s, o, 1);
+                double[] m = f.uniform(n, -1, 1);
+                for (int i = 0; i < n; i++) {
+                    m[i] = m[i] > 0 ? 1 : 0;
+                }
+                Buffer[] mask = f.pair(m);
+                f.be.where(mask[0], x[0], y[0], o[0], n);
+                f.ref.where(mask[1], x[1], y[1], o[1], n);
+                f.same("where", s, o, 0);
+                f.be.axpy(n, -0.75, x[0], y[0]);
+                f.ref.axpy(n, -0.75, x[1], y[1]);
+                f.same("axpy", s, y, 1);
+                double got = f.be.dot(n, x[0], y[0]);
+                double want = f.ref.dot(n, x[1], y[1]);
+                f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
+            }
+        }
+    }
+
+    /** Broadcast binary ops: same shape, scalar, row, column, middle axis, rank 0 and a transposed operand. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void binaryBroadcast(Backends.Entry e, DType dt) {
+        int[][][] shapes = {
+                {{4099}, {4099}}, {{7}, {1}}, {{33, 7}, {7}}, {{33, 1}, {33, 7}}, {{3, 1, 33}, {1, 7, 33}},
+                {{2, 33, 5}, {2, 1, 5}}, {{}, {}}, {{1}, {4099}}, {{65, 33}, {65, 33}}};
+        try (Fixture f = new Fixture(e, dt, 14)) {
+            for (Binary op : Binary.values()) {
+                for (int[][] sh : shapes) {
+                    Broadcast bc = Broadcast.of(sh[0], sh[1]);
+                    check(f, op, bc, size(sh[0]), size(sh[1]), Arrays.toString(sh[0]) + " (+) " + Arrays.toString(sh[1]));
+                }
+                // a = 33x7 read transposed from a 7x33 buffer: strides (1, 33)
+                Broadcast tr = new Broadcast(new int[]{33, 7}, new long[]{1, 33}, 0, new long[]{7, 1}, 0);
+                check(f, op, tr, 231, 231, "[33,7]^T (+) [33,7]");
+            }
+        }
+    }
+
+    private static void check(Fixture f, Binary op, Broadcast bc, int na, int nb, String shape) {
+        double[] a = op == Binary.POW ? f.uniform(na, 0.1, 3) : f.normal(na);
+        double[] b = op == Binary.DIV ? f.uniform(nb, 0.5, 2) : op == Binary.POW ? f.uniform(nb, -2, 2) : f.normal(nb);
+        if (op == Binary.EQ || op == Binary.GE) {
+            for (int i = 0; i < Math.min(na, nb); i += 3) {
+                a[i] = b[i];
+            }
+        }
+        Buffer[] pa = f.pair(a);
+        Buffer[] pb = f.pair(b);
+        Buffer[] out = f.filled((int) bc.size(), Double.NaN);
+        f.be.binary(op, pa[0], pb[0], out[0], bc);
+        f.ref.binary(op, pa[1], pb[1], out[1], bc);
+        f.same(op.name(), shape, out, 1);
+    }
+
+    private static int size(int[] s) {
+        int n = 1;
+        for (int d : s) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** SUM, SUMSQ, MAX, MIN over the middle of [outer, axis, inner] for shapes hitting each path and tail. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void reduce(Backends.Entry e, DType dt) {
+        long[][] shapes = {{1, 4099, 1}, {7, 33, 1}, {3, 33, 7}, {1, 7, 33}, {2, 65, 37}, {5, 1, 4099},
+                {2, 0, 3}, {1, 1, 1}, {4, 300, 1}};
+        try (Fixture f = new Fixture(e, dt, 15)) {
+            for (Reduce op : Reduce.values()) {
+                for (long[] s : shapes) {
+                    int n = (int) (s[0] * s[1] * s[2]);
+                    Buffer[] x = f.pair(f.normal(n));
+                    Buffer[] out = f.filled((int) (s[0] * s[2]), Double.NaN);
+                    f.be.reduce(op, x[0], out[0], s[0], s[1], s[2]);
+                    f.ref.reduce(op, x[1], out[1], s[0], s[1], s[2]);
+                    f.same(op.name(), Arrays.toString(s), out, 4 * Math.sqrt(1 + s[1]));
+                }
+            }
+        }
+    }
+
+    /** Row softmax and log-softmax, also in place, for 1x1 .. 3x4099 and shifted (large) inputs. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void softmax(Backends.Entry e, DType dt) {
+        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {33, 7}, {2, 16}};
+        try (Fixture f = new Fixture(e, dt, 16)) {
+            for (boolean log : new boolean[]{false, true}) {
+                for (int[] s : shapes) {
+                    int n = s[0] * s[1];
+                    double[] x = f.normal(n);
+                    for (int i = 0; i < n; i++) {
+                        x[i] = 3 * x[i] + (i % 2 == 0 ? 50 : 0);
+                    }
+                    Buffer[] in = f.pair(x);
+                    Buffer[] out = f.filled(n, Double.NaN);
+                    String op = log ? "logSoftmax" : "softmax";
+                    f.be.softmax(in[0], out[0], s[0], s[1], log);
+                    f.ref.softmax(in[1], out[1], s[0], s[1], log);
+                    f.same(op, Arrays.toString(s), out, 8);
+                    f.be.softmax(in[0], in[0], s[0], s[1], log);
+                    f.ref.softmax(in[1], in[1], s[0], s[1], log);
+                    f.same(op + " in place", Arrays.toString(s), in, 8);
+                }
+            }
+        }
+    }
+
+    /** Layer norm forward (out, mean, rstd) and backward for several row lengths. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void layerNorm(Backends.Entry e, DType dt) {
+        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {2, 7}, {5, 64}};
+        try (Fixture f = new Fixture(e, dt, 17)) {
+            for (int[] s : shapes) {
+                int n = s[0] * s[1];
+                String sh = Arrays.toString(s);
+                double[] x = f.normal(n);
+                for (int i = 0; i < n; i++) {
+                    x[i] = 2 * x[i] + 3;
+                }
+                Buffer[] in = f.pair(x);
+                Buffer[] out = f.filled(n, Double.NaN);
+                Buffer[] mu = f.filled(s[0], Double.NaN);
+                Buffer[] rs = f.filled(s[0], Double.NaN);
+                f.be.layerNorm(in[0], out[0], mu[0], rs[0], s[0], s[1], 1e-5);
+                f.ref.layerNorm(in[1], out[1], mu[1], rs[1], s[0], s[1], 1e-5);
+                f.same("layerNorm out", sh, out, 16);
+                f.same("layerNorm mean", sh, mu, 4);
+                f.same("layerNorm rstd", sh, rs, 4);
+                Buffer[] dy = f.pair(f.normal(n));
+                Buffer[] dx = f.filled(n, Double.NaN);
+                f.be.layerNormBackward(dy[0], in[0], mu[0], rs[0], dx[0], s[0], s[1]);
+                f.ref.layerNormBackward(dy[1], in[1], mu[1], rs[1], dx[1], s[0], s[1]);
+                f.same("layerNormBackward", sh, dx, 16 * Math.sqrt(s[1]));
+            }
+        }
+    }
+
+    /** gather and deterministic scatter-add with repeated indices. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void gatherScatter(Backends.Entry e, DType dt) {
+        int[][] shapes = {{33, 7, 50}, {5, 4099, 9}, {1, 1, 1}, {7, 33, 3}};
+        try (Fixture f = new Fixture(e, dt, 18)) {
+            for (int[] s : shapes) {
+                int rows = s[0];
+                int cols = s[1];
+                int n = s[2];
+                String sh = "table " + rows + "x" + cols + ", n " + n;
+                Buffer[] table = f.pair(f.normal(rows * cols));
+                Buffer[] idx = f.pairInts(f.ints(n, rows));
+                Buffer[] out = f.filled(n * cols, Double.NaN);
+                f.be.gatherRows(table[0], rows, cols, idx[0], n, out[0]);
+                f.ref.gatherRows(table[1], rows, cols, idx[1], n, out[1]);
+                f.same("gatherRows", sh, out, 0);
+                Buffer[] src = f.pair(f.normal(n * cols));
+                f.be.scatterAddRows(src[0], idx[0], n, cols, table[0], rows);
+                f.ref.scatterAddRows(src[1], idx[1], n, cols, table[1], rows);
+                f.same("scatterAddRows", sh, table, 0);
+            }
+        }
+    }
+
+    /** Uniform and normal streams are identical to the reference (same seed and offset), also at an offset. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void rngStreams(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 19)) {
+            for (int n : SIZES) {
+                for (long offset : new long[]{0, 5, (1L << 32) - 3}) {
+                    String sh = "[" + n + "] offset " + offset;
+                    Buffer[] u = f.filled(n, Double.NaN);
+                    f.be.uniform(u[0], n, 77, offset, -2, 3);
+                    f.ref.uniform(u[1], n, 77, offset, -2, 3);
+                    f.same("uniform", sh, u, 0);
+                    f.be.normal(u[0], n, 78, offset, 1, 2);
+                    f.ref.normal(u[1], n, 78, offset, 1, 2);
+                    f.same("normal", sh, u, 1);
+                }
+            }
+        }
+    }
+
+    /** fill, convert, copy and strided copies (transpose, slice, broadcast-expand, reversed axis). */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void memory(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 20)) {
+            for (int n : SIZES) {
+                Buffer[] x = f.pair(f.normal(n));
+                Buffer[] y = f.filled(n + 3, 0);
+                f.be.fill(y[0], 1, n, -1.25);
+                f.ref.fill(y[1], 1, n, -1.25);
+                f.same("fill", "[" + n + "] at 1", y, 0);
+                f.be.copy(x[0], 0, y[0], 2, n);
+                f.ref.copy(x[1], 0, y[1], 2, n);
+                f.same("copy", "[" + n + "] to 2", y, 0);
+                DType other = dt == DType.F32 ? DType.F64 : DType.F32;
+                Buffer c0 = f.keep(f.be.alloc(other, n));
+                Buffer c1 = f.keep(f.ref.alloc(other, n));
+                f.be.convert(x[0], c0, n);
+                f.ref.convert(x[1], c1, n);
+                assertEquals(Arrays.toString(HostData.toDoubles(c1)), Arrays.toString(HostData.toDoubles(c0)),
+                        f.where("convert", "[" + n + "]"));
+            }
+            Broadcast[] views = {
+                    new Broadcast(new int[]{33, 65}, new long[]{1, 33}, 0, new long[2], 0),
+                    new Broadcast(new int[]{5, 20}, new long[]{65, 1}, 70, new long[2], 0),
+                    new Broadcast(new int[]{4, 65, 33}, new long[]{0, 33, 1}, 0, new long[3], 0),
+                    new Broadcast(new int[]{65, 33}, new long[]{-33, 1}, 64 * 33, new long[2], 0),
+                    new Broadcast(new int[]{}, new long[]{}, 7, new long[]{}, 0)};
+            Buffer[] src = f.pair(f.normal(65 * 33));
+            for (Broadcast v : views) {
+                Buffer[] dst = f.filled((int) v.size() + 1, Double.NaN);
+                f.be.copyStrided(src[0], v, dst[0], 1);
+                f.ref.copyStrided(src[1], v, dst[1], 1);
+                f.same("copyStrided", Arrays.toString(v.shape()) + " strides " + Arrays.toString(v.stridesA()), dst, 0);
+            }
+        }
+    }
+}
