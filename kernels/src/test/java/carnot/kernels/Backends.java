@@ -24,7 +24,8 @@ public final class Backends {
         return List.of(
                 new Entry("ref", RefBackend::new),
                 new Entry("cpu-1", () -> new CpuBackend(1)),
-                new Entry("cpu-2", () -> new CpuBackend(2))
+                new Entry("cpu-2", () -> new CpuBackend(2)),
+                new Entry("cuda-emu", carnot.kernels.cuda.CudaBackend::emulated)
         );
     }
 }
