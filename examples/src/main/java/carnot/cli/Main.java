@@ -13,6 +13,11 @@ import picocli.CommandLine.Command;
 @Command(name = "carnot", mixinStandardHelpOptions = true, version = "carnot 0.1.0",
         description = "Carnot: train networks and measure the mechanics of learning.",
         subcommands = {
+            InfoCommand.class,
+            GradCommand.class,
+            HvpCommand.class,
+            DataCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

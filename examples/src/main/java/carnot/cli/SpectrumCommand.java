@@ -1,0 +1,333 @@
+package carnot.cli;
+
+import carnot.engine.GaussNewton;
+import carnot.engine.Hessian;
+import carnot.engine.LinearOperator;
+import carnot.engine.Scope;
+import carnot.engine.Tensor;
+import carnot.engine.io.NdArray;
+import carnot.engine.io.Npz;
+import carnot.engine.spectral.BlockOperator;
+import carnot.engine.spectral.Eigen;
+import carnot.engine.spectral.FullSpectrum;
+import carnot.engine.spectral.Lanczos;
+import carnot.engine.spectral.Lobpcg;
+import carnot.engine.spectral.PowerIteration;
+import carnot.engine.spectral.Slq;
+import carnot.engine.spectral.SpectralDensity;
+import carnot.engine.spectral.Trace;
+import carnot.engine.spectral.Which;
+import carnot.engine.train.Json;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code carnot spectrum}: eigenvalues, trace or spectral density of the exact full-batch Hessian (or Gauss-Newton
+ * matrix), of all parameters or one block. JSON on stdout with {@code --json}: the eigenvalues, their residual norms
+ * {@code ||H x - lambda x||}, the number of Hessian-vector products and the wall time of the computation.
+ */
+@Command(name = "spectrum", mixinStandardHelpOptions = true,
+        description = "Hessian spectra: Lanczos/LOBPCG/power eigenvalues, full eigendecomposition, SLQ density, trace.")
+public final class SpectrumCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--method", defaultValue = "lanczos", paramLabel = "lanczos|lobpcg|power|full|slq|trace",
+            description = "Algorithm (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--matrix", defaultValue = "hessian", paramLabel = "hessian|gn",
+            description = "Operator: the loss Hessian or the Gauss-Newton matrix J^T H_loss J (default ${DEFAULT-VALUE}).")
+    String matrix;
+
+    @Option(names = "--top", defaultValue = "1", description = "Number of largest eigenvalues (default ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--bottom", defaultValue = "0", description = "Number of smallest eigenvalues (default ${DEFAULT-VALUE}).")
+    int bottom;
+
+    @Option(names = "--magnitude", description = "Rank by |eigenvalue| instead of algebraically (lanczos only).")
+    boolean magnitude;
+
+    @Option(names = "--tol", description = "Residual tolerance relative to the largest |eigenvalue| (default 1e-6 f64, 1e-4 f32).")
+    Double tol;
+
+    @Option(names = "--max-iter", defaultValue = "1000", description = "Maximum Hessian-vector products per solve (default ${DEFAULT-VALUE}).")
+    int maxIter;
+
+    @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size before a restart (0 = max(20, 3k)).")
+    int basis;
+
+    @Option(names = "--probes", defaultValue = "10", description = "Random probes for slq and trace (default ${DEFAULT-VALUE}).")
+    int probes;
+
+    @Option(names = "--steps", defaultValue = "80", description = "Lanczos steps per SLQ probe (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Hessian-vector products per batched pass (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--sigma", defaultValue = "0.01", description = "SLQ Gaussian width relative to the spectral range (default ${DEFAULT-VALUE}).")
+    double sigma;
+
+    @Option(names = "--grid", defaultValue = "1000", description = "SLQ density grid points (default ${DEFAULT-VALUE}).")
+    int grid;
+
+    @Option(names = "--solver-seed", defaultValue = "0", description = "Seed of start vectors and probes (default ${DEFAULT-VALUE}).")
+    long solverSeed;
+
+    @Option(names = "--block", paramLabel = "NAME", description = "Restrict to the parameters named NAME or NAME.* (e.g. layers.1).")
+    String block;
+
+    @Option(names = "--all", description = "With --method full: print every eigenvalue.")
+    boolean all;
+
+    @Option(names = "--json", description = "Print JSON only.")
+    boolean json;
+
+    @Option(names = "--plot", paramLabel = "density.png", description = "With --method slq: write the density plot.")
+    Path plot;
+
+    @Option(names = "--table", paramLabel = "density.tsv", description = "With --method slq: write the density table.")
+    Path table;
+
+    @Option(names = "--save-vectors", paramLabel = "V.npz", description = "Write eigenvectors (array 'vectors' [k, P]) and 'eigenvalues'.")
+    Path saveVectors;
+
+    @Option(names = "--warm-start", paramLabel = "V.npz", description = "Start from eigenvectors saved by --save-vectors.")
+    Path warmStart;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The validated spectral settings (everything but the model). */
+    record Settings(String method, int top, int bottom, boolean magnitude, double tol, int maxIter, int basis,
+                    int probes, int steps, int batch, double sigma, int grid, long seed, boolean all) {
+        Settings {
+            if (!java.util.List.of("lanczos", "lobpcg", "power", "full", "slq", "trace").contains(method)) {
+                throw new IllegalArgumentException("--method must be lanczos, lobpcg, power, full, slq or trace; given '"
+                        + method + "'");
+            }
+            if (top < 0 || bottom < 0 || (top + bottom == 0 && !method.equals("slq") && !method.equals("trace"))) {
+                throw new IllegalArgumentException("--top and --bottom must be >= 0 and not both 0; given top " + top
+                        + ", bottom " + bottom);
+            }
+            if (!(tol > 0) || maxIter < 1 || basis < 0 || probes < 1 || steps < 1 || batch < 1 || grid < 2
+                    || !(sigma > 0)) {
+                throw new IllegalArgumentException("need --tol > 0, --max-iter >= 1, --basis >= 0, --probes >= 1,"
+                        + " --steps >= 1, --batch >= 1, --grid >= 2, --sigma > 0; given tol " + tol + ", max-iter "
+                        + maxIter + ", basis " + basis + ", probes " + probes + ", steps " + steps + ", batch " + batch
+                        + ", grid " + grid + ", sigma " + sigma);
+            }
+            if (magnitude && !method.equals("lanczos")) {
+                throw new IllegalArgumentException("--magnitude needs --method lanczos; given " + method);
+            }
+        }
+    }
+
+    @Override
+    public Integer call() {
+        ModelConfig cfg = options.config();
+        double t = tol != null ? tol : (cfg.dtype().equals("f32") ? 1e-4 : 1e-6);
+        Settings s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, maxIter, basis, probes,
+                steps, batch, sigma, grid, solverSeed, all);
+        if (!matrix.equals("hessian") && !matrix.equals("gn")) {
+            throw new IllegalArgumentException("--matrix must be hessian or gn; given '" + matrix + "'");
+        }
+        if ((plot != null || table != null) && !s.method().equals("slq")) {
+            throw new IllegalArgumentException("--plot and --table need --method slq; given " + s.method());
+        }
+        Problems.Problem p = Problems.build(cfg, System.err);
+        try (Scope scope = Scope.open()) {
+            LinearOperator op = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
+                    : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
+            if (block != null) {
+                op = BlockOperator.ofParams(op, p.model().params(), block);
+            }
+            Tensor warm = warmStart == null ? null : loadVectors(warmStart, op);
+            Result r = compute(op, s, warm);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("matrix", matrix);
+            out.put("block", block);
+            out.put("dtype", cfg.dtype());
+            out.put("chunk", p.chunk());
+            out.putAll(r.json());
+            if (r.density() != null && plot != null) {
+                r.density().plot(plot, "Hessian spectral density (SLQ, " + s.probes() + " probes, " + s.steps()
+                        + " steps)");
+            }
+            if (r.density() != null && table != null) {
+                writeText(table, r.density().table());
+            }
+            if (saveVectors != null) {
+                if (r.vectors() == null) {
+                    throw new IllegalArgumentException("--save-vectors needs an eigenvector method (lanczos, lobpcg,"
+                            + " power); given " + s.method());
+                }
+                Npz.write(Map.of("vectors", NdArray.ofF64(r.vectors().toDoubles(), r.vectors().shape()),
+                        "eigenvalues", NdArray.ofF64(r.vectorValues(), r.vectorValues().length)), saveVectors, false);
+            }
+            PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                o.println(Json.write(out));
+            } else {
+                o.print(Json.pretty(out));
+                if (r.density() != null && table == null) {
+                    o.print(r.density().table());
+                }
+            }
+            o.flush();
+        }
+        return 0;
+    }
+
+    /** What {@link #compute} returns: the JSON fields, and for file outputs the density or eigenvectors. */
+    record Result(Map<String, Object> json, SpectralDensity density, Tensor vectors, double[] vectorValues) {
+    }
+
+    /** Runs the method of {@code s} on {@code op}; {@code warm} [k, P] or null. */
+    static Result compute(LinearOperator op, Settings s, Tensor warm) {
+        long t0 = System.nanoTime();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("method", s.method());
+        j.put("dim", op.dim());
+        SpectralDensity density = null;
+        Tensor vectors = null;
+        double[] vectorValues = null;
+        int hvps = 0;
+        switch (s.method()) {
+            case "lanczos", "lobpcg", "power" -> {
+                if (s.top() > 0) {
+                    Eigen e = solve(op, s, s.top(), s.magnitude() ? Which.LARGEST_MAGNITUDE : Which.LARGEST, warm);
+                    j.put("top", eigenJson(e));
+                    j.put("eigenvalues", e.values());
+                    hvps += e.products();
+                    vectors = e.vectors();
+                    vectorValues = e.values();
+                }
+                if (s.bottom() > 0) {
+                    if (s.method().equals("power")) {
+                        throw new IllegalArgumentException("--method power finds the top eigenvalue by magnitude only;"
+                                + " --bottom needs lanczos or lobpcg");
+                    }
+                    Eigen e = solve(op, s, s.bottom(), s.magnitude() ? Which.SMALLEST_MAGNITUDE : Which.SMALLEST,
+                            s.top() > 0 ? null : warm);
+                    j.put("bottom", eigenJson(e));
+                    hvps += e.products();
+                    if (vectors == null) {
+                        vectors = e.vectors();
+                        vectorValues = e.values();
+                        j.put("eigenvalues", e.values());
+                    }
+                }
+            }
+            case "full" -> {
+                FullSpectrum f = FullSpectrum.compute(op, s.batch(), false);
+                double[] v = f.values();
+                int kt = Math.min(s.top(), v.length);
+                int kb = Math.min(s.bottom(), v.length);
+                double[] topV = new double[kt];
+                for (int i = 0; i < kt; i++) {
+                    topV[i] = v[v.length - 1 - i];
+                }
+                j.put("eigenvalues", topV);
+                j.put("top", Map.of("eigenvalues", topV));
+                if (kb > 0) {
+                    j.put("bottom", Map.of("eigenvalues", Arrays.copyOf(v, kb)));
+                }
+                j.put("asymmetry", f.asymmetry());
+                j.put("trace", Arrays.stream(v).sum());
+                if (s.all()) {
+                    j.put("spectrum", v);
+                }
+                hvps = f.products();
+            }
+            case "slq" -> {
+                density = Slq.density(op, new Slq.Options(s.probes(), s.steps(), s.batch(), s.seed(), s.grid(),
+                        s.sigma()));
+                j.put("probes", s.probes());
+                j.put("steps", s.steps());
+                j.put("sigma", density.sigma());
+                j.put("integral", density.integral());
+                double[] moments = new double[4];
+                for (int p = 1; p <= 4; p++) {
+                    moments[p - 1] = density.moment(p);
+                }
+                j.put("moments_over_dim", moments);
+                j.put("trace_estimate", density.moment(1) * op.dim());
+                j.put("nodes", density.nodes());
+                j.put("weights", density.weights());
+                hvps = density.products();
+            }
+            case "trace" -> {
+                Trace.Estimate h = Trace.hutchinson(op, Math.max(2, s.probes()), s.batch(), s.seed());
+                Trace.Estimate hpp = Trace.hutchPlusPlus(op, Math.max(6, 3 * ((s.probes() + 2) / 3)), s.batch(),
+                        s.seed());
+                j.put("hutchinson", Map.of("trace", h.trace(), "std_error", h.stdError(), "hvps", h.products()));
+                j.put("hutchpp", Map.of("trace", hpp.trace(), "std_error", hpp.stdError(), "hvps", hpp.products()));
+                hvps = h.products() + hpp.products();
+            }
+            default -> throw new IllegalStateException("unreachable method " + s.method());
+        }
+        j.put("hvps", hvps);
+        j.put("wall_seconds", (System.nanoTime() - t0) * 1e-9);
+        return new Result(j, density, vectors, vectorValues);
+    }
+
+    private static Eigen solve(LinearOperator op, Settings s, int k, Which which, Tensor warm) {
+        return switch (s.method()) {
+            case "lanczos" -> Lanczos.solve(op, Lanczos.Options.of(k, which).withTol(s.tol()).withMaxIter(s.maxIter())
+                    .withBasis(s.basis() > 0 ? s.basis() : Math.max(20, 3 * k)).withSeed(s.seed()).withWarmStart(warm));
+            case "lobpcg" -> Lobpcg.solve(op, k, which, s.tol(), s.maxIter(), s.seed(), warm);
+            case "power" -> {
+                if (k != 1) {
+                    throw new IllegalArgumentException("--method power finds one eigenvalue; given --top " + k);
+                }
+                yield PowerIteration.solve(op, s.tol(), s.maxIter(), s.seed(), warm);
+            }
+            default -> throw new IllegalStateException("not an eigen method: " + s.method());
+        };
+    }
+
+    private static Map<String, Object> eigenJson(Eigen e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("eigenvalues", e.values());
+        m.put("residuals", e.residuals());
+        m.put("hvps", e.products());
+        m.put("converged", e.converged());
+        m.put("seconds", e.seconds());
+        return m;
+    }
+
+    private static Tensor loadVectors(Path file, LinearOperator op) {
+        NdArray a = Npz.require(Npz.read(file), "vectors", file);
+        int[] sh = a.shape();
+        if (sh.length != 2 || sh[1] != op.dim()) {
+            throw new IllegalArgumentException("--warm-start " + file + ": array 'vectors' must be [k, " + op.dim()
+                    + "]; given " + Arrays.toString(sh));
+        }
+        return Tensor.of(op.backend(), op.dtype(), a.toDoubles(), sh);
+    }
+
+    private static void writeText(Path file, String text) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                java.nio.file.Files.createDirectories(parent);
+            }
+            java.nio.file.Files.writeString(file, text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
