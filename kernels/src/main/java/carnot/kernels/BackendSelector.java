@@ -50,6 +50,6 @@ public final class BackendSelector {
     }
 
     private static Backend cpu() {
-        return new RefBackend();
+        return new CpuBackend();
     }
 }

@@ -5,9 +5,9 @@ import carnot.kernels.Binary;
 import carnot.kernels.Broadcast;
 import carnot.kernels.Buffer;
 import carnot.kernels.Checks;
+import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;
 import carnot.kernels.Ops;
-import carnot.kernels.RefBackend;
 import carnot.kernels.Reduce;
 import carnot.kernels.Unary;
 
@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The CUDA backend: buffers are device memory (a {@link Buffer}'s segment is a zero-length segment whose address is
@@ -42,27 +43,28 @@ public final class CudaBackend implements Backend {
 
     private final KernelLauncher dev;
     private final String name;
-    private final Backend host;
+    private final Supplier<Backend> hostFactory;
+    private Backend host;
     private final boolean atomicScatter;
     private final Set<Buffer> live = ConcurrentHashMap.newKeySet();
     private final long scratch;
     private boolean closed;
 
     /**
-     * A backend over {@code launcher}, reported as {@code name}; {@code host} runs {@code symmetricEigen} (it is
-     * closed with this backend).
+     * A backend over {@code launcher}, reported as {@code name}; {@code host} creates (on first use) the host
+     * backend that runs {@code symmetricEigen}; it is closed with this backend.
      */
-    public CudaBackend(KernelLauncher launcher, String name, Backend host, boolean atomicScatter) {
+    public CudaBackend(KernelLauncher launcher, String name, Supplier<Backend> host, boolean atomicScatter) {
         this.dev = launcher;
         this.name = name;
-        this.host = host;
+        this.hostFactory = host;
         this.atomicScatter = atomicScatter;
         this.scratch = launcher.malloc((DOT_BLOCKS + 1) * 8L);
     }
 
     /** The CUDA backend on the host emulation ("cuda-emu"), blocks spread over all hardware threads. */
     public static CudaBackend emulated() {
-        return new CudaBackend(new EmulatedLauncher(0), "cuda-emu", new RefBackend(), false);
+        return new CudaBackend(new EmulatedLauncher(0), "cuda-emu", () -> new CpuBackend(1), false);
     }
 
     /**
@@ -74,7 +76,7 @@ public final class CudaBackend implements Backend {
         if (why != null) {
             throw new CudaException("cuda backend unavailable: " + why + "; use --backend cpu (or auto)");
         }
-        return new CudaBackend(new JCudaLauncher(device), "cuda", new RefBackend(), false);
+        return new CudaBackend(new JCudaLauncher(device), "cuda", CpuBackend::new, false);
     }
 
     /** The launcher this backend queues work on. */
@@ -564,6 +566,9 @@ public final class CudaBackend implements Backend {
             return;
         }
         long nn = (long) n * n;
+        if (host == null) {
+            host = hostFactory.get();
+        }
         try (Arena arena = Arena.ofConfined(); Buffer ha = host.alloc(t, nn); Buffer hw = host.alloc(t, n)) {
             MemorySegment sa = arena.allocate(nn * t.bytes(), 8);
             MemorySegment sw = arena.allocate((long) n * t.bytes(), 8);
@@ -591,6 +596,8 @@ public final class CudaBackend implements Backend {
         closed = true;
         dev.free(scratch);
         dev.close();
-        host.close();
+        if (host != null) {
+            host.close();
+        }
     }
 }

@@ -89,7 +89,7 @@ class CudaEmuTest {
     }
 
     private static double[] workload(int threads, boolean atomic) {
-        try (CudaBackend emu = new CudaBackend(new EmulatedLauncher(threads), "cuda-emu", new RefBackend(), atomic)) {
+        try (CudaBackend emu = new CudaBackend(new EmulatedLauncher(threads), "cuda-emu", RefBackend::new, atomic)) {
             int m = 70;
             int k = 90;
             Buffer a = emu.alloc(DType.F32, m * k);
