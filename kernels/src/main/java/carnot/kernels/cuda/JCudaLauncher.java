@@ -4,6 +4,7 @@ import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
@@ -223,6 +224,30 @@ public final class JCudaLauncher implements KernelLauncher {
         check(JCudaDriver.cuLaunchKernel(f, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), 0, stream,
                 Pointer.to(params), null), "launch of kernel " + kernel + " grid " + grid + " block " + block);
         lastKernel = kernel + " grid " + grid + " block " + block;
+    }
+
+    /**
+     * Milliseconds of GPU time between two CUDA events recorded on this launcher's stream before and after the
+     * work queued by {@code work} (waits for the second event).
+     */
+    public float timeMillis(Runnable work) {
+        bind();
+        CUevent start = new CUevent();
+        CUevent stop = new CUevent();
+        check(JCudaDriver.cuEventCreate(start, 0), "cuEventCreate");
+        check(JCudaDriver.cuEventCreate(stop, 0), "cuEventCreate");
+        try {
+            check(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
+            work.run();
+            check(JCudaDriver.cuEventRecord(stop, stream), "cuEventRecord");
+            check(JCudaDriver.cuEventSynchronize(stop), "kernel " + lastKernel + " (reported at event)");
+            float[] ms = new float[1];
+            check(JCudaDriver.cuEventElapsedTime(ms, start, stop), "cuEventElapsedTime");
+            return ms[0];
+        } finally {
+            JCudaDriver.cuEventDestroy(start);
+            JCudaDriver.cuEventDestroy(stop);
+        }
     }
 
     @Override

@@ -1,0 +1,260 @@
+package carnot.bench.cuda;
+
+import carnot.kernels.Backend;
+import carnot.kernels.Binary;
+import carnot.kernels.Broadcast;
+import carnot.kernels.Buffer;
+import carnot.kernels.CpuBackend;
+import carnot.kernels.DType;
+import carnot.kernels.HostData;
+import carnot.kernels.Reduce;
+import carnot.kernels.Unary;
+import carnot.kernels.cuda.CudaBackend;
+import carnot.kernels.cuda.CudaSupport;
+import carnot.kernels.cuda.JCudaLauncher;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Standalone GPU check of every CUDA kernel family at the benchmark sizes (MLP 784-512-512-512-10 with N = 5000,
+ * elementwise 1M-64M): each case runs on the CPU backend and on the CUDA backend from the same Philox inputs,
+ * compares the outputs (max error relative to the largest CPU value), then times the CUDA side with CUDA events
+ * (mean over repetitions after warm-up) and prints achieved GB/s, GFLOP/s and the H100 roofline time from
+ * kernels/CUDA.md. Without a GPU it prints why and exits 0; {@code --emu} runs the same cases at small sizes on
+ * the host emulation (checks the harness itself; times are host times, not GPU estimates).
+ *
+ * <p>Usage: {@code java ... carnot.bench.cuda.CudaKernelCheck [--emu] [--reps N]}
+ */
+public final class CudaKernelCheck {
+    private static final double HBM_BYTES_PER_S = 3.0e12;
+    private static final double F32_FLOPS = 60e12;
+    private static final double F64_FLOPS = 30e12;
+
+    private CudaKernelCheck() {
+    }
+
+    /** One kernel case: its traffic and work, and the op applied to buffers made on a given backend. */
+    private record Case(String name, DType dt, double bytes, double flops, Op op) {
+    }
+
+    /** Allocates inputs on {@code be} (from Philox seeds, identical on every backend) and returns the run + output. */
+    private interface Op {
+        Run prepare(Backend be);
+    }
+
+    /** A prepared case: {@code run} queues the kernel(s); {@code out} is the buffer compared across backends. */
+    private record Run(Runnable run, Buffer out, List<Buffer> owned) {
+    }
+
+    private static Buffer randn(Backend be, DType dt, long n, long seed, List<Buffer> owned) {
+        Buffer b = be.alloc(dt, n);
+        be.normal(b, n, seed, 0, 0, 1);
+        owned.add(b);
+        return b;
+    }
+
+    private static Buffer zeros(Backend be, DType dt, long n, List<Buffer> owned) {
+        Buffer b = be.alloc(dt, n);
+        owned.add(b);
+        return b;
+    }
+
+    private static Case gemm(String name, DType dt, boolean ta, boolean tb, int m, int n, int k) {
+        double bytes = (double) dt.bytes() * ((double) m * k + (double) k * n + (double) m * n);
+        return new Case(name, dt, bytes, 2.0 * m * n * k, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer a = randn(be, dt, (long) m * k, 1, o);
+            Buffer b = randn(be, dt, (long) k * n, 2, o);
+            Buffer c = zeros(be, dt, (long) m * n, o);
+            return new Run(() -> be.gemm(ta, tb, m, n, k, 1, a, 0, ta ? m : k, b, 0, tb ? k : n, 0, c, 0, n), c, o);
+        });
+    }
+
+    private static Case unary(Unary op, DType dt, long n) {
+        return new Case("unary " + op + " n=" + n, dt, 2.0 * n * dt.bytes(), 20.0 * n, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, dt, n, 3, o);
+            Buffer y = zeros(be, dt, n, o);
+            return new Run(() -> be.unary(op, x, y, n), y, o);
+        });
+    }
+
+    private static List<Case> cases(boolean small) {
+        int rows = small ? 200 : 5000;
+        long[] sizes = small ? new long[] {1 << 16} : new long[] {1 << 20, 1 << 24, 1 << 26};
+        DType f = DType.F32;
+        List<Case> cs = new ArrayList<>();
+        cs.add(gemm("gemm NN " + rows + "x512x784 (layer 1 fwd)", f, false, false, rows, 512, 784));
+        cs.add(gemm("gemm NN " + rows + "x512x512 (hidden fwd)", f, false, false, rows, 512, 512));
+        cs.add(gemm("gemm TN 512x512x" + rows + " (weight grad)", f, true, false, 512, 512, rows));
+        cs.add(gemm("gemm NT " + rows + "x512x512 (input grad)", f, false, true, rows, 512, 512));
+        cs.add(gemm("gemm NN " + rows + "x10x512 (readout fwd)", f, false, false, rows, 10, 512));
+        cs.add(gemm("gemm NN f64 " + rows + "x512x512", DType.F64, false, false, rows, 512, 512));
+        for (long n : sizes) {
+            cs.add(unary(Unary.TANH, f, n));
+            cs.add(unary(Unary.EXP, f, n));
+            cs.add(new Case("binary ADD n=" + n, f, 12.0 * n, n, be -> {
+                List<Buffer> o = new ArrayList<>();
+                Buffer a = randn(be, f, n, 4, o);
+                Buffer b = randn(be, f, n, 5, o);
+                Buffer c = zeros(be, f, n, o);
+                Broadcast bc = Broadcast.of(new int[] {(int) n}, new int[] {(int) n});
+                return new Run(() -> be.binary(Binary.ADD, a, b, c, bc), c, o);
+            }));
+            cs.add(new Case("dot n=" + n, f, 8.0 * n, 2.0 * n, be -> {
+                List<Buffer> o = new ArrayList<>();
+                Buffer a = randn(be, f, n, 6, o);
+                Buffer b = randn(be, f, n, 7, o);
+                Buffer r = zeros(be, DType.F64, 1, o);
+                return new Run(() -> HostData.write(r, 0, new double[] {be.dot(n, a, b)}), r, o);
+            }));
+            cs.add(new Case("normal (Philox) n=" + n, f, 4.0 * n, 60.0 * n, be -> {
+                List<Buffer> o = new ArrayList<>();
+                Buffer r = zeros(be, f, n, o);
+                return new Run(() -> be.normal(r, n, 11, 0, 0, 1), r, o);
+            }));
+        }
+        long act = (long) rows * 512;
+        cs.add(new Case("binary ADD bias " + rows + "x512 + 512", f, 8.0 * act, act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer a = randn(be, f, act, 8, o);
+            Buffer b = randn(be, f, 512, 9, o);
+            Buffer c = zeros(be, f, act, o);
+            Broadcast bc = Broadcast.of(new int[] {rows, 512}, new int[] {512});
+            return new Run(() -> be.binary(Binary.ADD, a, b, c, bc), c, o);
+        }));
+        cs.add(new Case("reduce SUM over rows " + rows + "x512 (bias grad)", f, 4.0 * act, act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, act, 10, o);
+            Buffer r = zeros(be, f, 512, o);
+            return new Run(() -> be.reduce(Reduce.SUM, x, r, 1, rows, 512), r, o);
+        }));
+        cs.add(new Case("log-softmax " + rows + "x10", f, 8.0 * rows * 10, 30.0 * rows * 10, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, rows * 10L, 12, o);
+            Buffer y = zeros(be, f, rows * 10L, o);
+            return new Run(() -> be.softmax(x, y, rows, 10, true), y, o);
+        }));
+        cs.add(new Case("layerNorm fwd " + rows + "x512", f, 12.0 * act, 8.0 * act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, act, 13, o);
+            Buffer y = zeros(be, f, act, o);
+            Buffer mean = zeros(be, f, rows, o);
+            Buffer rstd = zeros(be, f, rows, o);
+            return new Run(() -> be.layerNorm(x, y, mean, rstd, rows, 512, 1e-5), y, o);
+        }));
+        cs.add(new Case("gatherRows " + rows + " of 1000x512", f, 8.0 * act, 0, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer table = randn(be, f, 1000 * 512L, 14, o);
+            int[] ids = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                ids[i] = (int) ((i * 7919L) % 1000);
+            }
+            Buffer idx = HostData.uploadInts(be, ids);
+            o.add(idx);
+            Buffer y = zeros(be, f, act, o);
+            return new Run(() -> be.gatherRows(table, 1000, 512, idx, rows, y), y, o);
+        }));
+        cs.add(new Case("copyStrided transpose " + rows + "x512", f, 8.0 * act, 0, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, act, 15, o);
+            Buffer y = zeros(be, f, act, o);
+            Broadcast t = new Broadcast(new int[] {512, rows}, new long[] {1, 512}, 0, new long[2], 0);
+            return new Run(() -> be.copyStrided(x, t, y, 0), y, o);
+        }));
+        return cs;
+    }
+
+    private static double maxRelError(Buffer want, Buffer got) {
+        double[] w = HostData.toDoubles(want);
+        double[] g = HostData.toDoubles(got);
+        double scale = 1e-30;
+        for (double v : w) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        double err = 0;
+        for (int i = 0; i < w.length; i++) {
+            err = Math.max(err, Math.abs(w[i] - g[i]) / scale);
+        }
+        return err;
+    }
+
+    private static double timeMillis(CudaBackend cuda, Runnable run, int reps) {
+        Runnable all = () -> {
+            for (int r = 0; r < reps; r++) {
+                run.run();
+            }
+        };
+        if (cuda.launcher() instanceof JCudaLauncher gpu) {
+            return gpu.timeMillis(all) / reps;
+        }
+        long t0 = System.nanoTime();
+        all.run();
+        cuda.synchronize();
+        return (System.nanoTime() - t0) / 1e6 / reps;
+    }
+
+    /** Runs the check; returns the number of cases whose outputs disagree with the CPU backend. */
+    public static int check(boolean emu, int reps) {
+        int bad = 0;
+        try (CpuBackend cpu = new CpuBackend(); CudaBackend cuda = emu ? CudaBackend.emulated() : CudaBackend.gpu(0)) {
+            System.out.println("CUDA kernel check on " + cuda.launcher().description() + ", " + reps + " reps");
+            System.out.println("| case | dtype | max rel err | ok | ms | GB/s | GFLOP/s | H100 roofline ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            for (Case c : cases(emu)) {
+                Run want = c.op().prepare(cpu);
+                Run got = c.op().prepare(cuda);
+                want.run().run();
+                got.run().run();
+                double err = maxRelError(want.out(), got.out());
+                boolean ok = err <= (c.dt() == DType.F32 ? 1e-3 : 1e-9);
+                bad += ok ? 0 : 1;
+                got.run().run();
+                double ms = timeMillis(cuda, got.run(), reps);
+                double peak = c.dt() == DType.F32 ? F32_FLOPS : F64_FLOPS;
+                double roof = 1e3 * Math.max(c.bytes() / HBM_BYTES_PER_S, c.flops() / peak);
+                System.out.println(String.format(Locale.ROOT, "| %s | %s | %.2e | %s | %.4f | %.1f | %.1f | %.4f |",
+                        c.name(), c.dt(), err, ok ? "yes" : "NO", ms, c.bytes() / ms / 1e6, c.flops() / ms / 1e6,
+                        roof));
+                want.owned().forEach(Buffer::close);
+                got.owned().forEach(Buffer::close);
+            }
+        }
+        return bad;
+    }
+
+    public static void main(String[] args) {
+        boolean emu = false;
+        int reps = 20;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--emu" -> emu = true;
+                case "--reps" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--reps needs a count; given nothing");
+                    }
+                    reps = Integer.parseInt(args[++i]);
+                    if (reps < 1) {
+                        throw new IllegalArgumentException("--reps must be >= 1; given " + reps);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
+                        + "'; usage: CudaKernelCheck [--emu] [--reps N]");
+            }
+        }
+        if (!emu) {
+            String why = CudaSupport.unavailableReason();
+            if (why != null) {
+                System.out.println("no GPU: " + why + " (run with --emu to exercise the check on the host emulation)");
+                return;
+            }
+        }
+        int bad = check(emu, reps);
+        System.out.println(bad == 0 ? "all kernels agree with the CPU backend" : bad + " case(s) DISAGREE");
+        if (bad != 0) {
+            throw new IllegalStateException(bad + " CUDA kernel case(s) disagree with the CPU backend");
+        }
+    }
+}
