@@ -52,7 +52,13 @@ public final class Main implements Runnable {
             line.getErr().flush();
             return 2;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (LinkageError | OutOfMemoryError ex) {
+            e.println("carnot: error: " + ex);
+            code = 1;
+        }
         o.flush();
         e.flush();
         return code;
