@@ -19,8 +19,20 @@ public final class Backends {
         }
     }
 
-    /** The list the conformance harness runs over; each is compared against {@link RefBackend}. */
+    /**
+     * The list the conformance harness runs over; each is compared against {@link RefBackend}. The system
+     * property {@code carnot.test.backends} (comma-separated names, e.g. {@code ref,cpu-2}) narrows it for local runs.
+     */
     public static List<Entry> forTests() {
+        String only = System.getProperty("carnot.test.backends", "");
+        if (only.isBlank()) {
+            return all();
+        }
+        List<String> names = List.of(only.split(","));
+        return all().stream().filter(e -> names.contains(e.name())).toList();
+    }
+
+    private static List<Entry> all() {
         return List.of(
                 new Entry("ref", RefBackend::new),
                 new Entry("cpu-1", () -> new CpuBackend(1)),

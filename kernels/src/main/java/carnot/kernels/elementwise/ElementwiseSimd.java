@@ -24,23 +24,181 @@ public final class ElementwiseSimd {
     private ElementwiseSimd() {
     }
 
-    /** {@code out[i] = op(x[i])} for i in [from, to). */
+    /** {@code out[i] = op(x[i])} for i in [from, to); common ops get their own loop so each inlines fully. */
     public static void unary(Unary op, DType t, MemorySegment x, MemorySegment out, long from, long to) {
         long i = from;
         if (op != Unary.LOG) {
-            if (t == DType.F32) {
-                for (long end = to - L32; i <= end; i += L32) {
-                    VecF32.apply(op, FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO))
-                            .intoMemorySegment(out, i * 4, NO);
+            i = t == DType.F32 ? unary32(op, x, out, from, to) : unary64(op, x, out, from, to);
+        }
+        ElementwiseRef.unary(op, t, x, out, i, to);
+    }
+
+    private static long unary32(Unary op, MemorySegment x, MemorySegment out, long i, long to) {
+        long end = to - L32;
+        switch (op) {
+            case NEG -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (v.neg()).intoMemorySegment(out, i * 4, NO);
                 }
-            } else {
-                for (long end = to - L64; i <= end; i += L64) {
-                    VecF64.apply(op, DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO))
-                            .intoMemorySegment(out, i * 8, NO);
+            }
+            case ABS -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (v.abs()).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case SQUARE -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (v.mul(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case SQRT -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (v.sqrt()).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case EXP -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (VecF32.exp(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case TANH -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (VecF32.tanh(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case RELU -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (v.max(0f)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case GELU -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (VecF32.gelu(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case SIGMOID -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (VecF32.sigmoid(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case SOFTPLUS -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (VecF32.softplus(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case D_GELU -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (VecF32.dGelu(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            case D_SOFTPLUS -> {
+                for (; i <= end; i += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                    (VecF32.sigmoid(v)).intoMemorySegment(out, i * 4, NO);
+                }
+            }
+            default -> {
+                for (; i <= end; i += L32) {
+                    VecF32.apply(op, FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO)).intoMemorySegment(out, i * 4, NO);
                 }
             }
         }
-        ElementwiseRef.unary(op, t, x, out, i, to);
+        return i;
+    }
+
+    private static long unary64(Unary op, MemorySegment x, MemorySegment out, long i, long to) {
+        long end = to - L64;
+        switch (op) {
+            case NEG -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (v.neg()).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case ABS -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (v.abs()).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case SQUARE -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (v.mul(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case SQRT -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (v.sqrt()).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case EXP -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (VecF64.exp(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case TANH -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (VecF64.tanh(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case RELU -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (v.max(0.0)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case GELU -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (VecF64.gelu(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case SIGMOID -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (VecF64.sigmoid(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case SOFTPLUS -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (VecF64.softplus(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case D_GELU -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (VecF64.dGelu(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            case D_SOFTPLUS -> {
+                for (; i <= end; i += L64) {
+                    DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                    (VecF64.sigmoid(v)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+            default -> {
+                for (; i <= end; i += L64) {
+                    VecF64.apply(op, DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO)).intoMemorySegment(out, i * 8, NO);
+                }
+            }
+        }
+        return i;
     }
 
     /** {@code out[i] = alpha x[i] + beta} for i in [from, to). */

@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code max(x,0) + log1p(e)} with {@code log1p(t) = 2 atanh(t/(2+t))} (odd series, 9 terms, t in [0,1]).</li>
  *   <li>gelu: {@code x sigmoid(2z)}, {@code z = sqrt(2/pi)(x + 0.044715 x^3)}.</li>
  * </ul>
- * Measured accuracy against the f64 reference over [-20, 20] (see {@code VecMathAccuracyTest}): exp, sigmoid,
- * tanh &le; 2 ulp; softplus, gelu and the derivatives &le; 4 ulp away from the deep tails.
+ * Measured max error on 200k points against the f64 formulas ({@code VecMathAccuracyTest}): exp 1.2 ulp,
+ * tanh 2.5 ulp, sigmoid 2.4 ulp, softplus 3.2 ulp; gelu, gelu', tanh', sigmoid' &le; 1.9 ulp of max(1, |f|).
  */
 public final class VecF32 {
     /** The species used by all f32 kernels. */
