@@ -1,8 +1,10 @@
 // Indexing family: row gather and row scatter-add (embedding forward/backward). Indices are validated on the
 // host before launch.
 // gather_rows_T: out[i, c] = table[idx[i], c]; 1-D grid-stride over n * cols, block 256.
-// scatter_add_rows_T (deterministic): one thread per column c adds src[i, c] into table[idx[i], c] for
-//   i = 0, 1, ..., n - 1 in order, so the summation order is fixed. Launch: grid ceil(cols / 128), block 128.
+// scatter_add_rows_T (deterministic): the host (which already downloaded idx to validate it) builds a stable
+//   bucket list: touched rows rows[k], k < u, with their source rows perm[start[k] .. start[k+1]) in ascending i,
+//   packed as [perm (n) | start (u + 1) | rows (u)]. One thread per (k, c) adds its sources in that order, so the
+//   result equals the sequential loop i = 0, 1, ..., n - 1 bitwise. Launch: 1-D grid-stride over u * cols, block 256.
 // scatter_add_rows_atomic_T: one thread per (i, c) with atomicAdd; faster with few columns, order (and so the
 //   last bits) depends on timing. Launch: 1-D grid-stride over n * cols, block 256.
 #include "carnot_cuda.h"
@@ -20,13 +22,20 @@ __device__ void gatherRowsImpl(const T* table, int tableRows, int cols, const in
 }
 
 template <typename T>
-__device__ void scatterAddRowsImpl(const T* src, const int* idx, int n, int cols, T* table, int tableRows) {
-    i64 c = carnot::globalThread();
-    if (c >= cols) {
-        return;
-    }
-    for (i64 i = 0; i < n; i++) {
-        table[static_cast<i64>(idx[i]) * cols + c] += src[i * cols + c];
+__device__ void scatterAddRowsImpl(const T* src, const int* buckets, int n, int touched, int cols, T* table) {
+    const int* perm = buckets;
+    const int* start = buckets + n;
+    const int* rows = start + touched + 1;
+    i64 total = static_cast<i64>(touched) * cols;
+    for (i64 e = carnot::globalThread(); e < total; e += carnot::gridStride()) {
+        i64 k = e / cols;
+        i64 c = e % cols;
+        T* dst = table + static_cast<i64>(rows[k]) * cols + c;
+        T acc = *dst;
+        for (int q = start[k]; q < start[k + 1]; q++) {
+            acc += src[static_cast<i64>(perm[q]) * cols + c];
+        }
+        *dst = acc;
     }
 }
 
@@ -46,9 +55,9 @@ __device__ void scatterAddRowsAtomicImpl(const T* src, const int* idx, int n, in
         gatherRowsImpl<T>(table, tableRows, cols, idx, n, out);                                                \
     }                                                                                                          \
     CARNOT_EXPORT(gather_rows_##S)                                                                             \
-    extern "C" __global__ void scatter_add_rows_##S(const T* src, const int* idx, int n, int cols, T* table,    \
-                                                   int tableRows) {                                            \
-        scatterAddRowsImpl<T>(src, idx, n, cols, table, tableRows);                                            \
+    extern "C" __global__ void scatter_add_rows_##S(const T* src, const int* buckets, int n, int touched,      \
+                                                   int cols, T* table) {                                       \
+        scatterAddRowsImpl<T>(src, buckets, n, touched, cols, table);                                          \
     }                                                                                                          \
     CARNOT_EXPORT(scatter_add_rows_##S)                                                                        \
     extern "C" __global__ void scatter_add_rows_atomic_##S(const T* src, const int* idx, int n, int cols,       \

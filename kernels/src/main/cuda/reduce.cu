@@ -1,10 +1,15 @@
-// Reduction family over the middle axis of an [outer, axis, inner] view, plus dot. All sums accumulate in double.
-// reduce_cols_T: one thread per output (outer * inner), sequential over the axis; coalesced along inner.
-//   Launch: 1-D grid-stride, block 256.
-// reduce_rows_T: one 256-thread block per output; strided per-thread partials, then a warp-shuffle block tree.
-//   Used when there are few outputs and a long axis. Launch: grid (outputs), block 256.
+// Reduction family over the middle axis of an [outer, axis, inner] view, plus dot. All sums accumulate in double,
+// every order is fixed by the shape alone (deterministic).
+// reduce_rows_T (inner == 1, axis >= 32): one block per output row, blockDim = clamp(pow2 >= axis, 32, 256);
+//   strided per-thread partials (coalesced along the row), then a warp-shuffle block tree.
+// reduce_split_T + reduce_combine_T (inner > 1, few outputs, long axis; e.g. bias gradients = column sums):
+//   grid (ceil(inner / 32), S, outer), block 256 = 32 columns x 8 axis lanes; block s reduces axis slice s of
+//   32 adjacent columns (coalesced 128-byte rows) into partial[s][o][j]; then one thread per output sums its S
+//   partials in order.
+// reduce_cols_T (everything else: many outputs): one thread per output, sequential over the axis; coalesced along
+//   inner. Launch: 1-D grid-stride, block 256.
 // dot_partial_T + sum_partials: a fixed grid of G = min(ceil(n / 256), 1024) blocks writes one double per block;
-//   one block sums those G partials in fixed order, so the result depends only on n (deterministic).
+//   one block sums those G partials in fixed order, so the result depends only on n.
 #include "carnot_cuda.h"
 
 using carnot::i64;
@@ -63,6 +68,47 @@ __device__ void reduceRowsImpl(int op, const T* x, T* out, i64 outer, i64 axis, 
 }
 
 template <typename T>
+__device__ void reduceSplitImpl(int op, const T* x, double* partial, i64 outer, i64 axis, i64 inner, i64 chunk) {
+    __shared__ double lanes[8][32];
+    int col = threadIdx.x & 31;
+    int lane = threadIdx.x >> 5;
+    i64 j = static_cast<i64>(blockIdx.x) * 32 + col;
+    i64 s = blockIdx.y;
+    i64 o = blockIdx.z;
+    i64 begin = s * chunk;
+    i64 end = begin + chunk < axis ? begin + chunk : axis;
+    double acc = reduceIdentity(op);
+    if (j < inner) {
+        const T* p = x + o * axis * inner + j;
+        for (i64 a = begin + lane; a < end; a += 8) {
+            acc = reduceStep(op, acc, static_cast<double>(p[a * inner]));
+        }
+    }
+    lanes[lane][col] = acc;
+    __syncthreads();
+    if (lane == 0 && j < inner) {
+        double r = lanes[0][col];
+        for (int l = 1; l < 8; l++) {
+            double v = lanes[l][col];
+            r = op == R_MAX ? carnot::jmax(r, v) : (op == R_MIN ? carnot::jmin(r, v) : r + v);
+        }
+        partial[(s * outer + o) * inner + j] = r;
+    }
+}
+
+template <typename T>
+__device__ void reduceCombineImpl(int op, const double* partial, T* out, i64 outputs, i64 splits) {
+    for (i64 t = carnot::globalThread(); t < outputs; t += carnot::gridStride()) {
+        double r = partial[t];
+        for (i64 s = 1; s < splits; s++) {
+            double v = partial[s * outputs + t];
+            r = op == R_MAX ? carnot::jmax(r, v) : (op == R_MIN ? carnot::jmin(r, v) : r + v);
+        }
+        out[t] = static_cast<T>(r);
+    }
+}
+
+template <typename T>
 __device__ void dotPartialImpl(i64 n, const T* x, const T* y, double* partial) {
     double acc = 0.0;
     for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
@@ -86,7 +132,17 @@ __device__ void dotPartialImpl(i64 n, const T* x, const T* y, double* partial) {
     extern "C" __global__ void dot_partial_##S(i64 n, const T* x, const T* y, double* partial) {             \
         dotPartialImpl<T>(n, x, y, partial);                                                                \
     }                                                                                                       \
-    CARNOT_EXPORT(dot_partial_##S)
+    CARNOT_EXPORT(dot_partial_##S)                                                                          \
+    extern "C" __global__ void reduce_split_##S(int op, const T* x, double* partial, i64 outer, i64 axis,      \
+                                               i64 inner, i64 chunk) {                                        \
+        reduceSplitImpl<T>(op, x, partial, outer, axis, inner, chunk);                                        \
+    }                                                                                                       \
+    CARNOT_EXPORT(reduce_split_##S)                                                                         \
+    extern "C" __global__ void reduce_combine_##S(int op, const double* partial, T* out, i64 outputs,          \
+                                                 i64 splits) {                                                \
+        reduceCombineImpl<T>(op, partial, out, outputs, splits);                                              \
+    }                                                                                                       \
+    CARNOT_EXPORT(reduce_combine_##S)
 
 REDUCE_KERNELS(float, f32)
 REDUCE_KERNELS(double, f64)

@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * not depend on timing); GEMM accumulates in the buffer dtype; activations are evaluated in the buffer dtype.
  * Index buffers of gather/scatter are downloaded and checked on the host before launch. {@code symmetricEigen}
  * copies the matrix to the host and runs the host backend's implementation (then uploads the result).
- * {@code scatterAddRows} is deterministic (one thread per column, rows in order) unless constructed with
- * {@code atomicScatter}, which uses atomicAdd (faster, last bits timing-dependent).
+ * {@code scatterAddRows} is deterministic (host-built stable buckets, one thread per touched row and column,
+ * sources in ascending order: bitwise the sequential result) unless constructed with {@code atomicScatter},
+ * which uses atomicAdd (no host bucketing, last bits timing-dependent).
  */
 public final class CudaBackend implements Backend {
     /** Threads per block of 1-D grid-stride kernels. */
@@ -47,7 +48,8 @@ public final class CudaBackend implements Backend {
     private Backend host;
     private final boolean atomicScatter;
     private final Set<Buffer> live = ConcurrentHashMap.newKeySet();
-    private final long scratch;
+    private long scratch;
+    private long scratchBytes;
     private boolean closed;
 
     /**
@@ -59,7 +61,8 @@ public final class CudaBackend implements Backend {
         this.name = name;
         this.hostFactory = host;
         this.atomicScatter = atomicScatter;
-        this.scratch = launcher.malloc((DOT_BLOCKS + 1) * 8L);
+        this.scratchBytes = (DOT_BLOCKS + 1) * 8L;
+        this.scratch = launcher.malloc(scratchBytes);
     }
 
     /** The CUDA backend on the host emulation ("cuda-emu"), blocks spread over all hardware threads. */
@@ -106,6 +109,20 @@ public final class CudaBackend implements Backend {
             case F64 -> "f64";
             case I32 -> "i32";
         };
+    }
+
+    /**
+     * Device scratch of at least {@code bytes} (dot partials, reduction partials, scatter buckets); reuse is safe
+     * because all work is ordered on one stream. Grows by freeing and reallocating after a synchronize.
+     */
+    private long scratch(long bytes) {
+        if (bytes > scratchBytes) {
+            dev.synchronize();
+            dev.free(scratch);
+            scratchBytes = Math.max(bytes, 2 * scratchBytes);
+            scratch = dev.malloc(scratchBytes);
+        }
+        return scratch;
     }
 
     private void launch1d(String module, String kernel, long n, KernelArgs args) {
@@ -241,40 +258,6 @@ public final class CudaBackend implements Backend {
                 new KernelArgs().ptr(addr(src, 0)).ptr(addr(dst, 0)).i64(n));
     }
 
-    /**
-     * The {@code carnot::View} struct (27 words: rank, shape[8], strideA[8], strideB[8], offA, offB) of a broadcast,
-     * with extent-1 axes dropped and adjacent axes merged where both operands are contiguous across them.
-     */
-    static long[] viewWords(int[] shape, long[] sa, long offA, long[] sb, long offB) {
-        long[] s = new long[8];
-        long[] a = new long[8];
-        long[] b = new long[8];
-        int r = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (shape[d] == 1) {
-                continue;
-            }
-            if (r > 0 && a[r - 1] == sa[d] * shape[d] && b[r - 1] == sb[d] * shape[d]) {
-                s[r - 1] *= shape[d];
-                a[r - 1] = sa[d];
-                b[r - 1] = sb[d];
-            } else {
-                s[r] = shape[d];
-                a[r] = sa[d];
-                b[r] = sb[d];
-                r++;
-            }
-        }
-        long[] w = new long[27];
-        w[0] = r;
-        System.arraycopy(s, 0, w, 1, 8);
-        System.arraycopy(a, 0, w, 9, 8);
-        System.arraycopy(b, 0, w, 17, 8);
-        w[25] = offA;
-        w[26] = offB;
-        return w;
-    }
-
     @Override
     public void copyStrided(Buffer src, Broadcast view, Buffer dst, long dstOff) {
         Ops.copyStrided(this, src, view, dst, dstOff);
@@ -282,7 +265,7 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        long[] words = viewWords(view.shape(), view.stridesA(), view.offsetA(), new long[view.shape().length], 0);
+        long[] words = CudaEncoding.viewWords(view.shape(), view.stridesA(), view.offsetA(), new long[view.shape().length], 0);
         launch1d("memory", "copy_strided_" + sfx(src.dtype()), n,
                 new KernelArgs().ptr(addr(src, 0)).words(words).ptr(addr(dst, dstOff)).i64(n));
     }
@@ -340,11 +323,12 @@ public final class CudaBackend implements Backend {
             return 0.0;
         }
         int blocks = (int) Math.min((n + THREADS - 1) / THREADS, DOT_BLOCKS);
+        long part = scratch((DOT_BLOCKS + 1) * 8L);
         dev.launch("reduce", "dot_partial_" + sfx(t), Dim3.of(blocks), Dim3.of(THREADS),
-                new KernelArgs().i64(n).ptr(addr(x, 0)).ptr(addr(y, 0)).ptr(scratch));
-        long result = scratch + DOT_BLOCKS * 8L;
+                new KernelArgs().i64(n).ptr(addr(x, 0)).ptr(addr(y, 0)).ptr(part));
+        long result = part + DOT_BLOCKS * 8L;
         dev.launch("reduce", "sum_partials", Dim3.of(1), Dim3.of(THREADS),
-                new KernelArgs().ptr(scratch).i32(blocks).ptr(result));
+                new KernelArgs().ptr(part).i32(blocks).ptr(result));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.JAVA_DOUBLE);
             dev.copyToHost(result, out, 8);
@@ -354,64 +338,13 @@ public final class CudaBackend implements Backend {
 
     // ---- elementwise ---------------------------------------------------------------------------------------
 
-    /** The op code of elementwise.cu for a unary op. */
-    static int code(Unary op) {
-        return switch (op) {
-            case NEG -> 0;
-            case ABS -> 1;
-            case SIGN -> 2;
-            case SQUARE -> 3;
-            case SQRT -> 4;
-            case RSQRT -> 5;
-            case RECIP -> 6;
-            case EXP -> 7;
-            case LOG -> 8;
-            case TANH -> 9;
-            case RELU -> 10;
-            case GELU -> 11;
-            case SIGMOID -> 12;
-            case SOFTPLUS -> 13;
-            case D_TANH -> 14;
-            case D_RELU -> 15;
-            case D_GELU -> 16;
-            case D_SIGMOID -> 17;
-            case D_SOFTPLUS -> 18;
-        };
-    }
-
-    /** The op code of elementwise.cu for a binary op. */
-    static int code(Binary op) {
-        return switch (op) {
-            case ADD -> 0;
-            case SUB -> 1;
-            case MUL -> 2;
-            case DIV -> 3;
-            case POW -> 4;
-            case MAX -> 5;
-            case MIN -> 6;
-            case GT -> 7;
-            case GE -> 8;
-            case EQ -> 9;
-        };
-    }
-
-    /** The op code of reduce.cu for a reduction. */
-    static int code(Reduce op) {
-        return switch (op) {
-            case SUM -> 0;
-            case MAX -> 1;
-            case MIN -> 2;
-            case SUMSQ -> 3;
-        };
-    }
-
     @Override
     public void unary(Unary op, Buffer x, Buffer out, long n) {
         Checks.require(op != null, "unary", "op is required; given null");
         DType t = Ops.dense("unary " + op, this, n, "x, out", x, out);
         if (n > 0) {
             launch1d("elementwise", "unary_" + sfx(t), n,
-                    new KernelArgs().i32(code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n));
+                    new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n));
         }
     }
 
@@ -432,8 +365,8 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        long[] words = viewWords(bc.shape(), bc.stridesA(), bc.offsetA(), bc.stridesB(), bc.offsetB());
-        launch1d("elementwise", "binary_" + sfx(t), n, new KernelArgs().i32(code(op)).ptr(addr(a, 0))
+        long[] words = CudaEncoding.viewWords(bc.shape(), bc.stridesA(), bc.offsetA(), bc.stridesB(), bc.offsetB());
+        launch1d("elementwise", "binary_" + sfx(t), n, new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(a, 0))
                 .ptr(addr(b, 0)).ptr(addr(out, 0)).words(words).i64(n));
     }
 
@@ -455,13 +388,33 @@ public final class CudaBackend implements Backend {
         if (outputs == 0) {
             return;
         }
-        KernelArgs args = new KernelArgs().i32(code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(outer).i64(axis)
+        KernelArgs args = new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(outer).i64(axis)
                 .i64(inner);
-        if (outputs < 2048 && axis >= 64) {
-            dev.launch("reduce", "reduce_rows_" + sfx(t), Dim3.of((int) outputs), Dim3.of(THREADS), args);
+        if (inner == 1 && axis >= 32 && outputs <= Integer.MAX_VALUE) {
+            dev.launch("reduce", "reduce_rows_" + sfx(t), Dim3.of((int) outputs), Dim3.of(rowBlock((int)
+                    Math.min(axis, 256))), args);
+        } else if (inner > 1 && outputs < 16384 && axis >= 64 && outer <= 65535) {
+            reduceSplit(t, op, x, out, outer, axis, inner);
         } else {
             launch1d("reduce", "reduce_cols_" + sfx(t), outputs, args);
         }
+    }
+
+    /** Split-axis reduction: about 264 blocks (2 per H100 SM) of 32 columns x 8 axis lanes, then an ordered combine. */
+    private void reduceSplit(DType t, Reduce op, Buffer x, Buffer out, long outer, long axis, long inner) {
+        long gx = (inner + 31) / 32;
+        long maxSplits = (axis + 31) / 32;
+        long splits = Math.max(1, Math.min(maxSplits, (264 + gx * outer - 1) / (gx * outer)));
+        splits = Math.min(splits, 65535);
+        long chunk = (axis + splits - 1) / splits;
+        splits = (axis + chunk - 1) / chunk;
+        long outputs = outer * inner;
+        long partial = scratch(splits * outputs * 8);
+        dev.launch("reduce", "reduce_split_" + sfx(t), new Dim3((int) gx, (int) splits, (int) outer),
+                Dim3.of(THREADS), new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(x, 0)).ptr(partial).i64(outer).i64(axis)
+                        .i64(inner).i64(chunk));
+        launch1d("reduce", "reduce_combine_" + sfx(t), outputs,
+                new KernelArgs().i32(CudaEncoding.code(op)).ptr(partial).ptr(addr(out, 0)).i64(outputs).i64(splits));
     }
 
     // ---- rows: softmax, layer norm -------------------------------------------------------------------------
@@ -497,21 +450,23 @@ public final class CudaBackend implements Backend {
 
     // ---- indexing ------------------------------------------------------------------------------------------
 
-    private void checkIndices(String op, Buffer idx, int n, int bound) {
+    /** Downloads the I32 indices and checks them against [0, bound); returns them (empty when n = 0). */
+    private int[] hostIndices(String op, Buffer idx, int n, int bound) {
         if (n == 0) {
-            return;
+            return new int[0];
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, n);
             dev.copyToHost(addr(idx, 0), host, 4L * n);
             Checks.indices(op, host, n, bound);
+            return host.toArray(ValueLayout.JAVA_INT);
         }
     }
 
     @Override
     public void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
         DType t = Ops.gather(this, table, tableRows, cols, idx, n, out);
-        checkIndices("gatherRows", idx, n, tableRows);
+        hostIndices("gatherRows", idx, n, tableRows);
         long total = (long) n * cols;
         if (total > 0) {
             launch1d("indexing", "gather_rows_" + sfx(t), total, new KernelArgs().ptr(addr(table, 0)).i32(tableRows)
@@ -522,18 +477,22 @@ public final class CudaBackend implements Backend {
     @Override
     public void scatterAddRows(Buffer src, Buffer idx, int n, int cols, Buffer table, int tableRows) {
         DType t = Ops.scatter(this, src, idx, n, cols, table, tableRows);
-        checkIndices("scatterAddRows", idx, n, tableRows);
+        int[] host = hostIndices("scatterAddRows", idx, n, tableRows);
         long total = (long) n * cols;
         if (total == 0) {
             return;
         }
-        KernelArgs args = new KernelArgs().ptr(addr(src, 0)).ptr(addr(idx, 0)).i32(n).i32(cols)
-                .ptr(addr(table, 0)).i32(tableRows);
         if (atomicScatter) {
-            launch1d("indexing", "scatter_add_rows_atomic_" + sfx(t), total, args);
-        } else {
-            dev.launch("indexing", "scatter_add_rows_" + sfx(t), Dim3.of((cols + 127) / 128), Dim3.of(128), args);
+            launch1d("indexing", "scatter_add_rows_atomic_" + sfx(t), total, new KernelArgs().ptr(addr(src, 0))
+                    .ptr(addr(idx, 0)).i32(n).i32(cols).ptr(addr(table, 0)).i32(tableRows));
+            return;
         }
+        int[] packed = CudaEncoding.buckets(host, tableRows);
+        int touched = (packed.length - n - 1) / 2;
+        long b = scratch(4L * packed.length);
+        dev.copyToDevice(MemorySegment.ofArray(packed), b, 4L * packed.length);
+        launch1d("indexing", "scatter_add_rows_" + sfx(t), (long) touched * cols, new KernelArgs()
+                .ptr(addr(src, 0)).ptr(b).i32(n).i32(touched).i32(cols).ptr(addr(table, 0)));
     }
 
     // ---- random numbers ------------------------------------------------------------------------------------
