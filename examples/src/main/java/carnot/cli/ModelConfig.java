@@ -1,5 +1,6 @@
 package carnot.cli;
 
+import carnot.models.data.Examples;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -25,13 +26,16 @@ import java.util.Locale;
  * @param weights    weights npz or null (then initialized from seed)
  * @param data       data npz with arrays x and y, or null
  * @param dataset    built-in data set name, or null
- * @param samples    number of examples for a built-in data set (0 = its default)
+ * @param samples    number of examples to use (0 = the built-in set's default, or the whole --data file)
+ * @param subset     how the examples are chosen: first, seeded (random without replacement) or balanced per class
+ * @param standardize standardize each input feature to mean 0, variance 1 over the chosen examples (mlp/linear)
  * @param loss       "mse" or "ce"
  * @param chunk      examples per chunk (0 = all at once); memory only
  */
 public record ModelConfig(Arch model, int[] widths, String act, boolean bias, int vocab, int ctx, int dModel,
                           int heads, int layers, int mlpRatio, String dtype, long seed, String backend,
-                          Path weights, Path data, String dataset, int samples, String loss, int chunk) {
+                          Path weights, Path data, String dataset, int samples, Examples.Subset subset,
+                          boolean standardize, String loss, int chunk) {
 
     /** Architectures the command line builds. */
     public enum Arch {
@@ -92,6 +96,9 @@ public record ModelConfig(Arch model, int[] widths, String act, boolean bias, in
         }
         if (chunk < 0) {
             throw new IllegalArgumentException("--chunk must be >= 0 (0 = all examples at once); given " + chunk);
+        }
+        if (standardize && model == Arch.TRANSFORMER) {
+            throw new IllegalArgumentException("--standardize applies to mlp/linear inputs, not to transformer token ids");
         }
         if (samples < 0) {
             throw new IllegalArgumentException("--samples must be >= 0; given " + samples);

@@ -1,5 +1,6 @@
 package carnot.cli;
 
+import carnot.models.data.Examples;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -50,7 +51,8 @@ public final class ModelOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Seed for initialization and generated data (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "cpu|ref", description = "Compute backend (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "auto|cpu|cuda|ref|cuda-emu",
+            description = "Compute backend (default ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--weights", paramLabel = "W.npz", description = "Weights npz named like the parameters (else initialized from --seed).")
@@ -62,8 +64,15 @@ public final class ModelOptions {
     @Option(names = "--dataset", paramLabel = "NAME", description = "A built-in data set instead of --data (see 'carnot data list').")
     String dataset;
 
-    @Option(names = "--samples", defaultValue = "0", description = "Examples taken from --dataset (0 = its default).")
+    @Option(names = "--samples", defaultValue = "0", description = "Examples to use (0 = the --dataset default, or all of --data).")
     int samples;
+
+    @Option(names = "--subset", defaultValue = "first", paramLabel = "first|seeded|balanced",
+            description = "How --samples examples are chosen: first N, seeded random, or class-balanced (default ${DEFAULT-VALUE}).")
+    String subset;
+
+    @Option(names = "--standardize", description = "Standardize input features to mean 0, variance 1 (mlp/linear).")
+    boolean standardize;
 
     @Option(names = "--loss", paramLabel = "mse|ce", description = "Loss (default mse for mlp/linear, ce for transformer).")
     String loss;
@@ -79,6 +88,6 @@ public final class ModelOptions {
         String l = loss != null ? loss.toLowerCase() : (arch == ModelConfig.Arch.TRANSFORMER ? "ce" : "mse");
         int[] w = widths.stream().mapToInt(Integer::intValue).toArray();
         return new ModelConfig(arch, w, a, b, vocab, ctx, dModel, heads, layers, mlpRatio, dtype.toLowerCase(), seed,
-                backend.toLowerCase(), weights, data, dataset, samples, l, chunk);
+                backend.toLowerCase(), weights, data, dataset, samples, Examples.Subset.parse(subset), standardize, l, chunk);
     }
 }

