@@ -26,11 +26,13 @@ public final class GradCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Problems.Problem p = Problems.build(options.config(), System.err);
+        long t0 = System.nanoTime();
         Grad g = Grad.of(p.model(), p.loss(), p.data(), p.chunk());
+        double ms = (System.nanoTime() - t0) / 1e6;
         Weights.save(p.model(), g.grad(), out);
         spec.commandLine().getOut().printf("loss = %.17g%n", g.loss());
-        spec.commandLine().getOut().printf("gradient norm = %.17g (%d parameters) -> %s%n", g.grad().norm(),
-                p.model().numParams(), out);
+        spec.commandLine().getOut().printf("gradient norm = %.17g (%d parameters, %d examples, %s, %.1f ms) -> %s%n",
+                g.grad().norm(), p.model().numParams(), p.data().size(), p.backend().name(), ms, out);
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -31,11 +31,13 @@ public final class HvpCommand implements Callable<Integer> {
     public Integer call() {
         Problems.Problem p = Problems.build(options.config(), System.err);
         ParamVector v = Weights.load(p.model(), vector, "vector");
+        long t0 = System.nanoTime();
         Hessian.WithGradient r = Hessian.of(p.model(), p.loss(), p.data(), p.chunk()).applyWithGradient(v);
+        double ms = (System.nanoTime() - t0) / 1e6;
         Weights.save(p.model(), r.hv(), out);
         var o = spec.commandLine().getOut();
         o.printf("loss = %.17g%n", r.loss());
-        o.printf("v.Hv = %.17g, |v| = %.17g -> %s%n", v.dot(r.hv()), v.norm(), out);
+        o.printf("v.Hv = %.17g, |v| = %.17g (%s, %.1f ms) -> %s%n", v.dot(r.hv()), v.norm(), p.backend().name(), ms, out);
         o.flush();
         return 0;
     }
