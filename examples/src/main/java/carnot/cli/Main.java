@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             HvpCommand.class,
             DataCommand.class,
             DemoCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -20,6 +20,15 @@ public record Table(Parameterization parameterization, double widthRatio, double
     public record Row(ParamInfo param, RoleRule rule, double initStd, double multiplier, double lrMult) {
     }
 
+    /** The same table with every init replaced by "keep" (for weights loaded from a file). */
+    public Table withoutInit() {
+        List<Row> r = new ArrayList<>();
+        for (Row row : rows) {
+            r.add(new Row(row.param(), row.rule(), Double.NaN, row.multiplier(), row.lrMult()));
+        }
+        return new Table(parameterization, widthRatio, depthRatio, r);
+    }
+
     /** Per-coordinate learning-rate multipliers (lrMult of each parameter repeated size times), in order. */
     public double[] lrMultipliers() {
         long n = 0;

@@ -1,0 +1,292 @@
+package carnot.cli;
+
+import carnot.engine.Model;
+import carnot.engine.observe.DeepLinearObservables;
+import carnot.engine.observe.Evaluation;
+import carnot.engine.observe.Sharpness;
+import carnot.engine.observe.WeightMovement;
+import carnot.engine.optim.Optimizer;
+import carnot.engine.optim.Schedule;
+import carnot.engine.param.Apply;
+import carnot.engine.param.OutputScaled;
+import carnot.engine.param.Parameterization;
+import carnot.engine.param.Table;
+import carnot.engine.train.Checkpoint;
+import carnot.engine.train.Json;
+import carnot.engine.train.ModelObjective;
+import carnot.engine.train.Observable;
+import carnot.engine.train.RunPlots;
+import carnot.engine.train.TrainConfig;
+import carnot.engine.train.Trainer;
+import carnot.engine.io.AtomicFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code carnot train}: trains a model with GD/momentum/Nesterov/SGD/Adam(W) or RK4 gradient flow under a
+ * parameterization (SP, NTP, µP, mean-field, depth-µP; output multiplier α), measuring observables on a schedule.
+ * Writes {@code RUN_DIR/config.json} (flags, parameterization table), {@code metrics.jsonl}, {@code metrics.csv},
+ * {@code checkpoints/step-N.npz} and PNG plots. Exit code 3 when the run diverges (the message names the step and
+ * the first bad tensor; the last good checkpoint stays).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a model and stream metrics (loss, sharpness, movement, ...) to RUN_DIR.")
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--opt", defaultValue = "gd", paramLabel = "gd|momentum|nesterov|sgd|adam|adamw",
+            description = "Optimizer (default ${DEFAULT-VALUE}).")
+    String opt;
+
+    @Option(names = "--lr", required = true, description = "Base learning rate (tuned at the base width).")
+    double lr;
+
+    @Option(names = "--steps", defaultValue = "100", description = "Updates (default ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--batch", defaultValue = "32", description = "SGD mini-batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "Momentum (default ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--betas", defaultValue = "0.9,0.999", split = ",", description = "Adam betas (default ${DEFAULT-VALUE}).")
+    List<Double> betas;
+
+    @Option(names = "--eps", defaultValue = "1e-8", description = "Adam epsilon (default ${DEFAULT-VALUE}).")
+    double eps;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (coupled; decoupled for adamw).")
+    double weightDecay;
+
+    @Option(names = "--schedule", defaultValue = "constant", paramLabel = "constant|warmup:W|cosine[:W]",
+            description = "Learning-rate schedule (default ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--param", defaultValue = "sp", paramLabel = "sp|ntp|mup|mf|depth-mup",
+            description = "Parameterization (default ${DEFAULT-VALUE}; mup uses the Adam table with adam/adamw).")
+    String param;
+
+    @Option(names = "--base-width", defaultValue = "0", description = "Base width n0 (0 = this model's width: ratio 1).")
+    int baseWidth;
+
+    @Option(names = "--base-depth", defaultValue = "0", description = "Base depth L0 for depth-mup (0 = this depth).")
+    int baseDepth;
+
+    @Option(names = "--alpha", defaultValue = "1", description = "Output multiplier alpha (lr scaled by 1/alpha^2).")
+    double alpha;
+
+    @Option(names = "--centered", description = "With --alpha: train alpha*(f(w) - f(w0)) so the initial output is 0.")
+    boolean centered;
+
+    @Option(names = "--observe", defaultValue = "", paramLabel = "NAME:EVERY[:K],...",
+            description = "Observables: sharpness:E[:K] (top-K Hessian eigenvalues), eval:E (accuracy/held-out), "
+                    + "move:E (weight movement), e2e:E[:K] (end-to-end singular values + conservation residuals).")
+    String observe;
+
+    @Option(names = "--test-dataset", paramLabel = "NAME", description = "Held-out built-in data set for eval (e.g. fashion-mnist-test).")
+    String testDataset;
+
+    @Option(names = "--flow", defaultValue = "0", description = "> 0: RK4 gradient flow with step min(lr, FLOW/sharpness).")
+    double flow;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every K steps (0 = only at the end).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Resume from the latest checkpoint in --out (same flags required).")
+    boolean resume;
+
+    @Option(names = "--stop-loss", defaultValue = "0", description = "Stop once the full-batch loss is below this.")
+    double stopLoss;
+
+    @Option(names = "--blow-up", defaultValue = "1e6", description = "Divergence when loss > BLOW_UP x initial loss.")
+    double blowUp;
+
+    @Option(names = "--eig-tol", defaultValue = "1e-4", description = "Lanczos tolerance for sharpness (default ${DEFAULT-VALUE}).")
+    double eigTol;
+
+    @Option(names = "--print-every", defaultValue = "0", description = "Plain progress line every K steps (0 = about 20 lines).")
+    long printEvery;
+
+    @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "Run folder.")
+    Path out;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        ModelConfig mc = options.config();
+        Optimizer.Kind kind = Optimizer.Kind.parse(opt);
+        if (betas.size() != 2) {
+            throw new IllegalArgumentException("--betas needs two values beta1,beta2; given " + betas);
+        }
+        Optimizer.Hyper hyper = new Optimizer.Hyper(momentum, betas.get(0), betas.get(1), eps, weightDecay);
+        Parameterization p = Parameterization.preset(param, kind == Optimizer.Kind.ADAM || kind == Optimizer.Kind.ADAMW)
+                .withAlpha(alpha);
+        Schedule sched = Schedule.parse(schedule, lr * p.alphaLrFactor(), steps);
+        TrainConfig cfg = new TrainConfig(kind, hyper, sched, steps, batch, mc.seed(), checkpointEvery, blowUp, stopLoss,
+                flow, 10);
+
+        Problems.Problem prob = Problems.build(mc, System.err);
+        Model model = prob.model();
+        int width = width(mc);
+        int depth = depth(mc);
+        Table table = p.resolve(Apply.infos(model), width / (double) (baseWidth > 0 ? baseWidth : width),
+                depth / (double) (baseDepth > 0 ? baseDepth : depth));
+        if (mc.weights() == null) {
+            Apply.apply(table, model, mc.seed());
+        } else {
+            Apply.apply(table.withoutInit(), model, mc.seed());
+        }
+        Model trained = alpha != 1 || centered ? new OutputScaled(model, alpha, centered) : model;
+        carnot.engine.DataSet test = testDataset == null ? null : testData(mc);
+        ModelObjective obj = new ModelObjective(trained, prob.loss(), prob.data(), test, prob.chunk(), eigTol, 300);
+        List<Observable> obs = observables(observe, obj);
+
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("command", "train");
+        config.put("args", spec.commandLine().getParseResult().originalArgs().stream()
+                .filter(a -> !a.equals("--resume")).toList());
+        config.put("parameters", model.numParams());
+        config.put("parameterization", table.toMap());
+        String configJson = Json.pretty(config);
+        Checkpoint from = null;
+        if (resume) {
+            from = latestCheckpoint(obj);
+            String old = read(out.resolve("config.json"));
+            if (!old.equals(configJson)) {
+                throw new IllegalArgumentException("--resume needs the same flags as the run in " + out
+                        + "; its config.json differs from this command's");
+            }
+        } else {
+            mkdirs(out);
+            AtomicFiles.write(out.resolve("config.json"), configJson.getBytes(StandardCharsets.UTF_8));
+        }
+        o.print(table.format());
+        o.printf(Locale.ROOT, "%s, lr %s (%s), %d steps, %d parameters, %d samples%s%n", kind.name().toLowerCase(Locale.ROOT),
+                lr, schedule, steps, model.numParams(), prob.data().size(), from == null ? "" : ", resuming at step " + from.step());
+        o.flush();
+
+        boolean tty = System.console() != null;
+        long every = printEvery > 0 ? printEvery : Math.max(1, steps / 20);
+        long t0 = System.nanoTime();
+        Trainer.Result r = new Trainer(obj, cfg, obs, out, rec -> progress(o, rec, every, tty))
+                .run(ModelObjective.flatten(model), table.lrMultipliers(), from);
+        double secs = (System.nanoTime() - t0) * 1e-9;
+        if (tty) {
+            o.println();
+        }
+        List<Path> plots = RunPlots.write(out);
+        o.printf(Locale.ROOT, "%s: %s (%.2f s); wrote %s, metrics.jsonl, metrics.csv, checkpoints/, %s%n", r.status(),
+                r.message(), secs, out.resolve("config.json"), plots.stream().map(f -> f.getFileName().toString()).toList());
+        o.flush();
+        if (r.status() == Trainer.Status.DIVERGED) {
+            spec.commandLine().getErr().println("carnot: error: " + r.message() + "; last good checkpoint kept in "
+                    + out.resolve("checkpoints"));
+            spec.commandLine().getErr().flush();
+            return 3;
+        }
+        return 0;
+    }
+
+    private static void progress(PrintWriter o, Map<String, Object> rec, long every, boolean tty) {
+        long step = ((Number) rec.get("step")).longValue();
+        Object sharp = rec.get("sharpness");
+        String line = String.format(Locale.ROOT, "step %d  loss %.6g%s", step, (Double) rec.get("loss"),
+                sharp == null ? "" : String.format(Locale.ROOT, "  sharpness %.5g", (Double) sharp));
+        if (tty) {
+            o.print("\r" + line + "        ");
+            o.flush();
+        } else if (step % every == 0 || sharp != null && step % every == 0) {
+            o.println(line);
+            o.flush();
+        }
+    }
+
+    /** Observables from "name:every[:k],…". */
+    static List<Observable> observables(String spec, ModelObjective obj) {
+        List<Observable> list = new ArrayList<>();
+        if (spec == null || spec.isBlank()) {
+            return list;
+        }
+        for (String item : spec.split(",")) {
+            String[] f = item.trim().split(":");
+            if (f.length < 2) {
+                throw new IllegalArgumentException("--observe items are NAME:EVERY[:K]; given '" + item + "'");
+            }
+            int every = Integer.parseInt(f[1]);
+            int k = f.length > 2 ? Integer.parseInt(f[2]) : 1;
+            list.add(switch (f[0]) {
+                case "sharpness" -> new Sharpness(every, k);
+                case "eval" -> new Evaluation(every, obj.evaluationColumns());
+                case "move" -> new WeightMovement(every, obj.names(), obj.shapes());
+                case "e2e" -> new DeepLinearObservables(every, k, obj.shapes());
+                default -> throw new IllegalArgumentException("unknown observable '" + f[0]
+                        + "' in --observe; expected sharpness, eval, move or e2e");
+            });
+        }
+        return list;
+    }
+
+    private Checkpoint latestCheckpoint(ModelObjective obj) {
+        Path dir = out.resolve("checkpoints");
+        try (Stream<Path> s = Files.exists(dir) ? Files.list(dir) : Stream.empty()) {
+            Path last = s.filter(f -> f.getFileName().toString().matches("step-\\d+\\.npz")).sorted().reduce((a, b) -> b)
+                    .orElseThrow(() -> new IllegalArgumentException("--resume: no checkpoint step-N.npz in " + dir));
+            return Checkpoint.load(last, obj.names(), obj.shapes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private carnot.engine.DataSet testData(ModelConfig mc) {
+        ModelConfig t = new ModelConfig(mc.model(), mc.widths(), mc.act(), mc.bias(), mc.vocab(), mc.ctx(), mc.dModel(),
+                mc.heads(), mc.layers(), mc.mlpRatio(), mc.dtype(), mc.seed(), mc.backend(), null, null, testDataset,
+                mc.samples(), mc.subset(), mc.standardize(), mc.loss(), mc.chunk());
+        return Problems.build(t, System.err).data();
+    }
+
+    private static int width(ModelConfig mc) {
+        int[] w = mc.widths();
+        return mc.model() == ModelConfig.Arch.TRANSFORMER ? mc.dModel() : w.length > 2 ? w[1] : w[w.length - 1];
+    }
+
+    private static int depth(ModelConfig mc) {
+        return mc.model() == ModelConfig.Arch.TRANSFORMER ? mc.layers() : Math.max(1, mc.widths().length - 2);
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException("--resume: cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void mkdirs(Path d) {
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run folder " + d + ": " + e.getMessage(), e);
+        }
+    }
+}
