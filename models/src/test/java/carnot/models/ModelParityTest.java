@@ -275,4 +275,19 @@ class ModelParityTest {
                 a.params().stream().map(Param::role).toList());
         assertThrows(IllegalArgumentException.class, () -> a.forward(randn(new Random(1), 2, 5)));
     }
+
+    /** The same seed gives bitwise the same initial weights on the reference and the CPU backend (Philox stream). */
+    @Test
+    void sameWeightsOnEveryBackend() {
+        try (Backend cpu = carnot.kernels.BackendSelector.select("cpu").backend()) {
+            for (DType dt : List.of(DType.F64, DType.F32)) {
+                Transformer a = new Transformer(be, dt, new Transformer.Config(5, 4, 4, 2, 1, 2), false, 13);
+                Transformer b = new Transformer(cpu, dt, new Transformer.Config(5, 4, 4, 2, 1, 2), false, 13);
+                for (int i = 0; i < a.params().size(); i++) {
+                    assertArrayEquals(a.params().get(i).value().toDoubles(), b.params().get(i).value().toDoubles(), 0.0,
+                            a.params().get(i).name() + " " + dt);
+                }
+            }
+        }
+    }
 }
