@@ -30,6 +30,9 @@ import java.util.Map;
  * [n, dL] (a rank-1 y is read as [n, 1]; integer class ids are one-hot encoded to dL columns), for ce integer class
  * ids y [n]. The transformer takes integer token ids x [n, t] and y [n] (one target per sequence: the model returns
  * the last position's logits) or y [n, t] (a target per position). Data are converted to the model's dtype.
+ *
+ * <p>Tensors (weights, data) are allocated in the current {@link carnot.engine.Scope}, if any: build outside a scope,
+ * or in one that outlives the use of the problem.
  */
 public final class Problems {
 

@@ -169,6 +169,8 @@ public final class Transformer implements Model {
 
     @Override
     public String toString() {
-        return "Transformer" + config + (lastOnly ? " last-position" : " all-positions");
+        return "Transformer(vocab " + config.vocab() + ", ctx " + config.ctx() + ", d_model " + config.dModel() + ", heads "
+                + config.heads() + ", layers " + config.layers() + ", mlp ratio " + config.mlpRatio() + ")"
+                + (lastOnly ? " last-position logits" : " all-position logits");
     }
 }
