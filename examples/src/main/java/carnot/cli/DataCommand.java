@@ -4,7 +4,9 @@ import carnot.models.data.Catalog;
 import carnot.models.data.RealData;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import carnot.engine.io.Npz;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -12,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code carnot data list|fetch}: the built-in data sets and fetching the real ones into the cache. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Built-in data sets: list, fetch.",
-        subcommands = {DataCommand.ListData.class, DataCommand.Fetch.class})
+        subcommands = {DataCommand.ListData.class, DataCommand.Fetch.class, DataCommand.Export.class})
 public final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -68,6 +70,30 @@ public final class DataCommand implements Runnable {
             Path d = RealData.fetch(c, name, System.err);
             out.println(name + (had ? " already cached in " : " fetched into ") + d);
             out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code carnot data export}: the examples a model command would use, as an npz with arrays x and y. */
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write the examples chosen by the model/data flags (--dataset or --data, --samples, --subset,"
+                    + " --standardize) to an npz with arrays x and y, e.g. for PyTorch.")
+    static final class Export implements Callable<Integer> {
+        @Mixin
+        ModelOptions options;
+
+        @Option(names = "--out", required = true, paramLabel = "D.npz", description = "Output npz (arrays x, y).")
+        Path out;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            var ex = Problems.examples(options.config(), System.err);
+            Npz.write(ex.toNpz(), out, true);
+            spec.commandLine().getOut().println("x " + ex.x() + ", y " + ex.y() + " -> " + out);
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }

@@ -249,4 +249,19 @@ class CliTest {
                 dir.resolve("g.npz").toString());
         assertTrue(badMode.err().contains("first, seeded or balanced"), badMode.err());
     }
+
+    /** data export writes the examples a command would use: grad on the exported file equals grad on the dataset. */
+    @Test
+    void exportedDataGivesTheSameGradient() {
+        Path d = dir.resolve("E.npz");
+        String[] flags = {"--widths", "4,6,3", "--backend", "ref", "--dataset", "mixture", "--loss", "ce", "--samples", "24"};
+        assertEquals(0, run(cat(cat(new String[] {"data", "export"}, flags), "--out", d.toString())).code());
+        Result a = run(cat(cat(new String[] {"grad"}, flags), "--out", dir.resolve("a.npz").toString()));
+        Result b = run("grad", "--widths", "4,6,3", "--backend", "ref", "--data", d.toString(), "--loss", "ce", "--out",
+                dir.resolve("b.npz").toString());
+        assertEquals(0, b.code(), b.err());
+        assertEquals(a.out().lines().findFirst().orElseThrow(), b.out().lines().findFirst().orElseThrow());
+        assertArrayEquals(Npz.read(dir.resolve("a.npz")).get("layers.1.weight").toDoubles(),
+                Npz.read(dir.resolve("b.npz")).get("layers.1.weight").toDoubles(), 0.0);
+    }
 }
