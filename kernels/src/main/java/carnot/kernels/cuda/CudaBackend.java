@@ -41,6 +41,8 @@ public final class CudaBackend implements Backend {
     /** Blocks of the first dot stage (partials in the scratch buffer). */
     public static final int DOT_BLOCKS = 1024;
     private static final int GEMM_TILE = 64;
+    /** Output tiles below which a single GEMM with k >= 1024 uses split-K (the SM count of an H100 SXM). */
+    private static final int SPLIT_K_TILES = 132;
 
     private final KernelLauncher dev;
     private final String name;
@@ -301,10 +303,37 @@ public final class CudaBackend implements Backend {
         Checks.require(gy <= 65535, op, "m must be <= " + 65535L * GEMM_TILE + " on CUDA (grid.y); given " + m);
         int gx = (n + GEMM_TILE - 1) / GEMM_TILE;
         boolean f32 = t == DType.F32;
+        long tiles = gx * gy;
+        if (batch == 1 && tiles < SPLIT_K_TILES && k >= 1024) {
+            gemmSplitK(t, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, gx,
+                    (int) gy);
+            return;
+        }
         KernelArgs args = new KernelArgs().i32(transA ? 1 : 0).i32(transB ? 1 : 0).i32(m).i32(n).i32(k)
                 .real(f32, alpha).ptr(addr(a, offA)).i32(lda).i64(strideA).ptr(addr(b, offB)).i32(ldb).i64(strideB)
                 .real(f32, beta).ptr(addr(c, offC)).i32(ldc).i64(strideC).i32(batch);
         dev.launch("gemm", "gemm_" + sfx(t), new Dim3(gx, (int) gy, Math.min(batch, 65535)), Dim3.of(256), args);
+    }
+
+    /**
+     * Split-K for a single product with few output tiles and a long k (weight gradients): S slices of k (multiples
+     * of the 16-wide k step) so that about 2 x 132 blocks run, partial products in scratch, summed in slice order.
+     */
+    private void gemmSplitK(DType t, boolean transA, boolean transB, int m, int n, int k, double alpha, Buffer a,
+                            long offA, int lda, Buffer b, long offB, int ldb, double beta, Buffer c, long offC,
+                            int ldc, int gx, int gy) {
+        long want = Math.min((2L * SPLIT_K_TILES + (long) gx * gy - 1) / ((long) gx * gy), k / 256);
+        int splits = (int) Math.max(1, Math.min(want, 65535));
+        int chunk = (k + splits - 1) / splits;
+        chunk = (chunk + 15) / 16 * 16;
+        splits = (k + chunk - 1) / chunk;
+        long partial = scratch((long) splits * m * n * t.bytes());
+        dev.launch("gemm", "gemm_splitk_" + sfx(t), new Dim3(gx, gy, splits), Dim3.of(256), new KernelArgs()
+                .i32(transA ? 1 : 0).i32(transB ? 1 : 0).i32(m).i32(n).i32(k).i32(chunk).ptr(addr(a, offA)).i32(lda)
+                .ptr(addr(b, offB)).i32(ldb).ptr(partial));
+        boolean f32 = t == DType.F32;
+        launch1d("gemm", "gemm_splitk_reduce_" + sfx(t), (long) m * n, new KernelArgs().ptr(partial).i32(splits)
+                .i32(m).i32(n).real(f32, alpha).real(f32, beta).ptr(addr(c, offC)).i32(ldc));
     }
 
     @Override

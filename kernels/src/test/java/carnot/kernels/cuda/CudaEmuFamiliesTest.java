@@ -75,11 +75,14 @@ class CudaEmuFamiliesTest {
         }
     }
 
-    /** GEMM over all transposes on tile-straddling shapes, beta 0 ignoring NaN in C, beta != 0 accumulating. */
+    /**
+     * GEMM over all transposes on tile-straddling shapes (the last one long in k: split-K), beta 0 ignoring NaN in
+     * C, beta != 0 accumulating.
+     */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F64"})
     void gemmFamily(DType t) {
-        int[][] shapes = {{1, 1, 1}, {33, 7, 65}, {70, 130, 17}, {5, 64, 0}};
+        int[][] shapes = {{1, 1, 1}, {33, 7, 65}, {70, 130, 17}, {5, 64, 0}, {20, 70, 1500}};
         try (Twin w = twin(t, 21)) {
             for (int[] s : shapes) {
                 int m = s[0];
