@@ -49,6 +49,8 @@ gxx="$(command -v g++ || true)"
 lib="$emu/libcarnot_cuda_emu.so"
 if [ -z "$gxx" ]; then
   echo "carnot cuda: g++ not found: the host emulation of the CUDA backend is not built" >&2
+elif [ "$(uname -m)" != "x86_64" ]; then
+  echo "carnot cuda: the host emulation needs x86-64 (its fiber switch is x86-64 assembly); not built on $(uname -m)" >&2
 elif up_to_date "$lib"; then
   echo "carnot cuda: emulation library up to date" >&2
 else
