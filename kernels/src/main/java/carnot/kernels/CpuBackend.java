@@ -76,7 +76,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
-        mem.copy(src, srcOff, dst, dstOff, n);
+        if (src == dst) {
+            mem.copy(src, srcOff, dst, dstOff, n);
+            return;
+        }
+        mem.checkCopy(src, srcOff, dst, dstOff, n);
+        int w = src.dtype().bytes();
+        MemorySegment s = src.segment();
+        MemorySegment d = dst.segment();
+        par.forRange(n, GRAIN * 4, ALIGN, (f, e) -> MemorySegment.copy(s, (srcOff + f) * w, d, (dstOff + f) * w,
+                (e - f) * w));
     }
 
     @Override

@@ -76,6 +76,13 @@ public final class HostMemory {
 
     /** Validated buffer-to-buffer copy (overlap-safe). */
     public void copy(Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
+        checkCopy(src, srcOff, dst, dstOff, n);
+        int w = src.dtype().bytes();
+        MemorySegment.copy(src.segment(), srcOff * w, dst.segment(), dstOff * w, n * w);
+    }
+
+    /** The checks of {@link Backend#copy}: both owned and live, same dtype, both ranges inside. */
+    public void checkCopy(Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
         Checks.owned("copy", owner, "src", src);
         Checks.owned("copy", owner, "dst", dst);
         if (src.dtype() != dst.dtype()) {
@@ -83,7 +90,5 @@ public final class HostMemory {
         }
         Checks.range("copy", "src", src, srcOff, n);
         Checks.range("copy", "dst", dst, dstOff, n);
-        int w = src.dtype().bytes();
-        MemorySegment.copy(src.segment(), srcOff * w, dst.segment(), dstOff * w, n * w);
     }
 }

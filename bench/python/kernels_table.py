@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Turns the JMH JSON of carnot.bench.kernels (and optionally the torch peer JSON) into the markdown tables of
+bench/README.md: GEMM GFLOP/s vs torch, elementwise/softmax/layernorm GB/s vs copy, simd/ref speedups.
+Times are the median invocation of JMH SampleTime (robust to other processes sharing the cores).
+
+    /usr/bin/python3 bench/python/kernels_table.py bench/results/kernels-jmh.json [bench/results/kernels-torch.json]
+"""
+import json
+import os
+import sys
+
+WORDS = {"tanh": 2, "exp": 2, "add": 3, "copy": 2, "softmax": 2, "layernorm": 2}
+BYTES = {"f32": 4, "f64": 8}
+
+
+def load(path):
+    rows = []
+    for r in json.load(open(path)):
+        name = r["benchmark"].split(".")[-2]
+        p = r.get("params", {})
+        pm = r["primaryMetric"]
+        ms = pm["scorePercentiles"]["50.0"] if r.get("mode") == "sample" else pm["score"]
+        rows.append((name, p, ms))
+    return rows
+
+
+def main():
+    jmh = load(sys.argv[1])
+    torch = json.load(open(sys.argv[2])) if len(sys.argv) > 2 and os.path.exists(sys.argv[2]) else None
+    print("### GEMM (C = A B, n x n, 2 threads), GFLOP/s\n")
+    print("| dtype | n | Carnot (OpenBLAS, zero copy) | PyTorch matmul | Carnot / PyTorch |")
+    print("|---|---|---|---|---|")
+    for name, p, ms in jmh:
+        if name != "GemmBench":
+            continue
+        n = int(p["n"])
+        ours = 2 * n ** 3 / (ms * 1e-3) / 1e9
+        peer = next((g["gflops"] for g in (torch or {}).get("gemm", []) if g["dtype"] == p["dtype"] and g["n"] == n), None)
+        print(f"| {p['dtype']} | {n} | {ours:.1f} | {peer:.1f} | {ours / peer:.2f} |" if peer else
+              f"| {p['dtype']} | {n} | {ours:.1f} | - | - |")
+    copy = {}
+    for name, p, ms in jmh:
+        if name == "CopyBench":
+            n = int(p["n"])
+            copy[(p["impl"], n)] = 2 * n * BYTES[p["dtype"]] / (ms * 1e-3) / 1e9
+    print("\n### Memory ceiling: Backend.copy (f32), GB/s (read + write)\n")
+    print("| threads | n | GB/s |")
+    print("|---|---|---|")
+    for (impl, n), g in sorted(copy.items()):
+        print(f"| {impl[-1]} | {n} | {g:.1f} |")
+    print("\n### Elementwise, softmax, layer norm: GB/s (read + write), % of copy, speedup vs scalar reference\n")
+    print("| op | dtype | n | ref GB/s | simd 1 thr GB/s | simd 2 thr GB/s | 2 thr % of copy | simd1/ref | simd2/ref | PyTorch GB/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    table = {}
+    for name, p, ms in jmh:
+        if name in ("ElementwiseBench", "SoftmaxLayerNormBench"):
+            n = int(p["n"])
+            table.setdefault((p["op"], p["dtype"], n), {})[p["impl"]] = ms
+    for (op, dt, n), d in sorted(table.items()):
+        gb = lambda ms: WORDS[op] * n * BYTES[dt] / (ms * 1e-3) / 1e9
+        ref, c1, c2 = d.get("ref"), d.get("cpu1"), d.get("cpu2")
+        ceil = copy.get(("cpu2", n)) or copy.get(("cpu2", max((k[1] for k in copy), default=n)))
+        peer = next((e["gbs"] for e in (torch or {}).get("elementwise", [])
+                     if e["op"] == op and e["dtype"] == dt and e["n"] == n), None)
+        f = lambda v: f"{v:.1f}" if v is not None else "-"
+        print(f"| {op} | {dt} | {n} | {f(gb(ref) if ref else None)} | {f(gb(c1) if c1 else None)} | "
+              f"{f(gb(c2) if c2 else None)} | {f(100 * gb(c2) / ceil if c2 and ceil else None)} | "
+              f"{f(ref / c1 if ref and c1 else None)} | {f(ref / c2 if ref and c2 else None)} | {f(peer)} |")
+
+
+if __name__ == "__main__":
+    main()
