@@ -90,6 +90,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--base-depth", defaultValue = "0", description = "Base depth L0 for depth-mup (0 = this depth).")
     int baseDepth;
 
+    @Option(names = "--init-scale", defaultValue = "1",
+            description = "Multiply every init std by this (0.57735 = PyTorch's default uniform init).")
+    double initScale;
+
     @Option(names = "--alpha", defaultValue = "1", description = "Output multiplier alpha (lr scaled by 1/alpha^2).")
     double alpha;
 
@@ -141,7 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Optimizer.Hyper hyper = new Optimizer.Hyper(momentum, betas.get(0), betas.get(1), eps, weightDecay);
         Parameterization p = Parameterization.preset(param, kind == Optimizer.Kind.ADAM || kind == Optimizer.Kind.ADAMW)
-                .withAlpha(alpha);
+                .withAlpha(alpha).withInitScale(initScale);
         Schedule sched = Schedule.parse(schedule, lr * p.alphaLrFactor(), steps);
         TrainConfig cfg = new TrainConfig(kind, hyper, sched, steps, batch, mc.seed(), checkpointEvery, blowUp, stopLoss,
                 flow, 10);

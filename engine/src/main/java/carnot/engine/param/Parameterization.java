@@ -120,6 +120,23 @@ public record Parameterization(String name, Map<Role, RoleRule> rules, double al
         return new Parameterization(name, rules, a);
     }
 
+    /**
+     * The same table with every init coefficient multiplied by {@code c} (e.g. 1/√3 reproduces PyTorch's default
+     * uniform init U(±1/√fan_in), whose std is 1/√(3 fan_in)). Name gets a "*c" suffix when c ≠ 1.
+     */
+    public Parameterization withInitScale(double c) {
+        if (!(c > 0) || !Double.isFinite(c)) {
+            throw new IllegalArgumentException("init scale must be finite and > 0; given " + c);
+        }
+        if (c == 1) {
+            return this;
+        }
+        Map<Role, RoleRule> r = new EnumMap<>(Role.class);
+        rules.forEach((role, rule) -> r.put(role, rule.init() == null ? rule : new RoleRule(
+                new Scaling(rule.init().coef() * c, rule.init().widthExp(), rule.init().depthExp()), rule.multiplier(), rule.lr())));
+        return new Parameterization(name + "*" + c, r, alpha);
+    }
+
     /** Learning-rate factor from α: 1/α². */
     public double alphaLrFactor() {
         return 1 / (alpha * alpha);

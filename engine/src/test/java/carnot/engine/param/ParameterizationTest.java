@@ -74,6 +74,25 @@ class ParameterizationTest {
         assertEquals(1, t.rows().get(3).multiplier(), 0);
     }
 
+    /** The init scale multiplies init stds only (multipliers and learning rates unchanged). */
+    @Test
+    void initScaleMultipliesInitStd() {
+        Table a = Parameterization.mup().resolve(MLP, 4, 1);
+        Table b = Parameterization.mup().withInitScale(0.5).resolve(MLP, 4, 1);
+        for (int i = 0; i < MLP.size(); i++) {
+            Table.Row x = a.rows().get(i);
+            Table.Row y = b.rows().get(i);
+            if (Double.isNaN(x.initStd())) {
+                assertTrue(Double.isNaN(y.initStd()));
+            } else {
+                assertEquals(0.5 * x.initStd(), y.initStd(), 1e-15);
+            }
+            assertEquals(x.multiplier(), y.multiplier(), 0);
+            assertEquals(x.lrMult(), y.lrMult(), 0);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Parameterization.sp().withInitScale(0));
+    }
+
     @Test
     void alphaLearningRateAndFormatting() {
         Parameterization p = Parameterization.sp().withAlpha(10);
