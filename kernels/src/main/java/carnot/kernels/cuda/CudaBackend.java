@@ -303,6 +303,12 @@ public final class CudaBackend implements Backend {
         Checks.require(gy <= 65535, op, "m must be <= " + 65535L * GEMM_TILE + " on CUDA (grid.y); given " + m);
         int gx = (n + GEMM_TILE - 1) / GEMM_TILE;
         boolean f32 = t == DType.F32;
+        VendorGemm vendor = dev.vendorGemm();
+        if (vendor != null) {
+            vendor.gemm(f32, transA, transB, m, n, k, alpha, addr(a, offA), lda, strideA, addr(b, offB), ldb, strideB,
+                    beta, addr(c, offC), ldc, strideC, batch);
+            return;
+        }
         long tiles = gx * gy;
         if (batch == 1 && tiles < SPLIT_K_TILES && k >= 1024) {
             gemmSplitK(t, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, gx,

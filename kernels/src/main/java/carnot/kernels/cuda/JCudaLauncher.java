@@ -27,7 +27,8 @@ import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABI
  * A real GPU through the CUDA driver API (JCuda): the device's primary context, one stream, and the eight kernel
  * modules loaded from class-path resources — the sm_90 cubins on compute capability 9.x, sm_80 cubins on 8.x
  * (binary compatible within a major version), else the compute_75 PTX, JIT-compiled by the driver (needs a
- * driver that knows the PTX ISA of the nvcc that built it, see kernels/CUDA.md). Construct only after
+ * driver that knows the PTX ISA of the nvcc that built it, see kernels/CUDA.md). When {@code libcublas.so.12}
+ * loads (and {@code -Dcarnot.cuda.cublas=false} is not set), GEMMs go to cuBLAS on the same stream. Construct only after
  * {@link CudaSupport#unavailableReason()} returned null.
  */
 public final class JCudaLauncher implements KernelLauncher {
@@ -38,14 +39,22 @@ public final class JCudaLauncher implements KernelLauncher {
 
     private final CUcontext ctx = new CUcontext();
     private final CUdevice device = new CUdevice();
-    private final CUstream stream = new CUstream();
+    private final Stream stream = new Stream();
     private final Map<String, CUmodule> modules = new HashMap<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final String description;
+    private final Cublas cublas;
     private String lastKernel = "(none)";
 
     /** Device memory handle that exposes its address. */
     private static final class DevicePtr extends CUdeviceptr {
+        long address() {
+            return getNativePointer();
+        }
+    }
+
+    /** Stream handle that exposes its address (for cuBLAS). */
+    private static final class Stream extends CUstream {
         long address() {
             return getNativePointer();
         }
@@ -86,7 +95,11 @@ public final class JCudaLauncher implements KernelLauncher {
                     + major[0] + minor[0] + "); an old driver cannot JIT newer PTX: update the driver");
             modules.put(m, mod);
         }
-        description = gpu + " (sm_" + major[0] + minor[0] + ", " + variant + ")";
+        boolean useCublas = !"false".equals(System.getProperty("carnot.cuda.cublas"))
+                && Cublas.missingReason() == null;
+        cublas = useCublas ? Cublas.open(stream.address()) : null;
+        description = gpu + " (sm_" + major[0] + minor[0] + ", " + variant + ", GEMM: "
+                + (cublas != null ? cublas.description() : "hand-written kernels") + ")";
     }
 
     private static byte[] resource(String name, boolean nulTerminated) {
@@ -250,6 +263,15 @@ public final class JCudaLauncher implements KernelLauncher {
         }
     }
 
+    /** cuBLAS when in use, with this launcher's context made current on the calling thread; else null. */
+    @Override
+    public VendorGemm vendorGemm() {
+        if (cublas != null) {
+            bind();
+        }
+        return cublas;
+    }
+
     @Override
     public void synchronize() {
         bind();
@@ -260,6 +282,9 @@ public final class JCudaLauncher implements KernelLauncher {
     public void close() {
         bind();
         JCudaDriver.cuStreamSynchronize(stream);
+        if (cublas != null) {
+            cublas.close();
+        }
         for (CUmodule m : modules.values()) {
             JCudaDriver.cuModuleUnload(m);
         }

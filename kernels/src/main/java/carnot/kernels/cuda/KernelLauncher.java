@@ -38,6 +38,14 @@ public interface KernelLauncher extends AutoCloseable {
      */
     void launch(String module, String kernel, Dim3 grid, Dim3 block, KernelArgs args);
 
+    /**
+     * An optional vendor GEMM on this launcher's stream (cuBLAS), ready for the calling thread, or null to use the
+     * hand-written kernels.
+     */
+    default VendorGemm vendorGemm() {
+        return null;
+    }
+
     /** Waits for all queued work; reports an asynchronous kernel failure. */
     void synchronize();
 

@@ -1,0 +1,120 @@
+package carnot.kernels.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * cuBLAS GEMM called directly through FFM ({@code libcublas.so.12}, no Java binding needed): probed at start-up
+ * and used by {@link JCudaLauncher} when present. Row-major {@code C = op(A) op(B)} is computed as the
+ * column-major {@code C^T = op(B)^T op(A)^T}, i.e. {@code cublas?gemmStridedBatched(opB, opA, n, m, k, B, A, C)}.
+ * The default math mode keeps full FP32 (no TF32); results are deterministic for a given GPU and cuBLAS version.
+ */
+final class Cublas implements VendorGemm {
+    static final String LIBRARY = "libcublas.so.12";
+    private static final FunctionDescriptor STRIDED = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
+            JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS,
+            ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
+
+    private final MemorySegment handle;
+    private final MethodHandle sgemm;
+    private final MethodHandle dgemm;
+    private final MethodHandle destroy;
+
+    private Cublas(MemorySegment handle, MethodHandle sgemm, MethodHandle dgemm, MethodHandle destroy) {
+        this.handle = handle;
+        this.sgemm = sgemm;
+        this.dgemm = dgemm;
+        this.destroy = destroy;
+    }
+
+    /** Null when libcublas.so.12 loads, else why not. */
+    static String missingReason() {
+        try (Arena arena = Arena.ofConfined()) {
+            SymbolLookup.libraryLookup(LIBRARY, arena);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return LIBRARY + " cannot be loaded";
+        }
+    }
+
+    /**
+     * A cuBLAS handle bound to {@code stream} (a raw CUstream) in the current context; call only when
+     * {@link #missingReason()} is null.
+     */
+    static Cublas open(long stream) {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup lib = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
+        MethodHandle create = linker.downcallHandle(lib.findOrThrow("cublasCreate_v2"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        MethodHandle setStream = linker.downcallHandle(lib.findOrThrow("cublasSetStream_v2"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        MethodHandle destroy = linker.downcallHandle(lib.findOrThrow("cublasDestroy_v2"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        MethodHandle s = linker.downcallHandle(lib.findOrThrow("cublasSgemmStridedBatched"), STRIDED);
+        MethodHandle d = linker.downcallHandle(lib.findOrThrow("cublasDgemmStridedBatched"), STRIDED);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ADDRESS);
+            check((int) create.invokeExact(out), "cublasCreate");
+            MemorySegment h = out.get(ADDRESS, 0);
+            check((int) setStream.invokeExact(h, MemorySegment.ofAddress(stream)), "cublasSetStream");
+            return new Cublas(h, s, d, destroy);
+        } catch (CudaException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CudaException("cuBLAS: initialisation failed", t);
+        }
+    }
+
+    private static void check(int status, String what) {
+        if (status != 0) {
+            throw new CudaException("cuBLAS: " + what + " failed with cublasStatus_t " + status
+                    + " (see cublas_api.h); run with the hand-written kernels by -Dcarnot.cuda.cublas=false");
+        }
+    }
+
+    @Override
+    public String description() {
+        return "cuBLAS (" + LIBRARY + ")";
+    }
+
+    @Override
+    public void gemm(boolean f32, boolean transA, boolean transB, int m, int n, int k, double alpha, long a, int lda,
+                     long strideA, long b, int ldb, long strideB, double beta, long c, int ldc, long strideC,
+                     int batch) {
+        int opA = transA ? 1 : 0;
+        int opB = transB ? 1 : 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment al = f32 ? arena.allocateFrom(JAVA_FLOAT, (float) alpha) : arena.allocateFrom(JAVA_DOUBLE, alpha);
+            MemorySegment be = f32 ? arena.allocateFrom(JAVA_FLOAT, (float) beta) : arena.allocateFrom(JAVA_DOUBLE, beta);
+            MethodHandle h = f32 ? sgemm : dgemm;
+            int status = (int) h.invokeExact(handle, opB, opA, n, m, k, al, MemorySegment.ofAddress(b), ldb, strideB,
+                    MemorySegment.ofAddress(a), lda, strideA, be, MemorySegment.ofAddress(c), ldc, strideC, batch);
+            check(status, (f32 ? "Sgemm" : "Dgemm") + "StridedBatched " + m + "x" + n + "x" + k + " batch " + batch);
+        } catch (CudaException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new CudaException("cuBLAS: gemm call failed", t);
+        }
+    }
+
+    /** Destroys the handle. */
+    void close() {
+        int status;
+        try {
+            status = (int) destroy.invokeExact(handle);
+        } catch (Throwable t) {
+            throw new CudaException("cuBLAS: cublasDestroy failed", t);
+        }
+        check(status, "cublasDestroy");
+    }
+}
