@@ -23,18 +23,23 @@ import java.util.Set;
  * }
  * }</pre>
  * Scopes nest and must be closed innermost-first. Buffers allocated with no scope open are unmanaged and freed
- * by {@link Tensor#close()}. The current scope is per thread.
+ * by {@link Tensor#close()}. The current scope is per thread. Buffers freed while scopes are open are pooled
+ * by the outermost scope for reuse (same dtype and length) and handed back to the backend when it closes.
  */
 public final class Scope implements AutoCloseable {
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
 
     private final Scope parent;
+    private final Scope root;
+    private final Pool pool;
     private final Thread thread;
     private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
     private Scope(Scope parent) {
         this.parent = parent;
+        this.root = parent == null ? this : parent.root;
+        this.pool = parent == null ? new Pool() : null;
         this.thread = Thread.currentThread();
     }
 
@@ -52,6 +57,14 @@ public final class Scope implements AutoCloseable {
     /** Number of tensor buffers allocated by the engine and not yet freed (all threads); for leak tests. */
     public static long liveBuffers() {
         return Storage.live();
+    }
+
+    Scope root() {
+        return root;
+    }
+
+    Pool pool() {
+        return pool;
     }
 
     void adopt(Storage st) {
@@ -103,6 +116,9 @@ public final class Scope implements AutoCloseable {
         for (Storage st : list) {
             st.owner = null;
             st.freeBuffer();
+        }
+        if (parent == null) {
+            pool.drain();
         }
         CURRENT.set(parent);
     }

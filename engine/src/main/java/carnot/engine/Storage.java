@@ -1,26 +1,60 @@
 package carnot.engine;
 
+import carnot.kernels.Backend;
 import carnot.kernels.Buffer;
+import carnot.kernels.DType;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The buffer behind one or more {@link Tensor} views (reshapes and detached copies share it), and the
- * {@link Scope} that frees it. Package-private: users see tensors and scopes only.
+ * {@link Scope} that frees it. While a scope is open, freed buffers go to the outermost scope's pool and are
+ * reused by later allocations of the same dtype and length (backend allocation can be far slower than the
+ * kernels); the outermost scope returns them to the backend when it closes. Package-private.
  */
 final class Storage {
     private static final AtomicLong LIVE = new AtomicLong();
 
-    final Buffer buffer;
+    private final Buffer buffer;
+    private boolean freed;
     Scope owner;
 
-    Storage(Buffer buffer) {
+    private Storage(Buffer buffer) {
         this.buffer = buffer;
         LIVE.incrementAndGet();
         this.owner = Scope.current();
         if (owner != null) {
             owner.adopt(this);
         }
+    }
+
+    /** A new storage of n elements: zero-filled when {@code zero}, else with undefined contents. */
+    static Storage allocate(Backend be, DType dt, long n, boolean zero) {
+        Scope cur = Scope.current();
+        Buffer b = cur == null ? null : cur.root().pool().take(be, dt, n);
+        if (b == null) {
+            b = be.alloc(dt, n);
+        } else if (zero && n > 0) {
+            be.fill(b, 0, n, 0);
+        }
+        return new Storage(b);
+    }
+
+    /** The buffer; throws naming the tensor storage when it was already freed. */
+    Buffer buffer() {
+        if (freed) {
+            throw new IllegalStateException("tensor used after free (its scope was closed or it was closed): " + buffer.dtype()
+                    + "[" + buffer.length() + "]");
+        }
+        return buffer;
+    }
+
+    Backend backend() {
+        return buffer.owner();
+    }
+
+    boolean isFreed() {
+        return freed;
     }
 
     /** Frees the buffer once; later frees are no-ops. Detaches from the owning scope. */
@@ -33,9 +67,16 @@ final class Storage {
     }
 
     void freeBuffer() {
-        if (!buffer.isFreed()) {
+        if (freed) {
+            return;
+        }
+        freed = true;
+        LIVE.decrementAndGet();
+        Scope cur = Scope.current();
+        if (cur != null && !buffer.isFreed()) {
+            cur.root().pool().put(buffer);
+        } else if (!buffer.isFreed()) {
             buffer.owner().free(buffer);
-            LIVE.decrementAndGet();
         }
     }
 

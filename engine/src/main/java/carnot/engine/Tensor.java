@@ -70,8 +70,12 @@ public final class Tensor implements AutoCloseable {
 
     /** A new zero-filled tensor of the given shape (rank 0 = scalar). Primitives allocate outputs with it. */
     public static Tensor zeros(Backend be, DType dtype, int... shape) {
-        long n = Shapes.size(shape);
-        return new Tensor(new Storage(be.alloc(dtype, n)), dtype, shape.clone(), null, null, false);
+        return new Tensor(Storage.allocate(be, dtype, Shapes.size(shape), true), dtype, shape.clone(), null, null, false);
+    }
+
+    /** A new tensor with undefined contents, for primitive outputs that overwrite every element. */
+    public static Tensor empty(Backend be, DType dtype, int... shape) {
+        return new Tensor(Storage.allocate(be, dtype, Shapes.size(shape), false), dtype, shape.clone(), null, null, false);
     }
 
     /** A new tensor filled with {@code value}. */
@@ -167,12 +171,12 @@ public final class Tensor implements AutoCloseable {
     }
 
     public Backend backend() {
-        return storage.buffer.owner();
+        return storage.backend();
     }
 
     /** The dense row-major buffer (element 0 = first element). */
     public Buffer buffer() {
-        return storage.buffer;
+        return storage.buffer();
     }
 
     Storage storage() {

@@ -13,7 +13,7 @@ public record Affine(double alpha, double beta) implements Primitive {
     public Tensor forward(Tensor[] in) {
         Tensor x = in[0];
         Shapes.floating("affine", x);
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), x.shape());
         x.backend().affine(x.buffer(), out.buffer(), x.size(), alpha, beta);
         return out;
     }

@@ -41,7 +41,7 @@ public record Concat(int axis) implements Primitive {
         for (int d = axis + 1; d < s.length; d++) {
             inner *= s[d];
         }
-        Tensor out = Tensor.zeros(in[0].backend(), in[0].dtype(), os);
+        Tensor out = Tensor.empty(in[0].backend(), in[0].dtype(), os);
         long outRow = (long) total * inner;
         long at = 0;
         for (Tensor x : in) {

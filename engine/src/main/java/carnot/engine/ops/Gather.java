@@ -26,7 +26,7 @@ public record Gather() implements Primitive {
         }
         int[] os = Arrays.copyOf(idx.shape(), idx.rank() + 1);
         os[idx.rank()] = table.dim(1);
-        Tensor out = Tensor.zeros(table.backend(), table.dtype(), os);
+        Tensor out = Tensor.empty(table.backend(), table.dtype(), os);
         table.backend().gatherRows(table.buffer(), table.dim(0), table.dim(1), idx.buffer(), Math.toIntExact(idx.size()), out.buffer());
         return out;
     }

@@ -13,7 +13,7 @@ final class Kernels {
     /** {@code op(x)} elementwise into a new tensor. */
     static Tensor unary(Unary op, Tensor x) {
         Shapes.floating(op.name(), x);
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), x.shape());
         x.backend().unary(op, x.buffer(), out.buffer(), x.size());
         return out;
     }
@@ -22,14 +22,14 @@ final class Kernels {
     static Tensor binary(Binary op, Tensor a, Tensor b) {
         Shapes.sameDtype(op.name(), a, b);
         Broadcast bc = Broadcast.of(a.shape(), b.shape());
-        Tensor out = Tensor.zeros(a.backend(), a.dtype(), bc.shape());
+        Tensor out = Tensor.empty(a.backend(), a.dtype(), bc.shape());
         a.backend().binary(op, a.buffer(), b.buffer(), out.buffer(), bc);
         return out;
     }
 
     /** Dense copy of a strided view of {@code x}: output shape {@code shape}, source strides and offset. */
     static Tensor strided(Tensor x, int[] shape, long[] strides, long offset) {
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), shape);
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), shape);
         if (out.size() > 0) {
             x.backend().copyStrided(x.buffer(), new Broadcast(shape, strides, offset, new long[shape.length], 0), out.buffer(), 0);
         }

@@ -51,7 +51,7 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
         int[] os = Arrays.copyOf(bs, bs.length + 2);
         os[bs.length] = m;
         os[bs.length + 1] = n;
-        Tensor c = Tensor.zeros(a.backend(), a.dtype(), os);
+        Tensor c = Tensor.empty(a.backend(), a.dtype(), os);
         if (c.size() == 0) {
             return c;
         }

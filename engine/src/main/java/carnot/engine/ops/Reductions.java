@@ -37,7 +37,7 @@ final class Reductions {
             for (int d = lo; d <= hi; d++) {
                 next[d] = 1;
             }
-            Tensor out = Tensor.zeros(x.backend(), x.dtype(), next);
+            Tensor out = Tensor.empty(x.backend(), x.dtype(), next);
             x.backend().reduce(op, cur.buffer(), out.buffer(), outer, axis, inner);
             if (cur != x) {
                 cur.close();

@@ -15,7 +15,7 @@ final class Rows {
         }
         int cols = x.dim(-1);
         int rows = Math.toIntExact(x.size() / Math.max(1, cols));
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), x.shape());
         x.backend().softmax(x.buffer(), out.buffer(), rows, cols, log);
         return out;
     }
@@ -27,7 +27,7 @@ final class Rows {
         }
         int cols = x.dim(-1);
         int rows = Math.toIntExact(x.size() / Math.max(1, cols));
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.empty(x.backend(), x.dtype(), x.shape());
         DType dt = x.dtype();
         try (Tensor mean = Tensor.zeros(x.backend(), dt, rows); Tensor rstd = Tensor.zeros(x.backend(), dt, rows)) {
             x.backend().layerNorm(x.buffer(), out.buffer(), mean.buffer(), rstd.buffer(), rows, cols, eps);

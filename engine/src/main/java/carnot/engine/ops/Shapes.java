@@ -140,7 +140,8 @@ public final class Shapes {
 
     /**
      * Axes of {@code shape} to sum so that the result (keepdims) reshapes to {@code target}, where {@code shape}
-     * is a broadcast of {@code target}: the leading extra axes and the axes where target has extent 1.
+     * is a broadcast of {@code target}: the leading extra axes and the axes where target has extent 1 (axes of
+     * extent 1 in {@code shape} are left to the reshape).
      */
     public static int[] reducedAxes(int[] shape, int[] target) {
         int lead = shape.length - target.length;
@@ -152,7 +153,9 @@ public final class Shapes {
         int n = 0;
         for (int i = 0; i < shape.length; i++) {
             if (i < lead) {
-                tmp[n++] = i;
+                if (shape[i] != 1) {
+                    tmp[n++] = i;
+                }
             } else {
                 int t = target[i - lead];
                 if (t == 1 && shape[i] != 1) {

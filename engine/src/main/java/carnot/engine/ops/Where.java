@@ -22,7 +22,7 @@ public record Where() implements Primitive {
         if (!java.util.Arrays.equals(m.shape(), a.shape()) || !java.util.Arrays.equals(a.shape(), b.shape())) {
             throw new IllegalArgumentException("where: mask, a, b must have one shape; given " + m + ", " + a + ", " + b);
         }
-        Tensor out = Tensor.zeros(a.backend(), a.dtype(), a.shape());
+        Tensor out = Tensor.empty(a.backend(), a.dtype(), a.shape());
         a.backend().where(m.buffer(), a.buffer(), b.buffer(), out.buffer(), a.size());
         return out;
     }
