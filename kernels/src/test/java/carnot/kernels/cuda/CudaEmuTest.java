@@ -88,6 +88,17 @@ class CudaEmuTest {
         }
     }
 
+    /** Out of device memory is an exception saying how much was requested and what to do; nothing leaks. */
+    @Test
+    void outOfMemoryIsReportedAndNothingLeaks() {
+        try (CudaBackend emu = CudaBackend.emulated()) {
+            CudaException e = assertThrows(CudaException.class, () -> emu.alloc(DType.F64, 1L << 50));
+            assertTrue(e.getMessage().contains("out of memory") && e.getMessage().contains(String.valueOf(8L << 50)),
+                    e.getMessage());
+            assertEquals(0, emu.liveBuffers());
+        }
+    }
+
     private static double[] workload(int threads, boolean atomic) {
         try (CudaBackend emu = new CudaBackend(new EmulatedLauncher(threads), "cuda-emu", RefBackend::new, atomic)) {
             int m = 70;
