@@ -39,22 +39,29 @@ public final class Checks {
      * and {@code bufs} are parallel (names are used in messages).
      */
     public static DType floats(String op, Backend be, String names, Buffer... bufs) {
-        String[] n = names.split(",");
         DType t = null;
         for (int i = 0; i < bufs.length; i++) {
-            String name = i < n.length ? n[i].trim() : "#" + i;
-            owned(op, be, name, bufs[i]);
-            if (!bufs[i].dtype().isFloating()) {
-                throw new IllegalArgumentException(op + ": buffer " + name + " must be F32 or F64; given " + bufs[i]);
+            Buffer b = bufs[i];
+            if (b == null || b.isFreed() || b.owner() != be) {
+                owned(op, be, name(names, i), b);
+            }
+            if (!b.dtype().isFloating()) {
+                throw new IllegalArgumentException(op + ": buffer " + name(names, i) + " must be F32 or F64; given " + b);
             }
             if (t == null) {
-                t = bufs[i].dtype();
-            } else if (bufs[i].dtype() != t) {
-                throw new IllegalArgumentException(op + ": all float buffers must share one dtype; " + n[0].trim()
-                        + " is " + t + " but " + name + " is " + bufs[i]);
+                t = b.dtype();
+            } else if (b.dtype() != t) {
+                throw new IllegalArgumentException(op + ": all float buffers must share one dtype; " + name(names, 0)
+                        + " is " + t + " but " + name(names, i) + " is " + b);
             }
         }
         return t;
+    }
+
+    /** The i-th comma-separated name of {@code names} (computed only for messages). */
+    public static String name(String names, int i) {
+        String[] n = names.split(",");
+        return i < n.length ? n[i].trim() : "#" + i;
     }
 
     /** {@code v >= 0}. */

@@ -13,9 +13,10 @@ public final class Ops {
     public static DType dense(String op, Backend be, long n, String names, Buffer... bufs) {
         DType t = Checks.floats(op, be, names, bufs);
         Checks.nonNegative(op, "n", n);
-        String[] nm = names.split(",");
         for (int i = 0; i < bufs.length; i++) {
-            Checks.range(op, nm[i].trim(), bufs[i], 0, n);
+            if (n > bufs[i].length()) {
+                Checks.range(op, Checks.name(names, i), bufs[i], 0, n);
+            }
         }
         return t;
     }
