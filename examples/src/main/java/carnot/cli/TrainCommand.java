@@ -19,6 +19,9 @@ import carnot.engine.train.RunPlots;
 import carnot.engine.train.TrainConfig;
 import carnot.engine.train.Trainer;
 import carnot.engine.io.AtomicFiles;
+import carnot.examples.experiments.CollapseObservable;
+import carnot.examples.experiments.FeatureObservable;
+import carnot.models.Mlp;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -102,7 +105,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--observe", defaultValue = "", paramLabel = "NAME:EVERY[:K],...",
             description = "Observables: sharpness:E[:K] (top-K Hessian eigenvalues), eval:E (accuracy/held-out), "
-                    + "move:E (weight movement), e2e:E[:K] (end-to-end singular values + conservation residuals).")
+                    + "move:E (weight movement), e2e:E[:K] (end-to-end singular values + conservation residuals), "
+                    + "nc:E (neural collapse NC1-NC4), features:E[:PROBE] (feature movement, CKA to init, AGOP alignment).")
     String observe;
 
     @Option(names = "--test-dataset", paramLabel = "NAME", description = "Held-out built-in data set for eval (e.g. fashion-mnist-test).")
@@ -164,7 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
         Model trained = alpha != 1 || centered ? new OutputScaled(model, alpha, centered) : model;
         carnot.engine.DataSet test = testDataset == null ? null : testData(mc);
         ModelObjective obj = new ModelObjective(trained, prob.loss(), prob.data(), test, prob.chunk(), eigTol, 300);
-        List<Observable> obs = observables(observe, obj);
+        List<Observable> obs = observables(observe, obj, model instanceof Mlp m ? m : null, prob.data());
 
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("command", "train");
@@ -227,7 +231,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Observables from "name:every[:k],…". */
-    static List<Observable> observables(String spec, ModelObjective obj) {
+    static List<Observable> observables(String spec, ModelObjective obj, Mlp mlp, carnot.engine.DataSet data) {
         List<Observable> list = new ArrayList<>();
         if (spec == null || spec.isBlank()) {
             return list;
@@ -244,11 +248,20 @@ public final class TrainCommand implements Callable<Integer> {
                 case "eval" -> new Evaluation(every, obj.evaluationColumns());
                 case "move" -> new WeightMovement(every, obj.names(), obj.shapes());
                 case "e2e" -> new DeepLinearObservables(every, k, obj.shapes());
+                case "nc" -> new CollapseObservable(every, requireMlp(mlp, "nc"), obj, data);
+                case "features" -> new FeatureObservable(every, requireMlp(mlp, "features"), obj, data, f.length > 2 ? k : 256);
                 default -> throw new IllegalArgumentException("unknown observable '" + f[0]
-                        + "' in --observe; expected sharpness, eval, move or e2e");
+                        + "' in --observe; expected sharpness, eval, move, e2e, nc or features");
             });
         }
         return list;
+    }
+
+    private static Mlp requireMlp(Mlp m, String what) {
+        if (m == null) {
+            throw new IllegalArgumentException("--observe " + what + " needs --model mlp or linear");
+        }
+        return m;
     }
 
     private Checkpoint latestCheckpoint(ModelObjective obj) {

@@ -87,6 +87,25 @@ class TrainCommandTest {
         assertFalse(Files.exists(tmp.resolve("d/checkpoints/step-00000050.npz")));
     }
 
+    /** Classification run with neural collapse and feature observables: values are written and finite. */
+    @Test
+    void collapseAndFeatureObservables(@TempDir Path tmp) throws Exception {
+        Path d = tmp.resolve("nc");
+        Run r = Main.run(System.out, System.err, "train", "--model", "mlp", "--widths", "4,16,3", "--dataset", "mixture",
+                "--samples", "60", "--loss", "mse", "--lr", "0.2", "--steps", "10", "--observe", "nc:5,features:5:30",
+                "--out", d.toString()) == 0 ? new Run(0, "", "") : new Run(1, "", "");
+        assertEquals(0, r.code());
+        List<String> csv = Files.readAllLines(d.resolve("metrics.csv"));
+        assertTrue(csv.getFirst().endsWith("nc1,nc2_norm,nc2_angle,nc3,nc4,feature_move,cka_init,agop_align"), csv.getFirst());
+        String[] first = csv.get(1).split(",", -1);
+        assertEquals("0", first[first.length - 3], "features have not moved at step 0");
+        assertEquals("1", first[first.length - 2], "CKA with itself is 1");
+        String[] last = csv.getLast().split(",", -1);
+        for (int i = last.length - 8; i < last.length; i++) {
+            assertTrue(Double.isFinite(Double.parseDouble(last[i])), csv.getLast());
+        }
+    }
+
     @Test
     void badObserveSpecIsAnError(@TempDir Path tmp) {
         Run r = run(tmp.resolve("x"), "--lr", "0.1", "--observe", "nonsense:3");

@@ -2,9 +2,7 @@ package carnot.examples.experiments;
 
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
-import carnot.engine.Param;
 import carnot.engine.Scope;
-import carnot.engine.Tensor;
 import carnot.engine.param.Apply;
 import carnot.engine.param.Parameterization;
 import carnot.engine.param.Table;
@@ -141,23 +139,9 @@ public final class CoordinateCheck {
     /** Pre-activations of every layer (hidden layers and output) at weights w, as flat host arrays. */
     private static List<double[]> layerOutputs(Mlp model, ModelObjective obj, double[] w, DataSet data) {
         obj.load(w);
-        List<double[]> out = new ArrayList<>();
-        int[] widths = model.widths();
-        List<Param> ps = model.params();
         try (Scope s = Scope.open()) {
-            Tensor x = data.x(0, data.size());
-            for (int l = 1; l < widths.length; l++) {
-                Mlp prefix = new Mlp(ps.getFirst().value().backend(), ps.getFirst().value().dtype(),
-                        Arrays.copyOf(widths, l + 1), model.activation(), false, 0);
-                List<Tensor> weights = new ArrayList<>();
-                for (int i = 0; i < l; i++) {
-                    prefix.params().get(i).setMultiplier(ps.get(i).multiplier());
-                    weights.add(ps.get(i).value());
-                }
-                out.add(prefix.forward(weights, x).toDoubles());
-            }
+            return MlpProbes.preActivations(model, data.x(0, data.size()));
         }
-        return out;
     }
 
     private static double rms(double[] v) {
