@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DataCommand.class,
             DemoCommand.class,
             TrainCommand.class,
+            SpectrumCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
