@@ -21,6 +21,9 @@ public final class AtomicFiles {
         Path dir = abs.getParent();
         Path tmp = null;
         try {
+            if (Files.isDirectory(abs)) {
+                throw new UncheckedIOException(new IOException("cannot write " + target + ": it is a folder"));
+            }
             if (dir != null && !Files.isDirectory(dir)) {
                 throw new UncheckedIOException(new IOException("cannot write " + target + ": folder " + dir
                         + " does not exist"));

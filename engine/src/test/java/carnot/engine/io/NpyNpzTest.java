@@ -161,6 +161,11 @@ class NpyNpzTest {
         Path target = dir.resolve("nope").resolve("a.npz");
         assertThrows(RuntimeException.class, () -> Npz.write(sample(), target, false));
         assertFalse(Files.exists(target));
+        Path folder = dir.resolve("folder");
+        assertTrue(folder.toFile().mkdir());
+        assertTrue(assertThrows(RuntimeException.class, () -> Npz.write(sample(), folder, false)).getMessage()
+                .contains("is a folder"));
+        assertTrue(Files.isDirectory(folder));
     }
 
     /** NdArray validates data type and length, and integer conversion refuses non-integral floats. */
