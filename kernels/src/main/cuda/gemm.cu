@@ -1,9 +1,12 @@
 // GEMM family: C = alpha * op(A) * op(B) + beta * C, row-major, optional transposes, batched over blockIdx.z.
 // Tiling: a 256-thread block computes a 64 x 64 tile of C; K advances in steps of 16 through shared memory
-// (As[16][64], Bs[16][64]); thread (tx, ty) = (tid % 16, tid / 16) owns the 4 x 4 outputs at rows ty + 16 i and
-// columns tx + 16 j, so shared reads are conflict-free and the C stores coalesce. Tile loads pick the thread
+// (As[16][64 + 1], Bs[16][64 + 1]: the pad makes transposing tile stores conflict-free); thread (tx, ty) =
+// (tid % 16, tid / 16) owns the 4 x 4 outputs at rows ty + 16 i and columns tx + 16 j, so shared reads are
+// broadcasts or consecutive and the C stores coalesce. Tile loads pick the thread
 // mapping by transpose so global reads run along the contiguous axis. Accumulates in T.
 // Launch: grid (ceil(n / 64), ceil(m / 64), min(batch, 65535)), block 256; batch entries beyond gridDim.z loop.
+// __launch_bounds__(256, 3) caps registers so that 3 blocks fit an SM (sm_90: 70 f32 / 78 f64 registers, no spills;
+// without the cap ptxas uses 118 / 126 and only 2 blocks fit).
 // Split-K (single products with fewer than 132 tiles and k >= 1024): grid (ceil(n / 64), ceil(m / 64), S) writes S
 // partial products, then a 1-D grid-stride kernel sums them in slice order and applies alpha, beta.
 #include "carnot_cuda.h"
@@ -18,8 +21,8 @@ using carnot::i64;
 template <typename T>
 __device__ void gemmTile(int transA, int transB, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
                          int ldb, T beta, T* c, int ldc) {
-    __shared__ T As[GEMM_BK][GEMM_BM];
-    __shared__ T Bs[GEMM_BK][GEMM_BN];
+    __shared__ T As[GEMM_BK][GEMM_BM + 1];
+    __shared__ T Bs[GEMM_BK][GEMM_BN + 1];
     const int tid = threadIdx.x;
     const int tx = tid % 16;
     const int ty = tid / 16;
@@ -128,14 +131,14 @@ __device__ void gemmSplitReduceImpl(const T* partial, int splits, int m, int n, 
 }
 
 #define GEMM_KERNEL(T, S)                                                                                    \
-    extern "C" __global__ void __launch_bounds__(256)                                                        \
+    extern "C" __global__ void __launch_bounds__(256, 3)                                                        \
         gemm_##S(int transA, int transB, int m, int n, int k, T alpha, const T* a, int lda, i64 strideA,      \
                  const T* b, int ldb, i64 strideB, T beta, T* c, int ldc, i64 strideC, int batch) {          \
         gemmImpl<T>(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, \
                     batch);                                                                                  \
     }                                                                                                        \
     CARNOT_EXPORT(gemm_##S)                                                                                  \
-    extern "C" __global__ void __launch_bounds__(256)                                                        \
+    extern "C" __global__ void __launch_bounds__(256, 3)                                                        \
         gemm_splitk_##S(int transA, int transB, int m, int n, int k, int chunk, const T* a, int lda,          \
                         const T* b, int ldb, T* partial) {                                                   \
         gemmSplitImpl<T>(transA, transB, m, n, k, chunk, a, lda, b, ldb, partial);                           \
