@@ -5,6 +5,7 @@ import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Loss;
 import carnot.engine.Tensor;
+import carnot.examples.DemoTraining;
 import carnot.kernels.Backend;
 import carnot.kernels.BackendSelector;
 import carnot.kernels.DType;
@@ -13,6 +14,11 @@ import carnot.models.Activation;
 import carnot.models.Mlp;
 import carnot.models.data.Examples;
 import carnot.models.data.Generated;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,17 +26,34 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code carnot demo}: a self-check of the chosen backend against the reference backend on a small teacher–student
- * problem (same seed, so same weights), then a few full-batch gradient-descent steps showing the loss fall.
+ * {@code carnot demo}: full-batch gradient descent on a small teacher–student MLP with the top Hessian eigenvalue
+ * next to 2/η ({@link DemoTraining}); with {@code --self-check}, instead a check of the chosen backend against the
+ * reference backend (same seed, so same weights: loss and gradient must agree) and 20 GD steps.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Self-check: loss and gradient of a small MLP on --backend vs the reference backend, then 20 GD steps.")
+        description = "Full-batch GD on a small MLP printing loss and lambda_max vs 2/lr; --self-check compares "
+                + "--backend with the reference backend instead.")
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--backend", defaultValue = "cpu", description = "Backend to check (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "cpu", description = "Backend (default ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--dtype", defaultValue = "f64", description = "f32 or f64 (default ${DEFAULT-VALUE}).")
     String dtype;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--steps", defaultValue = "200", description = "GD steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--every", defaultValue = "20", description = "Report every this many steps (default ${DEFAULT-VALUE}).")
+    int every;
+
+    @Option(names = "--lr", defaultValue = "0.5", description = "Learning rate (default ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--self-check", description = "Compare --backend with the reference backend instead of training.")
+    boolean selfCheck;
 
     @Spec
     CommandSpec spec;
@@ -42,6 +65,19 @@ public final class DemoCommand implements Callable<Integer> {
         if (!dt.isFloating()) {
             throw new IllegalArgumentException("--dtype must be f32 or f64; given '" + dtype + "'");
         }
+        if (!selfCheck) {
+            var settings = new DemoTraining.Settings(seed, steps, every, lr, dt);
+            try (Backend be = BackendSelector.select(backend).backend()) {
+                PrintStream ps = new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8);
+                int code = DemoTraining.run(ps, be, settings);
+                ps.flush();
+                return code;
+            }
+        }
+        return selfCheck(out, dt);
+    }
+
+    private int selfCheck(PrintWriter out, DType dt) {
         int[] widths = {8, 32, 4};
         Examples ex = Generated.teacherStudent(64, widths, "tanh", 0.0, 1);
         Backend be = BackendSelector.select(backend).backend();
@@ -82,5 +118,30 @@ public final class DemoCommand implements Callable<Integer> {
     private static DataSet data(Backend be, DType dt, Examples ex) {
         return new ArrayDataSet(Tensor.of(be, dt, ex.x().toDoubles(), ex.x().shape()),
                 Tensor.of(be, dt, ex.y().toDoubles(), ex.y().shape()));
+    }
+
+    /** Bytes written to a PrintStream forwarded to picocli's PrintWriter line by line (UTF-8). */
+    private static final class WriterStream extends OutputStream {
+        private final PrintWriter writer;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        WriterStream(PrintWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void write(int b) {
+            line.write(b);
+            if (b == '\n') {
+                flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            writer.write(line.toString(StandardCharsets.UTF_8));
+            writer.flush();
+            line.reset();
+        }
     }
 }

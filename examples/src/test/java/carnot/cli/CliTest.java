@@ -264,4 +264,18 @@ class CliTest {
         assertArrayEquals(Npz.read(dir.resolve("a.npz")).get("layers.1.weight").toDoubles(),
                 Npz.read(dir.resolve("b.npz")).get("layers.1.weight").toDoubles(), 0.0);
     }
+
+    /** demo runs the GD + lambda_max demo (one step here) and the backend self-check; bad settings exit non-zero. */
+    @Test
+    void demo() {
+        Result r = run("demo", "--backend", "ref", "--steps", "1", "--every", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("lambda_max") && r.out().contains("2/lr"), r.out());
+        Result c = run("demo", "--backend", "ref", "--self-check");
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("self-check passed"), c.out());
+        Result bad = run("demo", "--backend", "ref", "--lr", "-1");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("lr must be"), bad.err());
+    }
 }
