@@ -49,6 +49,9 @@ public final class Catalog {
             new Entry("powerlaw", "power-law covariance features j^-1.5, linear target (mlp, mse, outputDim 1; default n=256)"),
             new Entry("mixture", "Gaussian mixture, outputDim classes, separation 3 (mlp, ce; default n=256)"),
             new Entry("modular", "a+b mod p as tokens [a, op, b, =], p = vocab-2, ctx 4 (transformer, ce; default all p^2 pairs)"),
+            new Entry("modular-sub", "a-b mod p, as modular"),
+            new Entry("modular-mul", "a*b mod p, as modular"),
+            new Entry("modular-div", "a/b mod p (b != 0, p prime), as modular"),
             new Entry("language", "random sparse Markov-chain language, next-token targets (transformer, ce; default n=64)"),
             new Entry("fashion-mnist", "Fashion-MNIST train, 784 inputs, 10 classes (fetched; default n=1000)"),
             new Entry("fashion-mnist-test", "Fashion-MNIST test (fetched; default n=1000)"),
@@ -86,13 +89,19 @@ public final class Catalog {
                 requireMlp(name, r);
                 yield Generated.gaussianMixture(or(n, 256), r.inputDim(), r.outputDim(), 3.0, r.seed());
             }
-            case "modular" -> {
+            case "modular", "modular-sub", "modular-mul", "modular-div" -> {
                 requireTransformer(name, r);
                 if (r.ctx() != 4 || r.vocab() < 4) {
-                    throw new IllegalArgumentException("dataset modular needs --ctx 4 and --vocab p+2 >= 4; given ctx "
+                    throw new IllegalArgumentException("dataset " + name + " needs --ctx 4 and --vocab p+2 >= 4; given ctx "
                             + r.ctx() + ", vocab " + r.vocab());
                 }
-                Examples all = Generated.modular(r.vocab() - 2, Generated.ModOp.ADD, r.seed());
+                Generated.ModOp op = switch (name) {
+                    case "modular-sub" -> Generated.ModOp.SUB;
+                    case "modular-mul" -> Generated.ModOp.MUL;
+                    case "modular-div" -> Generated.ModOp.DIV;
+                    default -> Generated.ModOp.ADD;
+                };
+                Examples all = Generated.modular(r.vocab() - 2, op, r.seed());
                 yield n == 0 ? all : all.first(n);
             }
             case "language" -> {

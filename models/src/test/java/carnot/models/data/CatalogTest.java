@@ -28,6 +28,8 @@ class CatalogTest {
         var tf = new Catalog.Request(10, 0, 0, 4, 9, 1, cache, System.err);
         assertArrayEquals(new int[] {10, 4}, Catalog.load("modular", tf).x().shape());
         assertArrayEquals(new int[] {10, 4}, Catalog.load("language", tf).y().shape());
+        assertArrayEquals(new int[] {7 * 6, 4}, Catalog.load("modular-div", new Catalog.Request(0, 0, 0, 4, 9, 1, cache,
+                System.err)).x().shape());
     }
 
     /** Wrong model sizes and unknown names fail before anything is fetched, naming what to change. */
