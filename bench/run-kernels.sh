@@ -34,4 +34,5 @@ if [ "${SKIP_PEER:-0}" != 1 ]; then
   /usr/bin/python3 "$here/python/gemm_peer.py" --out "$out/kernels-torch.json"
 fi
 echo "run-kernels: done $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/kernels-env.txt"
-/usr/bin/python3 "$here/python/kernels_table.py" "$out/kernels-jmh.json" "$out/kernels-torch.json" | tee "$out/kernels-table.md"
+/usr/bin/python3 "$here/python/kernels_table.py" --torch "$out/kernels-torch.json" "$out/kernels-jmh.json" \
+  | tee "$out/kernels-table.md"

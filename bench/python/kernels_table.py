@@ -3,13 +3,14 @@
 bench/README.md: GEMM GFLOP/s vs torch, elementwise/softmax/layernorm GB/s vs copy, simd/ref speedups.
 Times are the median invocation of JMH SampleTime (robust to other processes sharing the cores).
 
-    /usr/bin/python3 bench/python/kernels_table.py bench/results/kernels-jmh.json [bench/results/kernels-torch.json]
+    /usr/bin/python3 bench/python/kernels_table.py [--torch bench/results/kernels-torch.json] JMH.json [JMH.json ...]
 """
 import json
 import os
 import sys
 
-WORDS = {"tanh": 2, "exp": 2, "add": 3, "copy": 2, "softmax": 2, "layernorm": 2}
+WORDS = {"tanh": 2, "exp": 2, "add": 3, "copy": 2, "softmax": 2, "layernorm": 2, "gelu": 2, "sigmoid": 2,
+         "softplus": 2, "d_tanh": 2, "d_gelu": 2}
 BYTES = {"f32": 4, "f64": 8}
 
 
@@ -25,8 +26,12 @@ def load(path):
 
 
 def main():
-    jmh = load(sys.argv[1])
-    torch = json.load(open(sys.argv[2])) if len(sys.argv) > 2 and os.path.exists(sys.argv[2]) else None
+    args = sys.argv[1:]
+    torch = None
+    if args and args[0] == "--torch":
+        torch = json.load(open(args[1])) if os.path.exists(args[1]) else None
+        args = args[2:]
+    jmh = [row for path in args for row in load(path)]
     print("### GEMM (C = A B, n x n, 2 threads), GFLOP/s\n")
     print("| dtype | n | Carnot (OpenBLAS, zero copy) | PyTorch matmul | Carnot / PyTorch |")
     print("|---|---|---|---|---|")
@@ -53,7 +58,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|")
     table = {}
     for name, p, ms in jmh:
-        if name in ("ElementwiseBench", "SoftmaxLayerNormBench"):
+        if name in ("ElementwiseBench", "SoftmaxLayerNormBench", "ActivationBench"):
             n = int(p["n"])
             table.setdefault((p["op"], p["dtype"], n), {})[p["impl"]] = ms
     for (op, dt, n), d in sorted(table.items()):

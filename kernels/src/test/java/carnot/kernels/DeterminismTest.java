@@ -77,4 +77,59 @@ class DeterminismTest {
             }
         }
     }
+
+    /**
+     * Elementwise ops, RNG, gather, scatter-add, softmax, layer norm and GEMM give bitwise the same result on 1 and
+     * 2 threads (chunk bounds are aligned to whole vectors and rows are never split).
+     */
+    @org.junit.jupiter.api.Test
+    void threadCountIndependentOpsAgreeAcrossThreadCounts() {
+        for (DType dt : new DType[]{DType.F32, DType.F64}) {
+            try (CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
+                List<double[]> a = independent(one, dt);
+                List<double[]> b = independent(two, dt);
+                for (int k = 0; k < a.size(); k++) {
+                    assertArrayEquals(a.get(k), b.get(k), 0.0, dt + ": step " + k + " differs between 1 and 2 threads");
+                }
+            }
+        }
+    }
+
+    private static List<double[]> independent(Backend be, DType dt) {
+        List<double[]> res = new ArrayList<>();
+        int n = 70_001;
+        Buffer x = be.alloc(dt, n);
+        Buffer y = be.alloc(dt, n);
+        be.normal(x, n, 9, 3, 0, 1);
+        res.add(HostData.toDoubles(x));
+        for (Unary op : new Unary[]{Unary.TANH, Unary.GELU, Unary.EXP, Unary.D_SIGMOID}) {
+            be.unary(op, x, y, n);
+            res.add(HostData.toDoubles(y));
+        }
+        be.binary(Binary.MUL, x, x, y, Broadcast.of(new int[]{n}, new int[]{n}));
+        res.add(HostData.toDoubles(y));
+        be.softmax(x, y, 67, 1031, false);
+        res.add(HostData.toDoubles(y));
+        Buffer mu = be.alloc(dt, 67);
+        Buffer rs = be.alloc(dt, 67);
+        be.layerNorm(x, y, mu, rs, 67, 1031, 1e-5);
+        res.add(HostData.toDoubles(y));
+        Buffer table = be.alloc(dt, 40 * 700);
+        int[] id = new int[90];
+        for (int i = 0; i < id.length; i++) {
+            id[i] = (i * 7) % 40;
+        }
+        Buffer idx = HostData.uploadInts(be, id);
+        be.scatterAddRows(x, idx, 90, 700, table, 40);
+        res.add(HostData.toDoubles(table));
+        be.gatherRows(table, 40, 700, idx, 90, y);
+        res.add(HostData.toDoubles(y));
+        Buffer c = be.alloc(dt, 150 * 160);
+        be.gemm(true, false, 150, 160, 170, 1, x, 0, 150, x, 11, 160, 0, c, 0, 160);
+        res.add(HostData.toDoubles(c));
+        for (Buffer b : new Buffer[]{x, y, mu, rs, table, idx, c}) {
+            b.close();
+        }
+        return res;
+    }
 }
