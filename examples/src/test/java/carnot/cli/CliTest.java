@@ -214,6 +214,13 @@ class CliTest {
             assertTrue(h.out().contains("Usage: carnot " + c), h.out());
         }
         assertEquals(0, run("data", "list", "--cache", dir.toString()).code());
+        assertTrue(dir.resolve("digits").toFile().mkdir());
+        Result cached = run("data", "fetch", "digits", "--cache", dir.toString());
+        assertEquals(0, cached.code(), cached.err());
+        assertTrue(cached.out().contains("already cached"), cached.out());
+        Result unknown = run("data", "fetch", "imagenet", "--cache", dir.toString());
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("known: [fashion-mnist, mnist, digits, austen]"), unknown.err());
         Path g = dir.resolve("G.npz");
         Result mix = run("grad", "--widths", "4,6,3", "--backend", "ref", "--dataset", "mixture", "--loss", "ce",
                 "--samples", "30", "--out", g.toString());

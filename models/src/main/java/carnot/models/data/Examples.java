@@ -104,22 +104,35 @@ public record Examples(NdArray x, NdArray y) {
      * feature of zero variance only centered. Result x is F64.
      */
     public Examples standardized() {
-        int n = size();
-        int d = x.size() / Math.max(n, 1);
+        return standardizedLike(this);
+    }
+
+    /**
+     * x standardized with the per-feature mean and biased std of {@code reference}'s x (e.g. a test set with the
+     * training set's statistics); a zero-variance feature of the reference is only centered.
+     */
+    public Examples standardizedLike(Examples reference) {
+        int n = reference.size();
+        int d = reference.x().size() / Math.max(n, 1);
+        if (size() > 0 && x.size() / size() != d) {
+            throw new IllegalArgumentException("standardizedLike needs " + d + " features per example like the reference "
+                    + reference.x() + "; given " + x);
+        }
+        double[] ref = reference.x().toDoubles();
         double[] v = x.toDoubles();
         for (int j = 0; j < d; j++) {
             double mean = 0;
             for (int i = 0; i < n; i++) {
-                mean += v[i * d + j];
+                mean += ref[i * d + j];
             }
             mean /= n;
             double var = 0;
             for (int i = 0; i < n; i++) {
-                double c = v[i * d + j] - mean;
+                double c = ref[i * d + j] - mean;
                 var += c * c;
             }
             double sd = Math.sqrt(var / n);
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < size(); i++) {
                 v[i * d + j] = sd > 0 ? (v[i * d + j] - mean) / sd : v[i * d + j] - mean;
             }
         }

@@ -155,6 +155,11 @@ class DataTest {
         }
         assertEquals(0, mean, 1e-15);
         assertEquals(1, var, 1e-12);
+        Examples raw = new Examples(NdArray.ofF64(x, 4, 2), NdArray.ofI32(new int[4], 4));
+        Examples test = new Examples(NdArray.ofF64(new double[] {3, 5}, 1, 2), NdArray.ofI32(new int[1], 1));
+        double[] t = test.standardizedLike(raw).x().toDoubles();
+        assertEquals((3 - 3) / Math.sqrt(3.5), t[0], 1e-15, "train mean 3, train variance 3.5");
+        assertEquals(0, t[1]);
     }
 
     /** Power-law features have variances close to j^-alpha (statistically, n large). */
