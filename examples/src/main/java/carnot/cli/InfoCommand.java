@@ -2,18 +2,28 @@ package carnot.cli;
 
 import carnot.engine.Model;
 import carnot.engine.Param;
+import carnot.models.Weights;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code carnot info}: the model's parameter names, shapes, roles, fan-in/out and the total count. */
+/**
+ * {@code carnot info}: the model's parameter names, shapes, roles, fan-in/out and the total count; optionally saves
+ * the weights (seeded initialization or --weights) as an npz loadable into the PyTorch module of models/README.md.
+ */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print the model's parameters: name, shape, role, fan-in, fan-out, size; and the total.")
 public final class InfoCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
+
+    @Option(names = "--save-weights", paramLabel = "W.npz",
+            description = "Also write the weights (initialized from --seed, or --weights) named like the parameters.")
+    Path saveWeights;
 
     @Spec
     CommandSpec spec;
@@ -31,6 +41,10 @@ public final class InfoCommand implements Callable<Integer> {
                     p.fanOut(), p.size());
         }
         out.println("parameters: " + m.numParams());
+        if (saveWeights != null) {
+            Weights.save(m, saveWeights);
+            out.println("weights -> " + saveWeights);
+        }
         out.flush();
         return 0;
     }

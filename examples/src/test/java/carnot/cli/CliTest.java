@@ -285,4 +285,20 @@ class CliTest {
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("lr must be"), bad.err());
     }
+
+    /** info --save-weights writes the seeded weights; grad with them as --weights equals grad from the seed. */
+    @Test
+    void savedInitialWeightsReproduceTheSeededModel() {
+        Path data = mlpData();
+        Path w = dir.resolve("init.npz");
+        Result info = run(cat(cat(new String[] {"info"}, MLP), "--save-weights", w.toString()));
+        assertEquals(0, info.code(), info.err());
+        Result a = run(cat(cat(new String[] {"grad"}, MLP), "--data", data.toString(), "--out", dir.resolve("a.npz").toString()));
+        String[] otherSeed = MLP.clone();
+        otherSeed[otherSeed.length - 1] = "99";
+        Result b = run(cat(cat(new String[] {"grad"}, otherSeed), "--data", data.toString(), "--weights", w.toString(),
+                "--out", dir.resolve("b.npz").toString()));
+        assertEquals(0, b.code(), b.err());
+        assertEquals(a.out().lines().findFirst().orElseThrow(), b.out().lines().findFirst().orElseThrow());
+    }
 }
