@@ -77,7 +77,19 @@ public final class JCudaLauncher implements KernelLauncher {
         }
         check(JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
         check(JCudaDriver.cuDevicePrimaryCtxRetain(ctx, device), "cuDevicePrimaryCtxRetain");
-        bind();
+        try {
+            bind();
+            description = open();
+            cublas = !"false".equals(System.getProperty("carnot.cuda.cublas")) && Cublas.missingReason() == null
+                    ? Cublas.open(stream.address()) : null;
+        } catch (RuntimeException e) {
+            release();
+            throw e;
+        }
+    }
+
+    /** Creates the stream and loads the modules; returns the device description. */
+    private String open() {
         int[] major = new int[1];
         int[] minor = new int[1];
         check(JCudaDriver.cuDeviceGetAttribute(major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device), "cc");
@@ -95,11 +107,7 @@ public final class JCudaLauncher implements KernelLauncher {
                     + major[0] + minor[0] + "); an old driver cannot JIT newer PTX: update the driver");
             modules.put(m, mod);
         }
-        boolean useCublas = !"false".equals(System.getProperty("carnot.cuda.cublas"))
-                && Cublas.missingReason() == null;
-        cublas = useCublas ? Cublas.open(stream.address()) : null;
-        description = gpu + " (sm_" + major[0] + minor[0] + ", " + variant + ", GEMM: "
-                + (cublas != null ? cublas.description() : "hand-written kernels") + ")";
+        return gpu + " (sm_" + major[0] + minor[0] + ", " + variant + ")";
     }
 
     private static byte[] resource(String name, boolean nulTerminated) {
@@ -140,7 +148,7 @@ public final class JCudaLauncher implements KernelLauncher {
 
     @Override
     public String description() {
-        return description;
+        return description + ", GEMM: " + (cublas != null ? cublas.description() : "hand-written kernels");
     }
 
     @Override
@@ -285,6 +293,11 @@ public final class JCudaLauncher implements KernelLauncher {
         if (cublas != null) {
             cublas.close();
         }
+        release();
+    }
+
+    /** Unloads modules, destroys the stream and releases the primary context, ignoring errors (teardown). */
+    private void release() {
         for (CUmodule m : modules.values()) {
             JCudaDriver.cuModuleUnload(m);
         }
