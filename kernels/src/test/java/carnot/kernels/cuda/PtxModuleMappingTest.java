@@ -1,0 +1,184 @@
+package carnot.kernels.cuda;
+
+import carnot.kernels.Binary;
+import carnot.kernels.Broadcast;
+import carnot.kernels.Buffer;
+import carnot.kernels.DType;
+import carnot.kernels.HostData;
+import carnot.kernels.RefBackend;
+import carnot.kernels.Reduce;
+import carnot.kernels.Unary;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The GPU path's module mapping: the (module, kernel) pairs that CudaBackend launches — recorded while every op
+ * runs on the emulator, both dtypes, all kernel variants — are exactly the entries of the PTX modules that
+ * {@link JCudaLauncher} loads (what {@code cuModuleGetFunction} will look up on a GPU): every GPU kernel is
+ * reachable and exercised, and none is looked up in the wrong module.
+ * Also: without a driver, asking for the GPU backend fails with the reason before JCuda is touched.
+ */
+class PtxModuleMappingTest {
+    private static final Pattern ENTRY = Pattern.compile("\\.entry (\\w+)\\(");
+
+    /** Forwards to the emulator and records which kernels of which modules were launched. */
+    private static final class Recording implements KernelLauncher {
+        final EmulatedLauncher inner = new EmulatedLauncher(1);
+        final Set<String> launched = new TreeSet<>();
+
+        public String description() {
+            return "recording " + inner.description();
+        }
+
+        public long malloc(long bytes) {
+            return inner.malloc(bytes);
+        }
+
+        public void free(long address) {
+            inner.free(address);
+        }
+
+        public void memsetZero(long address, long bytes) {
+            inner.memsetZero(address, bytes);
+        }
+
+        public void copyToDevice(MemorySegment src, long dst, long bytes) {
+            inner.copyToDevice(src, dst, bytes);
+        }
+
+        public void copyToHost(long src, MemorySegment dst, long bytes) {
+            inner.copyToHost(src, dst, bytes);
+        }
+
+        public void copyOnDevice(long src, long dst, long bytes) {
+            inner.copyOnDevice(src, dst, bytes);
+        }
+
+        public void launch(String module, String kernel, Dim3 grid, Dim3 block, KernelArgs args) {
+            launched.add(module + "/" + kernel);
+            inner.launch(module, kernel, grid, block, args);
+        }
+
+        public void synchronize() {
+            inner.synchronize();
+        }
+
+        public void close() {
+            inner.close();
+        }
+    }
+
+    private static void everyOp(CudaBackend be, DType t) {
+        List<Buffer> owned = new ArrayList<>();
+        Buffer x = be.alloc(t, 4096);
+        Buffer y = be.alloc(t, 4096);
+        Buffer z = be.alloc(t, 4096);
+        Buffer big = be.alloc(t, 64 * 1100);
+        owned.addAll(List.of(x, y, z, big));
+        be.normal(x, 4096, 1, 0, 0, 1);
+        be.uniform(y, 4096, 2, 0, 0.5, 1);
+        be.fill(z, 0, 10, 1);
+        be.copy(x, 0, z, 0, 100);
+        Buffer other = be.alloc(t == DType.F32 ? DType.F64 : DType.F32, 10);
+        owned.add(other);
+        be.convert(x, other, 10);
+        be.copyStrided(x, new Broadcast(new int[] {4, 8}, new long[] {1, 4}, 0, new long[2], 0), z, 0);
+        be.gemm(false, true, 8, 8, 8, 1, x, 0, 8, y, 0, 8, 0, z, 0, 8);
+        be.gemm(true, false, 8, 8, 1100, 1, big, 0, 8, big, 0, 8, 0, z, 0, 8);
+        be.gemmBatched(false, false, 4, 4, 4, 1, x, 0, 4, 16, y, 0, 4, 16, 0, z, 0, 4, 16, 3);
+        be.axpy(100, 2, x, z);
+        be.dot(100, x, y);
+        be.unary(Unary.TANH, x, z, 100);
+        be.affine(x, z, 100, 2, 1);
+        be.binary(Binary.ADD, x, y, z, Broadcast.of(new int[] {10, 10}, new int[] {10}));
+        be.where(x, y, z, z, 100);
+        be.reduce(Reduce.SUM, x, z, 4, 100, 1);
+        be.reduce(Reduce.MAX, x, z, 2, 100, 10);
+        be.reduce(Reduce.MIN, x, z, 2, 5, 10);
+        be.softmax(x, z, 10, 10, true);
+        Buffer mean = be.alloc(t, 10);
+        Buffer rstd = be.alloc(t, 10);
+        owned.addAll(List.of(mean, rstd));
+        be.layerNorm(x, z, mean, rstd, 10, 10, 1e-5);
+        be.layerNormBackward(y, x, mean, rstd, z, 10, 10);
+        Buffer idx = HostData.uploadInts(be, new int[] {1, 0, 1});
+        owned.add(idx);
+        be.gatherRows(x, 4, 5, idx, 3, z);
+        be.scatterAddRows(x, idx, 3, 5, z, 4);
+        be.symmetricEigen(mean, rstd, 3, false);
+        Buffer ints = HostData.uploadInts(be, new int[] {1, 2, 3, 4, 5, 6});
+        Buffer intsT = be.alloc(DType.I32, 6);
+        owned.addAll(List.of(ints, intsT));
+        be.fill(ints, 0, 2, 7);
+        be.copyStrided(ints, new Broadcast(new int[] {3, 2}, new long[] {1, 3}, 0, new long[2], 0), intsT, 0);
+        owned.forEach(Buffer::close);
+    }
+
+    private static String ptx(String module) {
+        try (InputStream in = PtxModuleMappingTest.class.getResourceAsStream(CudaSupport.RESOURCES + "ptx/" + module
+                + ".ptx")) {
+            assertNotNull(in, "PTX of module " + module + " is not on the class path");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Every launched (module, kernel) is a PTX entry of that module, and the modules are the JCuda list. */
+    @Test
+    void everyLaunchedKernelIsAnEntryOfItsPtxModule() {
+        assumeTrue(CudaSupport.kernelsMissingReason() == null, "PTX not built (no nvcc at build time)");
+        Set<String> launched = new TreeSet<>();
+        for (boolean atomic : new boolean[] {false, true}) {
+            Recording rec = new Recording();
+            try (CudaBackend be = new CudaBackend(rec, "cuda-emu", RefBackend::new, atomic)) {
+                everyOp(be, DType.F32);
+                everyOp(be, DType.F64);
+                assertEquals(0, be.liveBuffers());
+            }
+            launched.addAll(rec.launched);
+        }
+        Set<String> entries = new TreeSet<>();
+        Matcher m = ENTRY.matcher("");
+        for (String module : JCudaLauncher.MODULES) {
+            m.reset(ptx(module));
+            while (m.find()) {
+                entries.add(module + "/" + m.group(1));
+            }
+        }
+        entries.remove("rng/philox_raw");
+        assertEquals(entries, launched, "the ops must launch every GPU kernel (except the philox_raw test hook)");
+        for (String mk : launched) {
+            String module = mk.substring(0, mk.indexOf('/'));
+            String kernel = mk.substring(mk.indexOf('/') + 1);
+            assertTrue(JCudaLauncher.MODULES.contains(module), "module " + module + " is not loaded by JCudaLauncher");
+            assertTrue(ptx(module).contains(".entry " + kernel + "("), kernel + " is not an entry of " + module + ".ptx");
+        }
+    }
+
+    /** Without an NVIDIA driver, the GPU backend fails with the reason and what to do (no UnsatisfiedLinkError). */
+    @Test
+    void gpuBackendWithoutDriverFailsWithReason() {
+        String why = CudaSupport.driverMissingReason();
+        assumeTrue(why != null, "a driver is present");
+        CudaException e = assertThrows(CudaException.class, () -> CudaBackend.gpu(0));
+        assertTrue(e.getMessage().contains("--backend cpu"), e.getMessage());
+        assertNotNull(CudaSupport.unavailableReason());
+    }
+}
