@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             DataCommand.class,
             DemoCommand.class,
             TrainCommand.class,
+            ExperimentCommand.class,
             SpectrumCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -8,11 +8,12 @@ import carnot.kernels.DType;
 import carnot.models.data.Examples;
 
 /** Host {@link Examples} as an engine {@link DataSet} on a backend (float x; float or integer-id y). */
-final class Data {
+public final class Data {
     private Data() {
     }
 
-    static DataSet of(Examples e, Backend be, DType dtype) {
+    /** The examples on {@code be}: x in {@code dtype}; integer y as I32 ids, float y in {@code dtype}. */
+    public static DataSet of(Examples e, Backend be, DType dtype) {
         Tensor x = Tensor.of(be, dtype, e.x().toDoubles(), e.x().shape());
         Tensor y = e.integerTargets()
                 ? Tensor.indices(be, e.y().toInts(), e.y().shape())

@@ -11,7 +11,7 @@ import carnot.kernels.Backend;
 import carnot.kernels.DType;
 import carnot.models.Activation;
 import carnot.models.Mlp;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,7 +68,7 @@ public final class EdgeOfStability {
     }
 
     /** Runs every η on the data (MSE loss), prints a summary line per η, and writes a plot when {@code plot} is set. */
-    public static List<Outcome> run(Config c, Backend be, DType dtype, DataSet data, PrintStream out, Path plot) {
+    public static List<Outcome> run(Config c, Backend be, DType dtype, DataSet data, PrintWriter out, Path plot) {
         List<Outcome> outcomes = new ArrayList<>();
         for (double eta : c.etas()) {
             Mlp model = new Mlp(be, dtype, c.widths(), c.act(), true, c.seed());
@@ -105,6 +105,7 @@ public final class EdgeOfStability {
                 out.printf(Locale.ROOT, "eta=%.6g (2/eta=%.4g): %s after %d steps, final loss %.4g, first crossing at step %d, "
                                 + "median eta*lambda/2 after crossing %.4f, %.1f s%n",
                         eta, 2 / eta, o.status(), o.steps(), lv.getLast(), first, o.median(), seconds);
+                out.flush();
             }
         }
         if (plot != null) {
