@@ -197,7 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean tty = System.console() != null;
         long every = printEvery > 0 ? printEvery : Math.max(1, steps / 20);
         long t0 = System.nanoTime();
-        Trainer.Result r = new Trainer(obj, cfg, obs, out, rec -> progress(o, rec, every, tty))
+        Trainer.Result r = new Trainer(obj, cfg, obs, out, rec -> progress(o, rec, every, tty, steps))
                 .run(ModelObjective.flatten(model), table.lrMultipliers(), from);
         double secs = (System.nanoTime() - t0) * 1e-9;
         if (tty) {
@@ -216,15 +216,17 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void progress(PrintWriter o, Map<String, Object> rec, long every, boolean tty) {
+    /** A progress bar redrawn in place on a terminal; plain lines every {@code every} steps otherwise. */
+    private static void progress(PrintWriter o, Map<String, Object> rec, long every, boolean tty, long total) {
         long step = ((Number) rec.get("step")).longValue();
         Object sharp = rec.get("sharpness");
-        String line = String.format(Locale.ROOT, "step %d  loss %.6g%s", step, (Double) rec.get("loss"),
+        String line = String.format(Locale.ROOT, "step %d/%d  loss %.6g%s", step, total, (Double) rec.get("loss"),
                 sharp == null ? "" : String.format(Locale.ROOT, "  sharpness %.5g", (Double) sharp));
         if (tty) {
-            o.print("\r" + line + "        ");
+            int filled = total == 0 ? 30 : (int) (30 * step / total);
+            o.print("\r[" + "=".repeat(filled) + (filled < 30 ? ">" + " ".repeat(29 - filled) : "") + "] " + line + "    ");
             o.flush();
-        } else if (step % every == 0 || sharp != null && step % every == 0) {
+        } else if (step % every == 0 || step == total) {
             o.println(line);
             o.flush();
         }
