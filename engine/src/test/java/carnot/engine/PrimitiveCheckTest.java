@@ -1,6 +1,8 @@
 package carnot.engine;
 
 import carnot.engine.ops.LayerNorm;
+import carnot.engine.ops.MatMulSum;
+import carnot.engine.ops.TanhGrad;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
 import carnot.kernels.RefBackend;
@@ -56,6 +58,10 @@ class PrimitiveCheckTest {
                 new Case("matmul transA", x -> x.get(0).matmul(x.get(1), true, false), In.n(5, 3), In.n(5, 4)),
                 new Case("matmul transB", x -> x.get(0).matmul(x.get(1), false, true), In.n(2, 3, 5), In.n(4, 5)),
                 new Case("matmul transA transB", x -> x.get(0).matmul(x.get(1), true, true), In.n(2, 5, 3), In.n(2, 4, 5)),
+                new Case("matmulSum", x -> Tensor.apply(new MatMulSum(false, true), x.get(0), x.get(1), x.get(2), x.get(3)),
+                        In.n(2, 3, 5), In.n(4, 5), In.n(3, 2), In.n(2, 4, 2)),
+                new Case("matmulSum broadcast terms", x -> Tensor.apply(new MatMulSum(false, false), x.get(0), x.get(1), x.get(2), x.get(3)),
+                        In.n(3, 5), In.n(5, 4), In.n(2, 3, 2), In.n(2, 4)),
                 new Case("add broadcast", x -> x.get(0).add(x.get(1)), In.n(3, 4), In.n(4)),
                 new Case("add broadcast both", x -> x.get(0).add(x.get(1)), In.n(2, 1, 3), In.n(4, 1)),
                 new Case("sub broadcast", x -> x.get(0).sub(x.get(1)), In.n(3, 1), In.n(2, 3, 5)),
@@ -73,6 +79,7 @@ class PrimitiveCheckTest {
                 new Case("square", x -> x.get(0).square(), In.n(2, 5)),
                 new Case("pow tensor", x -> x.get(0).pow(x.get(1)), In.pos(3, 4), In.n(4)),
                 new Case("tanh", x -> x.get(0).tanh(), In.n(3, 9)),
+                new Case("tanhGrad", x -> Tensor.apply(new TanhGrad(), x.get(0), x.get(1)), In.n(2, 3, 4), In.n(3, 4)),
                 new Case("dtanh", x -> x.get(0).dtanh(), In.n(9)),
                 new Case("relu", x -> x.get(0).relu(), new In(Kind.AWAY, 0, 4, 5)),
                 new Case("gelu", x -> x.get(0).gelu(), In.n(4, 5)),

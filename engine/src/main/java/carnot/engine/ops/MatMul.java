@@ -25,8 +25,14 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
 
     @Override
     public Tensor forward(Tensor[] in) {
-        Tensor a = in[0];
-        Tensor b = in[1];
+        return product(in[0], in[1], transA, transB, null);
+    }
+
+    /**
+     * {@code op(a) op(b)} into a new tensor ({@code into == null}) or added into {@code into} (GEMM with
+     * beta = 1; its shape must be the product's).
+     */
+    static Tensor product(Tensor a, Tensor b, boolean transA, boolean transB, Tensor into) {
         Shapes.sameDtype("matmul", a, b);
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException("matmul: operands must have rank >= 2; given " + a + " and " + b);
@@ -51,14 +57,25 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
         int[] os = Arrays.copyOf(bs, bs.length + 2);
         os[bs.length] = m;
         os[bs.length + 1] = n;
-        Tensor c = Tensor.empty(a.backend(), a.dtype(), os);
+        if (into != null && !Arrays.equals(into.shape(), os)) {
+            throw new IllegalArgumentException("matmul: accumulator must have shape " + Arrays.toString(os) + "; given "
+                    + Arrays.toString(into.shape()));
+        }
+        Tensor c = into != null ? into : Tensor.empty(a.backend(), a.dtype(), os);
+        double beta = into != null ? 1 : 0;
         if (c.size() == 0) {
+            return c;
+        }
+        if (k == 0) {
+            if (into == null) {
+                a.backend().fill(c.buffer(), 0, c.size(), 0);
+            }
             return c;
         }
         var be = a.backend();
         if (bb.length == 0 && !transA) {
             int rows = Math.toIntExact(Shapes.size(ba) * m);
-            be.gemm(false, transB, rows, n, k, 1, a.buffer(), 0, ca, b.buffer(), 0, cb, 0, c.buffer(), 0, n);
+            be.gemm(false, transB, rows, n, k, 1, a.buffer(), 0, ca, b.buffer(), 0, cb, beta, c.buffer(), 0, n);
             return c;
         }
         long nb = Shapes.size(bs);
@@ -67,10 +84,10 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
         long strideA = Shapes.size(ba) == 1 ? 0 : (long) ra * ca;
         long strideB = Shapes.size(bb) == 1 ? 0 : (long) rb * cb;
         if (nb == 1) {
-            be.gemm(transA, transB, m, n, k, 1, ea.buffer(), 0, ca, eb.buffer(), 0, cb, 0, c.buffer(), 0, n);
+            be.gemm(transA, transB, m, n, k, 1, ea.buffer(), 0, ca, eb.buffer(), 0, cb, beta, c.buffer(), 0, n);
         } else {
             be.gemmBatched(transA, transB, m, n, k, 1, ea.buffer(), 0, ca, strideA, eb.buffer(), 0, cb, strideB,
-                    0, c.buffer(), 0, n, (long) m * n, Math.toIntExact(nb));
+                    beta, c.buffer(), 0, n, (long) m * n, Math.toIntExact(nb));
         }
         if (ea != a) {
             ea.close();
@@ -102,10 +119,15 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
     @Override
     public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
         int r = out.rank();
-        Tensor x = t[0] == null ? null : Shapes.align(t[0], r).matmul(in[1], transA, transB);
-        Tensor y = t[1] == null ? null : in[0].matmul(Shapes.align(t[1], r), transA, transB);
-        Tensor s = x == null ? y : y == null ? x : x.add(y);
-        return Shapes.fit(s, Shapes.batch(t), out.shape());
+        int k = Shapes.batch(t);
+        if (t[0] != null && t[1] != null) {
+            Tensor ta = Shapes.align(t[0], r);
+            Tensor tb = Shapes.align(t[1], r);
+            return Shapes.fit(Tensor.apply(new MatMulSum(transA, transB), ta, in[1], in[0], tb), k, out.shape());
+        }
+        Tensor s = t[0] != null ? Shapes.align(t[0], r).matmul(in[1], transA, transB)
+                : in[0].matmul(Shapes.align(t[1], r), transA, transB);
+        return Shapes.fit(s, k, out.shape());
     }
 
     @Override

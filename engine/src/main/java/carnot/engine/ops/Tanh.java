@@ -5,7 +5,7 @@ import carnot.kernels.Unary;
 
 /**
  * {@code out = tanh(x)} elementwise; f'(x) = 1 - tanh(x)^2 = dtanh(x).
- * jvp: {@code t * f'(x)}; vjp: {@code g * f'(x)}, with f' written in Tensor algebra (so it differentiates again).
+ * jvp: {@code t (1 - out^2)}; vjp: {@code g (1 - out^2)}, both by {@link TanhGrad} (differentiable again).
  */
 public record Tanh() implements Primitive {
     @Override
@@ -18,18 +18,14 @@ public record Tanh() implements Primitive {
         return Kernels.unary(Unary.TANH, in[0]);
     }
 
-    /** f'(x) given x and out = f(x). */
-    static Tensor derivative(Tensor x, Tensor out) {
-        return x.dtanh();
-    }
-
     @Override
     public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].mul(derivative(in[0], out));
+        return Tensor.apply(new TanhGrad(), t[0], out);
     }
 
+    /** {@code g (1 - out^2)} by {@link TanhGrad}, which reuses out's tangent under forward-over-reverse. */
     @Override
     public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.mul(derivative(in[0], out))};
+        return new Tensor[]{Tensor.apply(new TanhGrad(), g, out)};
     }
 }
