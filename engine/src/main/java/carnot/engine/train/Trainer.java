@@ -237,12 +237,12 @@ public final class Trainer {
         if (w != null) {
             return "diverged at step " + t + ": weights of " + w + " are not finite";
         }
-        if (!Double.isFinite(loss)) {
-            return "diverged at step " + t + ": loss is " + loss;
-        }
         String gb = firstNonFinite(g);
         if (gb != null) {
             return "diverged at step " + t + ": gradient of " + gb + " is not finite (loss " + loss + ")";
+        }
+        if (!Double.isFinite(loss)) {
+            return "diverged at step " + t + ": loss is " + loss + " (weights and gradient finite)";
         }
         if (t > 0 && loss > cfg.blowUp() * Math.max(firstLoss, Double.MIN_NORMAL)) {
             return "diverged at step " + t + ": loss " + loss + " exceeds " + cfg.blowUp() + " x the initial loss "

@@ -9,7 +9,7 @@ import java.util.Random;
  * so the full-batch Hessian XᵀX/N is known exactly; its eigenpairs come from a dense eigendecomposition.
  * Parameters: "a" = w[0..d/2), "b" = the rest.
  */
-final class LeastSquares implements Objective {
+class LeastSquares implements Objective {
     final int n;
     final int d;
     final double[] x;

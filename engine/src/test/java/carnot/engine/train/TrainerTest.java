@@ -55,6 +55,24 @@ class TrainerTest {
         assertEquals("diverged at step 0: weights of b (index 1 = NaN) are not finite", r.message());
     }
 
+    /** A NaN gradient (finite weights) is reported with the parameter whose gradient went bad first. */
+    @Test
+    void nonFiniteGradientNamedInMessage() {
+        LeastSquares q = new LeastSquares(10, 4, 2) {
+            @Override
+            public double lossAndGradient(double[] w, int[] samples, double[] grad) {
+                double l = super.lossAndGradient(w, samples, grad);
+                if (gradients > 3) {
+                    grad[2] = Double.POSITIVE_INFINITY;
+                }
+                return l;
+            }
+        };
+        Trainer.Result r = new Trainer(q, TrainConfig.gd(0.01, 10), List.of(), null, null).run(new double[4], null, null);
+        assertEquals(Trainer.Status.DIVERGED, r.status());
+        assertTrue(r.message().startsWith("diverged at step 3: gradient of b (index 0 = Infinity)"), r.message());
+    }
+
     /**
      * Same command twice gives identical metrics files; resuming from the step-10 checkpoint rewrites exactly the
      * same metrics as the uninterrupted run, for momentum and Adam.
