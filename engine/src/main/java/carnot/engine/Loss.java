@@ -1,5 +1,6 @@
 package carnot.engine;
 
+import carnot.engine.ops.SoftmaxCrossEntropy;
 import carnot.kernels.DType;
 
 import java.util.Arrays;
@@ -11,7 +12,8 @@ import java.util.Arrays;
  *   <li>{@code MSE}: {@code (1/norm) sum_i 1/2 ||f(x_i) - y_i||^2}; out and y of one float shape [N, ...];
  *       normaliser N (samples).</li>
  *   <li>{@code CE}: {@code -(1/norm) sum_t log softmax(out_t)[y_t]}; out [..., C] logits, y I32 class ids of
- *       shape out.shape minus the last axis ([N] or [N, T]); normaliser = number of targets (samples or tokens).</li>
+ *       shape out.shape minus the last axis ([N] or [N, T]); normaliser = number of targets (samples or tokens).
+ *       Computed by the fused {@link SoftmaxCrossEntropy} primitive (its decomposed form is the test oracle).</li>
  * </ul>
  */
 public enum Loss {
@@ -33,7 +35,7 @@ public enum Loss {
     CE {
         @Override
         public Tensor apply(Tensor out, Tensor y, double normaliser) {
-            return out.logSoftmax().mul(oneHot(y, out)).sum().mul(-1 / normaliser);
+            return Tensor.apply(new SoftmaxCrossEntropy(), out, oneHot(y, out)).sum().mul(1 / normaliser);
         }
 
         @Override
@@ -59,6 +61,11 @@ public enum Loss {
             return 0;
         }
         return this == MSE ? data.size() : (long) data.size() * data.y(0, 1).size();
+    }
+
+    /** CE from elementary ops (log-softmax, product, sum): the oracle the fused loss is tested against. */
+    public static Tensor crossEntropyDecomposed(Tensor out, Tensor y, double normaliser) {
+        return SoftmaxCrossEntropy.decomposed(out, oneHot(y, out)).sum().mul(1 / normaliser);
     }
 
     /** One-hot float targets [..., C] from I32 class ids shaped like {@code logits} minus the last axis. */

@@ -235,6 +235,25 @@ class HvpTest {
         }
     }
 
+    /** The CPU backend (SIMD + OpenBLAS, 2 threads) gives the reference backend's gradient and HVP to rounding. */
+    @Test
+    void cpuBackendMatchesReference() {
+        try (var cpu = new carnot.kernels.CpuBackend(2); Scope s = Scope.open()) {
+            double[][] r = new double[2][];
+            double[][] g = new double[2][];
+            Backend[] bes = {BE, cpu};
+            for (int i = 0; i < 2; i++) {
+                Backend be = bes[i];
+                Model m = new TinyMlp(be, DType.F64, 3, true, 6, 16, 4);
+                DataSet d = new ArrayDataSet(Tensor.randn(be, DType.F64, 1, 0, 1, 50, 6), Tensor.randn(be, DType.F64, 2, 0, 1, 50, 4));
+                g[i] = Grad.of(m, Loss.MSE, d, 20).grad().flatten().toDoubles();
+                r[i] = Hessian.of(m, Loss.MSE, d, 20).applyFlatBatch(Tensor.randn(be, DType.F64, 4, 0, 1, 3, (int) m.numParams())).toDoubles();
+            }
+            Check.close("cpu vs ref gradient", g[0], g[1], 1e-12);
+            Check.close("cpu vs ref batched HVP", r[0], r[1], 1e-12);
+        }
+    }
+
     @Test
     void f32HvpAgreesWithF64() {
         try (Scope s = Scope.open()) {

@@ -3,6 +3,7 @@ package carnot.engine;
 import carnot.engine.ops.LayerNorm;
 import carnot.engine.ops.MatMulSum;
 import carnot.engine.ops.TanhGrad;
+import carnot.engine.ops.SoftmaxCrossEntropy;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
 import carnot.kernels.RefBackend;
@@ -106,6 +107,8 @@ class PrimitiveCheckTest {
                 new Case("layerNorm decomposed", x -> LayerNorm.decomposed(x.get(0), 1e-5), In.n(3, 7)),
                 new Case("mse", x -> Loss.MSE.apply(x.get(0), x.get(1), 4), In.n(4, 3), In.n(4, 3)),
                 new Case("ce", x -> Loss.CE.apply(x.get(0), x.get(1)), In.n(5, 4), new In(Kind.INDEX, 4, 5)),
+                new Case("softmaxCrossEntropy soft targets", x -> Tensor.apply(new SoftmaxCrossEntropy(), x.get(0), x.get(1).softmax()),
+                        In.n(3, 5), In.n(3, 5)),
                 new Case("ce sequence", x -> Loss.CE.apply(x.get(0), x.get(1)), In.n(2, 3, 4), new In(Kind.INDEX, 4, 2, 3)),
                 new Case("composite mlp", x -> x.get(0).matmul(x.get(1)).add(x.get(2)).tanh().matmul(x.get(3)).softplus().sum(1),
                         In.n(4, 3), In.n(3, 5), In.n(5), In.n(5, 2)));

@@ -1,0 +1,85 @@
+package carnot.engine;
+
+import carnot.engine.ops.LayerNorm;
+import carnot.engine.ops.SoftmaxCrossEntropy;
+import carnot.kernels.Backend;
+import carnot.kernels.DType;
+import carnot.kernels.RefBackend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * Fused primitives equal their decomposed definitions: value, jvp, vjp and the second-order term (tangent of
+ * the vjp, i.e. the Hessian-vector product of ⟨u, f⟩) to f64 rounding.
+ */
+class FusedOpsTest {
+    static final Backend BE = new RefBackend();
+
+    @AfterAll
+    static void close() {
+        BE.close();
+    }
+
+    static double[] rnd(int n, long seed) {
+        Random r = new Random(seed);
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = r.nextGaussian();
+        }
+        return d;
+    }
+
+    /** value, J v, J^T u, and d/dε J(x + εv)^T u for f at x, all flattened into one array per quantity. */
+    static double[][] derivatives(Function<Tensor, Tensor> f, Tensor x, Tensor v, double[] u) {
+        try (Scope s = Scope.open()) {
+            var jvp = Autodiff.jvp(xs -> f.apply(xs.getFirst()), List.of(x), List.of(v));
+            Tensor xv = x.withTangent(v).variable();
+            Tensor out = f.apply(xv);
+            Tensor g = Autodiff.backward(out, Tensor.of(BE, DType.F64, u, out.shape()), List.of(xv), false).getFirst();
+            return new double[][]{jvp.out().toDoubles(), jvp.tangent().toDoubles(), g.toDoubles(), g.tangent().toDoubles()};
+        }
+    }
+
+    static void same(String what, Function<Tensor, Tensor> fused, Function<Tensor, Tensor> decomposed, int... shape) {
+        try (Scope s = Scope.open()) {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            Tensor x = Tensor.of(BE, DType.F64, rnd(n, 1), shape);
+            Tensor v = Tensor.of(BE, DType.F64, rnd(n, 2), shape);
+            int outSize = (int) fused.apply(x).size();
+            double[] u = rnd(outSize, 3);
+            double[][] a = derivatives(fused, x, v, u);
+            double[][] b = derivatives(decomposed, x, v, u);
+            String[] names = {"value", "jvp", "vjp", "second order"};
+            for (int i = 0; i < 4; i++) {
+                Check.close(what + " " + names[i] + " fused vs decomposed", b[i], a[i], 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void layerNormFusedEqualsDecomposedToSecondOrder() {
+        same("layerNorm", t -> t.layerNorm(1e-5), t -> LayerNorm.decomposed(t, 1e-5), 4, 9);
+    }
+
+    @Test
+    void softmaxCrossEntropyFusedEqualsDecomposedToSecondOrder() {
+        Random r = new Random(5);
+        double[] q = new double[6 * 7];
+        for (int i = 0; i < 6; i++) {
+            q[i * 7 + r.nextInt(7)] = 1;
+        }
+        Tensor target = Tensor.of(BE, DType.F64, q, 6, 7);
+        same("softmaxCrossEntropy", t -> Tensor.apply(new SoftmaxCrossEntropy(), t, target),
+                t -> SoftmaxCrossEntropy.decomposed(t, target), 6, 7);
+        int[] ids = {1, 0, 3, 2, 2, 6};
+        Tensor y = Tensor.indices(BE, ids, 6);
+        same("Loss.CE", t -> Loss.CE.apply(t, y, 6), t -> Loss.crossEntropyDecomposed(t, y, 6), 6, 7);
+    }
+}
