@@ -257,6 +257,18 @@ int runGrid(const char* name, const unsigned* dims, void (*body)(void*), void* c
 
 }  // namespace emu
 
+/**
+ * Emulated device memory: 256-byte aligned host memory of exactly `bytes` (null when out of memory). Allocating
+ * here rather than from the JVM lets a sanitizer build of this library see every buffer's exact bounds.
+ */
+extern "C" __attribute__((visibility("default"))) void* carnot_emu_alloc(std::size_t bytes) {
+    void* p = nullptr;
+    return posix_memalign(&p, 256, bytes) == 0 ? p : nullptr;
+}
+
+/** Frees memory from carnot_emu_alloc. */
+extern "C" __attribute__((visibility("default"))) void carnot_emu_free(void* p) { std::free(p); }
+
 /** Sets the number of host worker threads that run blocks in parallel (0 = hardware threads). */
 extern "C" __attribute__((visibility("default"))) void carnot_emu_set_threads(int n) {
     std::lock_guard<std::mutex> lock(emu::gLaunch);

@@ -27,7 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * Runs the CUDA kernels on the host: the same {@code .cu} sources compiled by g++ against the emulation shim
  * ({@code src/main/cuda/emu}) into {@code libcarnot_cuda_emu.so}, one exported entry {@code emu_<kernel>} per
- * kernel, called through FFM downcalls. "Device" memory is host memory from {@code aligned_alloc}, but
+ * kernel, called through FFM downcalls. "Device" memory is 256-byte aligned host memory allocated by the library
+ * ({@code carnot_emu_alloc}, so a sanitizer build sees every buffer's bounds), but
  * {@link CudaBackend} only touches it through this launcher, exactly as on a GPU. Launches are synchronous;
  * blocks of a grid run on up to {@code threads} host threads, the threads of a block as fibers with real
  * barrier and warp-shuffle semantics.
@@ -35,14 +36,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class EmulatedLauncher implements KernelLauncher {
     /** Class-path location of the emulation library (put there by the kernels build when g++ exists). */
     public static final String RESOURCE = "/carnot/kernels/cuda/emu/libcarnot_cuda_emu.so";
+    /**
+     * System property naming another build of the emulation library to load instead of the class-path one, e.g. an
+     * AddressSanitizer build (see kernels/CUDA.md).
+     */
+    public static final String LIBRARY_PROPERTY = "carnot.cuda.emu.library";
     private static final FunctionDescriptor ENTRY = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT);
     private static final int ERR_LEN = 1024;
-    private static final long ALIGN = 256;
 
     private final Path path;
     private final SymbolLookup lib;
     private final int threads;
-    private final MethodHandle alignedAlloc;
+    private final MethodHandle allocFn;
     private final MethodHandle freeFn;
     private final Map<String, MethodHandle> entries = new ConcurrentHashMap<>();
 
@@ -57,10 +62,9 @@ public final class EmulatedLauncher implements KernelLauncher {
         this.path = libraryPath();
         this.lib = SymbolLookup.libraryLookup(path, Arena.global());
         Linker linker = Linker.nativeLinker();
-        this.alignedAlloc = linker.downcallHandle(linker.defaultLookup().findOrThrow("aligned_alloc"),
-                FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
-        this.freeFn = linker.downcallHandle(linker.defaultLookup().findOrThrow("free"),
-                FunctionDescriptor.ofVoid(ADDRESS));
+        this.allocFn = linker.downcallHandle(lib.findOrThrow("carnot_emu_alloc"),
+                FunctionDescriptor.of(ADDRESS, JAVA_LONG));
+        this.freeFn = linker.downcallHandle(lib.findOrThrow("carnot_emu_free"), FunctionDescriptor.ofVoid(ADDRESS));
         MethodHandle setThreads = linker.downcallHandle(lib.findOrThrow("carnot_emu_set_threads"),
                 FunctionDescriptor.ofVoid(JAVA_INT));
         try {
@@ -80,6 +84,15 @@ public final class EmulatedLauncher implements KernelLauncher {
     }
 
     private static Path libraryPath() {
+        String override = System.getProperty(LIBRARY_PROPERTY);
+        if (override != null) {
+            Path p = Path.of(override);
+            if (!Files.isRegularFile(p)) {
+                throw new CudaException("cuda-emu: -D" + LIBRARY_PROPERTY + " must name the emulation library; given "
+                        + override + " (no such file)");
+            }
+            return p;
+        }
         URL url = EmulatedLauncher.class.getResource(RESOURCE);
         if (url == null) {
             throw new CudaException("cuda-emu: " + unavailableReason()
@@ -112,12 +125,11 @@ public final class EmulatedLauncher implements KernelLauncher {
         if (bytes < 1) {
             throw new IllegalArgumentException("malloc: bytes must be >= 1; given " + bytes);
         }
-        long size = (bytes + ALIGN - 1) / ALIGN * ALIGN;
         MemorySegment p;
         try {
-            p = (MemorySegment) alignedAlloc.invokeExact(ALIGN, size);
+            p = (MemorySegment) allocFn.invokeExact(bytes);
         } catch (Throwable t) {
-            throw new CudaException("cuda-emu: aligned_alloc of " + size + " bytes failed", t);
+            throw new CudaException("cuda-emu: allocation of " + bytes + " bytes failed", t);
         }
         if (p.address() == 0) {
             throw new CudaException("cuda-emu: out of memory allocating " + bytes
