@@ -6,6 +6,7 @@
 # 2. With g++: the same *.cu plus emu/cuda_emu.cpp -> the host emulation library
 #    BUILD_DIR/cuda-emu/libcarnot_cuda_emu.so, copied into the resources as .../cuda/emu/ for the class path.
 # Missing tools are reported and skipped (the CUDA backend then says "not built"); a failing compile fails.
+# CARNOT_CUDA_NVCC=/path/to/nvcc picks a toolkit; CARNOT_CUDA_NVCC=none builds without nvcc.
 # Up-to-date outputs (newer than every source) are not rebuilt.
 set -euo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,9 +20,15 @@ newest_source() { ls -t "${sources[@]}" | head -n 1; }
 up_to_date() { [ -f "$1" ] && [ "$1" -nt "$(newest_source)" ]; }
 
 nvcc_bin=""
-for c in "${CUDA_HOME:-/nonexistent}/bin/nvcc" /usr/local/bin/nvcc /usr/local/cuda/bin/nvcc "$(command -v nvcc || true)"; do
-  if [ -n "$c" ] && [ -x "$c" ]; then nvcc_bin="$c"; break; fi
-done
+if [ "${CARNOT_CUDA_NVCC:-}" = "none" ]; then
+  :
+elif [ -n "${CARNOT_CUDA_NVCC:-}" ]; then
+  nvcc_bin="$CARNOT_CUDA_NVCC"
+else
+  for c in "${CUDA_HOME:-/nonexistent}/bin/nvcc" /usr/local/bin/nvcc /usr/local/cuda/bin/nvcc "$(command -v nvcc || true)"; do
+    if [ -n "$c" ] && [ -x "$c" ]; then nvcc_bin="$c"; break; fi
+  done
+fi
 
 info="$res/build-info.properties"
 if [ -z "$nvcc_bin" ]; then
