@@ -114,6 +114,30 @@ class TrainerTest {
         assertArrayEquals(t.batchIndices(5), t.batchIndices(5));
     }
 
+    /**
+     * GD with step η follows gradient flow to first order: at equal time T = η·t the distance to the RK4 flow
+     * halves when η halves.
+     */
+    @Test
+    void gdApproachesGradientFlowLinearlyInStep() {
+        LeastSquares q = new LeastSquares(20, 3, 6);
+        double lam = q.lambdaMax();
+        double[] w0 = {1, -1, 0.5};
+        Trainer.Result flow = new Trainer(q, TrainConfig.gd(0.01 / lam, 200).withFlow(2.5, 1000), List.of(), null, null)
+                .run(w0, null, null);
+        double[] err = new double[2];
+        for (int i = 0; i < 2; i++) {
+            double eta = 0.1 / lam / (1 << i);
+            Trainer.Result gd = new Trainer(q, TrainConfig.gd(eta, 20L << i), List.of(), null, null).run(w0, null, null);
+            double d = 0;
+            for (int j = 0; j < 3; j++) {
+                d += (gd.w()[j] - flow.w()[j]) * (gd.w()[j] - flow.w()[j]);
+            }
+            err[i] = Math.sqrt(d);
+        }
+        assertEquals(2.0, err[0] / err[1], 0.1);
+    }
+
     /** RK4 gradient flow reaches the same minimum and records flow time and the bounded step h = min(lr, f/λ). */
     @Test
     void gradientFlowRunsWithBoundedStep() {
