@@ -24,7 +24,7 @@ jdk="${JAVA_HOME:-$(ls -d /usr/lib/jvm/*25* | head -n 1)}"
 cd "$root"
 LD_PRELOAD="$asan" \
 ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:allow_user_segv_handler=1:log_path=$root/kernels/target-asan/asan" \
-JAVA_HOME="$jdk" mvn -B -q -DbuildDir=target-asan -Dcarnot.cuda.skip=true -pl kernels test \
+JAVA_HOME="$jdk" mvn -B -q -DbuildDir=target-asan -Dcarnot.cuda.skip=true -Dcarnot.cuda.pool=false -pl kernels test \
   -Dtest="${1:-CudaEmu*,Conformance*,Emulator*,PtxModule*}" -Dsurefire.failIfNoSpecifiedTests=false \
   -Dcarnot.cuda.emu.library="$out/libcarnot_cuda_emu.so"
 if grep -l "ERROR: AddressSanitizer" "$root"/kernels/target-asan/asan.* >/dev/null 2>&1; then

@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * copies the matrix to the host and runs the host backend's implementation (then uploads the result).
  * {@code scatterAddRows} is deterministic (host-built stable buckets, one thread per touched row and column,
  * sources in ascending order: bitwise the sequential result) unless constructed with {@code atomicScatter},
- * which uses atomicAdd (no host bucketing, last bits timing-dependent).
+ * which uses atomicAdd (no host bucketing, last bits timing-dependent). Freed buffers go to a caching allocator
+ * ({@link DevicePool}) and are reused, zero-filled, by later allocations of the same block size.
  */
 public final class CudaBackend implements Backend {
     /** Threads per block of 1-D grid-stride kernels. */
@@ -45,6 +46,7 @@ public final class CudaBackend implements Backend {
     private static final int SPLIT_K_TILES = 132;
 
     private final KernelLauncher dev;
+    private final DevicePool pool;
     private final String name;
     private final Supplier<Backend> hostFactory;
     private Backend host;
@@ -60,6 +62,7 @@ public final class CudaBackend implements Backend {
      */
     public CudaBackend(KernelLauncher launcher, String name, Supplier<Backend> host, boolean atomicScatter) {
         this.dev = launcher;
+        this.pool = new DevicePool(launcher);
         this.name = name;
         this.hostFactory = host;
         this.atomicScatter = atomicScatter;
@@ -151,11 +154,11 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("alloc: length must be < 2^59; given " + n);
         }
         long bytes = Math.max(1, n * dtype.bytes());
-        long a = dev.malloc(bytes);
+        long a = pool.alloc(bytes);
         try {
             dev.memsetZero(a, bytes);
         } catch (RuntimeException e) {
-            dev.free(a);
+            pool.free(a, bytes);
             throw e;
         }
         Buffer b = new Buffer(this, dtype, n, MemorySegment.ofAddress(a), false);
@@ -177,7 +180,7 @@ public final class CudaBackend implements Backend {
         long a = b.segment().address();
         if (b.markFreed()) {
             live.remove(b);
-            dev.free(a);
+            pool.free(a, Math.max(1, b.byteSize()));
         }
     }
 
@@ -581,13 +584,22 @@ public final class CudaBackend implements Backend {
         dev.synchronize();
     }
 
-    /** Frees the scratch memory and closes the launcher and the host backend; buffers must be freed by owners. */
+    /** Bytes of freed buffers kept by the caching allocator for reuse (see {@link DevicePool}). */
+    public long cachedBytes() {
+        return pool.cachedBytes();
+    }
+
+    /**
+     * Frees the scratch memory and the allocator's cache, closes the launcher and the host backend; buffers must be
+     * freed by their owners.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        pool.releaseCached();
         dev.free(scratch);
         dev.close();
         if (host != null) {

@@ -99,6 +99,25 @@ class CudaEmuTest {
         }
     }
 
+    /** A freed buffer's block is reused by the next allocation of its size class, zero-filled again. */
+    @Test
+    void cachingAllocatorReusesFreedBlocksZeroFilled() {
+        try (CudaBackend emu = CudaBackend.emulated()) {
+            Buffer a = HostData.upload(emu, new double[] {1, 2, 3});
+            long address = a.segment().address();
+            a.close();
+            assertEquals(DevicePool.blockSize(24), emu.cachedBytes());
+            Buffer b = emu.alloc(DType.F64, 5);
+            assertEquals(address, b.segment().address(), "same 512-byte block class must be reused");
+            assertArrayEquals(new double[5], HostData.toDoubles(b));
+            assertEquals(0, emu.cachedBytes());
+            b.close();
+        }
+        assertEquals(512, DevicePool.blockSize(1));
+        assertEquals(1L << 20, DevicePool.blockSize(1L << 20));
+        assertEquals(2L << 20, DevicePool.blockSize((1L << 20) + 1));
+    }
+
     private static double[] workload(int threads, boolean atomic) {
         try (CudaBackend emu = new CudaBackend(new EmulatedLauncher(threads), "cuda-emu", RefBackend::new, atomic)) {
             int m = 70;
