@@ -1,9 +1,7 @@
 package carnot.kernels.elementwise;
 
-import carnot.kernels.Unary;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -124,35 +122,28 @@ public final class VecF32 {
         FloatVector x2 = x.mul(x);
         FloatVector z = x2.fma(GA, 1f).mul(x).mul(GC);
         FloatVector dz = x2.fma(3 * GA, 1f).mul(GC);
-        return sigmoid(z).add(x.mul(dz).mul(bell(exp(z.abs().neg()))));
+        FloatVector e = exp(z.abs().neg());
+        FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f));
+        FloatVector ep = e.mul(p);
+        FloatVector s = p.blend(ep, z.compare(VectorOperators.LT, 0));
+        return x.mul(dz).mul(ep.mul(p)).add(s);
     }
 
-    /** The op applied lanewise. */
-    public static FloatVector apply(Unary op, FloatVector x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case ABS -> x.abs();
-            case SIGN -> {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                FloatVector r = FloatVector.zero(S).blend(one, x.compare(VectorOperators.GT, 0f)).blend(one.neg(), x.lt(0f));
-                VectorMask<Float> nan = x.test(VectorOperators.IS_NAN);
-                yield r.blend(x, nan);
-            }
-            case SQUARE -> x.mul(x);
-            case SQRT -> x.sqrt();
-            case RSQRT -> FloatVector.broadcast(S, 1).div(x.sqrt());
-            case RECIP -> FloatVector.broadcast(S, 1).div(x);
-            case EXP -> exp(x);
-            case LOG -> x.lanewise(VectorOperators.LOG);
-            case TANH -> tanh(x);
-            case RELU -> x.max(0f);
-            case GELU -> gelu(x);
-            case SIGMOID, D_SOFTPLUS -> sigmoid(x);
-            case SOFTPLUS -> softplus(x);
-            case D_TANH -> bell(exp(x.abs().mul(-2f))).mul(4f);
-            case D_RELU -> FloatVector.zero(S).blend(1f, x.compare(VectorOperators.GT, 0f));
-            case D_GELU -> dGelu(x);
-            case D_SIGMOID -> bell(exp(x.abs().neg()));
-        };
+    /** signum: -1, 0 or 1 (NaN stays NaN, -0 gives 0). */
+    public static FloatVector sign(FloatVector x) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector r = FloatVector.zero(S).blend(one, x.compare(VectorOperators.GT, 0f))
+                .blend(one.neg(), x.compare(VectorOperators.LT, 0f));
+        return r.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** tanh'(x) = 4 e / (1 + e)^2 with e = exp(-2|x|). */
+    public static FloatVector dTanh(FloatVector x) {
+        return bell(exp(x.abs().mul(-2f))).mul(4f);
+    }
+
+    /** sigmoid'(x) = e / (1 + e)^2 with e = exp(-|x|). */
+    public static FloatVector dSigmoid(FloatVector x) {
+        return bell(exp(x.abs().neg()));
     }
 }

@@ -1,9 +1,7 @@
 package carnot.kernels.elementwise;
 
-import carnot.kernels.Unary;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -136,35 +134,28 @@ public final class VecF64 {
         DoubleVector x2 = x.mul(x);
         DoubleVector z = x2.fma(GA, 1.0).mul(x).mul(GC);
         DoubleVector dz = x2.fma(3 * GA, 1.0).mul(GC);
-        return sigmoid(z).add(x.mul(dz).mul(bell(exp(z.abs().neg()))));
+        DoubleVector e = exp(z.abs().neg());
+        DoubleVector p = DoubleVector.broadcast(S, 1.0).div(e.add(1.0));
+        DoubleVector ep = e.mul(p);
+        DoubleVector s = p.blend(ep, z.compare(VectorOperators.LT, 0));
+        return x.mul(dz).mul(ep.mul(p)).add(s);
     }
 
-    /** The op applied lanewise. */
-    public static DoubleVector apply(Unary op, DoubleVector x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case ABS -> x.abs();
-            case SIGN -> {
-                DoubleVector one = DoubleVector.broadcast(S, 1.0);
-                DoubleVector r = DoubleVector.zero(S).blend(one, x.compare(VectorOperators.GT, 0.0)).blend(one.neg(), x.lt(0.0));
-                VectorMask<Double> nan = x.test(VectorOperators.IS_NAN);
-                yield r.blend(x, nan);
-            }
-            case SQUARE -> x.mul(x);
-            case SQRT -> x.sqrt();
-            case RSQRT -> DoubleVector.broadcast(S, 1).div(x.sqrt());
-            case RECIP -> DoubleVector.broadcast(S, 1).div(x);
-            case EXP -> exp(x);
-            case LOG -> x.lanewise(VectorOperators.LOG);
-            case TANH -> tanh(x);
-            case RELU -> x.max(0.0);
-            case GELU -> gelu(x);
-            case SIGMOID, D_SOFTPLUS -> sigmoid(x);
-            case SOFTPLUS -> softplus(x);
-            case D_TANH -> bell(exp(x.abs().mul(-2.0))).mul(4.0);
-            case D_RELU -> DoubleVector.zero(S).blend(1.0, x.compare(VectorOperators.GT, 0.0));
-            case D_GELU -> dGelu(x);
-            case D_SIGMOID -> bell(exp(x.abs().neg()));
-        };
+    /** signum: -1, 0 or 1 (NaN stays NaN, -0 gives 0). */
+    public static DoubleVector sign(DoubleVector x) {
+        DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        DoubleVector r = DoubleVector.zero(S).blend(one, x.compare(VectorOperators.GT, 0.0))
+                .blend(one.neg(), x.compare(VectorOperators.LT, 0.0));
+        return r.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** tanh'(x) = 4 e / (1 + e)^2 with e = exp(-2|x|). */
+    public static DoubleVector dTanh(DoubleVector x) {
+        return bell(exp(x.abs().mul(-2.0))).mul(4.0);
+    }
+
+    /** sigmoid'(x) = e / (1 + e)^2 with e = exp(-|x|). */
+    public static DoubleVector dSigmoid(DoubleVector x) {
+        return bell(exp(x.abs().neg()));
     }
 }

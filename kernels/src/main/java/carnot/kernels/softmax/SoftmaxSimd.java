@@ -39,60 +39,71 @@ public final class SoftmaxSimd {
         }
     }
 
-    /** {@code sum_j exp(x_j - m)}, also storing the exponentials into {@code store} when not null. */
+    /**
+     * {@code sum_j exp(x_j - m)}, also storing the exponentials into {@code store} when not null. One method per
+     * dtype so that each keeps the vector exp inlined (see {@code UnaryLoops}).
+     */
     private static double expSum(DType t, MemorySegment x, MemorySegment store, long base, int cols, double m) {
+        return t == DType.F32 ? expSum32(x, store, base, cols, m) : expSum64(x, store, base, cols, m);
+    }
+
+    private static double expSum32(MemorySegment x, MemorySegment store, long base, int cols, double m) {
         long i = base;
         long end = base + cols;
         double total = 0;
-        if (t == DType.F32) {
-            FloatVector vm = FloatVector.broadcast(VecF32.S, (float) m);
-            FloatVector acc = FloatVector.zero(VecF32.S);
-            float[] tmp = new float[L32];
-            double[] lanes = new double[L32];
-            int b = 0;
-            for (; i + L32 <= end; i += L32) {
-                FloatVector e = VecF32.exp(FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO).sub(vm));
-                if (store != null) {
-                    e.intoMemorySegment(store, i * 4, NO);
-                }
-                acc = acc.add(e);
-                if (++b == ReduceSimd.BLOCK) {
-                    spill(acc, tmp, lanes);
-                    acc = FloatVector.zero(VecF32.S);
-                    b = 0;
-                }
+        FloatVector vm = FloatVector.broadcast(VecF32.S, (float) m);
+        FloatVector acc = FloatVector.zero(VecF32.S);
+        float[] tmp = new float[L32];
+        double[] lanes = new double[L32];
+        int b = 0;
+        for (; i + L32 <= end; i += L32) {
+            FloatVector e = VecF32.exp(FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO).sub(vm));
+            if (store != null) {
+                e.intoMemorySegment(store, i * 4, NO);
             }
-            spill(acc, tmp, lanes);
-            for (double d : lanes) {
-                total += d;
+            acc = acc.add(e);
+            if (++b == ReduceSimd.BLOCK) {
+                spill(acc, tmp, lanes);
+                acc = FloatVector.zero(VecF32.S);
+                b = 0;
             }
-            for (; i < end; i++) {
-                float e = (float) Math.exp(x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i) - (float) m);
-                if (store != null) {
-                    store.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, e);
-                }
-                total += e;
+        }
+        spill(acc, tmp, lanes);
+        for (double d : lanes) {
+            total += d;
+        }
+        for (; i < end; i++) {
+            float e = (float) Math.exp(x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i) - (float) m);
+            if (store != null) {
+                store.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, e);
             }
-        } else {
-            DoubleVector vm = DoubleVector.broadcast(VecF64.S, m);
-            DoubleVector acc = DoubleVector.zero(VecF64.S);
-            for (; i + L64 <= end; i += L64) {
-                DoubleVector e = VecF64.exp(DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO).sub(vm));
-                if (store != null) {
-                    e.intoMemorySegment(store, i * 8, NO);
-                }
-                acc = acc.add(e);
+            total += e;
+        }
+        return total;
+    }
+
+    private static double expSum64(MemorySegment x, MemorySegment store, long base, int cols, double m) {
+        long i = base;
+        long end = base + cols;
+        double total = 0;
+        DoubleVector vm = DoubleVector.broadcast(VecF64.S, m);
+        DoubleVector acc = DoubleVector.zero(VecF64.S);
+        for (; i + L64 <= end; i += L64) {
+            DoubleVector e = VecF64.exp(DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO).sub(vm));
+            if (store != null) {
+                e.intoMemorySegment(store, i * 8, NO);
             }
-            for (double d : acc.toArray()) {
-                total += d;
+            acc = acc.add(e);
+        }
+        for (double d : acc.toArray()) {
+            total += d;
+        }
+        for (; i < end; i++) {
+            double e = Math.exp(x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i) - m);
+            if (store != null) {
+                store.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i, e);
             }
-            for (; i < end; i++) {
-                double e = Math.exp(x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i) - m);
-                if (store != null) {
-                    store.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i, e);
-                }
-                total += e;
-            }
+            total += e;
         }
         return total;
     }
