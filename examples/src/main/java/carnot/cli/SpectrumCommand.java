@@ -101,7 +101,8 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Option(names = "--table", paramLabel = "density.tsv", description = "With --method slq: write the density table.")
     Path table;
 
-    @Option(names = "--save-vectors", paramLabel = "V.npz", description = "Write eigenvectors (array 'vectors' [k, P]) and 'eigenvalues'.")
+    @Option(names = "--save-vectors", paramLabel = "V.npz",
+            description = "Write eigenvectors as rows (array 'vectors' [k, P]) and 'eigenvalues'; with full all P, ascending.")
     Path saveVectors;
 
     @Option(names = "--warm-start", paramLabel = "V.npz", description = "Start from eigenvectors saved by --save-vectors.")
@@ -112,7 +113,8 @@ public final class SpectrumCommand implements Callable<Integer> {
 
     /** The validated spectral settings (everything but the model). */
     record Settings(String method, int top, int bottom, boolean magnitude, double tol, int maxIter, int basis,
-                    int probes, int steps, int batch, double sigma, int grid, long seed, boolean all) {
+                    int probes, int steps, int batch, double sigma, int grid, long seed, boolean all,
+                    boolean vectors) {
         Settings {
             if (!java.util.List.of("lanczos", "lobpcg", "power", "full", "slq", "trace").contains(method)) {
                 throw new IllegalArgumentException("--method must be lanczos, lobpcg, power, full, slq or trace; given '"
@@ -140,7 +142,7 @@ public final class SpectrumCommand implements Callable<Integer> {
         ModelConfig cfg = options.config();
         double t = tol != null ? tol : (cfg.dtype().equals("f32") ? 1e-4 : 1e-6);
         Settings s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, maxIter, basis, probes,
-                steps, batch, sigma, grid, solverSeed, all);
+                steps, batch, sigma, grid, solverSeed, all, saveVectors != null);
         if (!matrix.equals("hessian") && !matrix.equals("gn")) {
             throw new IllegalArgumentException("--matrix must be hessian or gn; given '" + matrix + "'");
         }
@@ -172,7 +174,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             if (saveVectors != null) {
                 if (r.vectors() == null) {
                     throw new IllegalArgumentException("--save-vectors needs an eigenvector method (lanczos, lobpcg,"
-                            + " power); given " + s.method());
+                            + " power, full); given " + s.method());
                 }
                 Npz.write(Map.of("vectors", NdArray.ofF64(r.vectors().toDoubles(), r.vectors().shape()),
                         "eigenvalues", NdArray.ofF64(r.vectorValues(), r.vectorValues().length)), saveVectors, false);
@@ -232,8 +234,12 @@ public final class SpectrumCommand implements Callable<Integer> {
                 }
             }
             case "full" -> {
-                FullSpectrum f = FullSpectrum.compute(op, s.batch(), false);
+                FullSpectrum f = FullSpectrum.compute(op, s.batch(), s.vectors());
                 double[] v = f.values();
+                if (f.vectors() != null) {
+                    vectors = f.vectors().transpose(0, 1);
+                    vectorValues = v;
+                }
                 int kt = Math.min(s.top(), v.length);
                 int kb = Math.min(s.bottom(), v.length);
                 double[] topV = new double[kt];

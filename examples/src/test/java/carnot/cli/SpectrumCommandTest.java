@@ -114,14 +114,34 @@ class SpectrumCommandTest {
         assertTrue(number(warm[1], "hvps") <= 2 * 3, "warm LOBPCG from exact vectors: " + warm[1]);
     }
 
-    /** Block restriction and bad flags: errors name the flag and what was given. */
+    /**
+     * Block restriction with saved eigenvectors (the first layer: the readout block would be a Kronecker product
+     * with I_2 whose eigenvalues are all double), and bad flags: errors name the flag and what was given.
+     */
     @Test
     void blockAndErrors(@TempDir Path dir) {
         String d = data(dir).toString();
         String[] base = {"spectrum", "--widths", "3,5,2", "--backend", "ref", "--data", d, "--json"};
-        String[] blk = run(concat(base, "--block", "layers.1", "--method", "full", "--top", "1"));
+        Path vec = dir.resolve("full.npz");
+        String[] blk = run(concat(base, "--block", "layers.0", "--method", "full", "--top", "1", "--save-vectors",
+                vec.toString()));
         assertEquals("0", blk[0], blk[2]);
-        assertEquals(12, (int) number(blk[1], "dim"));
+        assertEquals(3 * 5 + 5, (int) number(blk[1], "dim"));
+        Map<String, NdArray> saved = Npz.read(vec);
+        assertEquals(java.util.List.of(20, 20), java.util.Arrays.stream(saved.get("vectors").shape()).boxed().toList());
+        double[] ev = saved.get("eigenvalues").toDoubles();
+        assertEquals(array(blk[1], "eigenvalues")[0], ev[19], 0);
+        Path lv = dir.resolve("lanczos.npz");
+        String[] lan = run(concat(base, "--block", "layers.0", "--top", "1", "--tol", "1e-12", "--save-vectors",
+                lv.toString()));
+        assertEquals("0", lan[0], lan[2]);
+        double[] top = Npz.read(lv).get("vectors").toDoubles();
+        double[] v = saved.get("vectors").toDoubles();
+        double dot = 0;
+        for (int i = 0; i < 20; i++) {
+            dot += v[19 * 20 + i] * top[i];
+        }
+        assertEquals(1, Math.abs(dot), 1e-8, "row 19 of the saved full eigenvectors is the top eigenvector");
         String[] bad = run(concat(base, "--block", "nope"));
         assertEquals("1", bad[0]);
         assertTrue(bad[2].contains("'nope'") && bad[2].contains("layers.0.weight"), bad[2]);
@@ -139,7 +159,7 @@ class SpectrumCommandTest {
             }
             DenseOperator op = DenseOperator.of(new RefBackend(), DType.F64, m);
             SpectrumCommand.Settings st = new SpectrumCommand.Settings("lanczos", 2, 1, false, 1e-10, 100, 0, 1, 1, 1,
-                    0.01, 10, 0, false);
+                    0.01, 10, 0, false, false);
             Map<String, Object> j = SpectrumCommand.compute(op, st, null).json();
             assertEquals(8.0, ((double[]) j.get("eigenvalues"))[0], 1e-10);
             assertEquals(7.0, ((double[]) j.get("eigenvalues"))[1], 1e-10);
