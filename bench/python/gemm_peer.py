@@ -52,10 +52,15 @@ def main():
             c = torch.empty(n, n, dtype=dt)
             t = median_time(lambda: torch.matmul(a, b, out=c), repeats=7 if n < 2048 else 5)
             tc = best_cpu_time(lambda: torch.matmul(a, b, out=c), repeats=7 if n < 2048 else 5) / args.threads
+            torch.set_num_threads(1)
+            t1 = best_cpu_time(lambda: torch.matmul(a, b, out=c), repeats=5 if n < 2048 else 3)
+            torch.set_num_threads(args.threads)
             res["gemm"].append({"dtype": name, "n": n, "ms": t * 1e3, "gflops": 2 * n ** 3 / t / 1e9,
-                                "gflops_cpu_normalised": 2 * n ** 3 / tc / 1e9})
+                                "gflops_cpu_normalised": 2 * n ** 3 / tc / 1e9,
+                                "gflops_cpu_1thread": 2 * n ** 3 / t1 / 1e9})
             print(f"torch matmul {name} n={n}: wall {2 * n ** 3 / t / 1e9:.1f} GFLOP/s, "
-                  f"cpu-normalised {2 * n ** 3 / tc / 1e9:.1f} GFLOP/s", flush=True)
+                  f"cpu-normalised {2 * n ** 3 / tc / 1e9:.1f} GFLOP/s, 1 thread {2 * n ** 3 / t1 / 1e9:.1f} GFLOP/s",
+                  flush=True)
         for n in (1 << 20, 1 << 26):
             x = torch.rand(n, dtype=dt) * 8 - 4
             y = torch.rand(n, dtype=dt) * 8 - 4

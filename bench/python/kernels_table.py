@@ -7,6 +7,7 @@ Times are the median invocation of JMH SampleTime (robust to other processes sha
 """
 import json
 import os
+import re
 import sys
 
 WORDS = {"tanh": 2, "exp": 2, "add": 3, "copy": 2, "softmax": 2, "layernorm": 2, "gelu": 2, "sigmoid": 2,
@@ -25,14 +26,48 @@ def load(path):
     return rows
 
 
+def cpu_tables(text, torch):
+    """Tables from KernelCpuTime's output and the torch peer's CPU-time numbers."""
+    print("### CPU time (robust to other processes sharing the cores)\n")
+    print("#### GEMM, GFLOP/s per CPU-second x threads (process CPU time)\n")
+    print("| dtype | n | threads | Carnot | PyTorch | Carnot / PyTorch |")
+    print("|---|---|---|---|---|---|")
+    for m in re.finditer(r"carnot gemm (\w+) n=(\d+) threads=(\d+): wall ([\d.]+) GFLOP/s, cpu-normalised ([\d.]+)", text):
+        dt, n, th, ours = m.group(1), int(m.group(2)), int(m.group(3)), float(m.group(5))
+        key = "gflops_cpu_1thread" if th == 1 else "gflops_cpu_normalised"
+        peer = next((g.get(key) for g in (torch or {}).get("gemm", []) if g["dtype"] == dt and g["n"] == n), None)
+        print(f"| {dt} | {n} | {th} | {ours:.1f} | {peer:.1f} | {ours / peer:.2f} |" if peer
+              else f"| {dt} | {n} | {th} | {ours:.1f} | - | - |")
+    rows = {}
+    for m in re.finditer(r"carnot (\w+) (\w+) n=(\d+) 1-thread: simd ([\d.]+) GB/s, ref ([\w.]+) GB/s", text):
+        rows[(m.group(1), m.group(2))] = (float(m.group(4)), float(m.group(5)))
+    print("\n#### One thread, GB/s per CPU-second (read + write), n = 2^20\n")
+    print("| op | dtype | ref | simd | simd / ref | simd % of copy | PyTorch | simd / PyTorch |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (op, dt), (simd, ref) in rows.items():
+        copy = rows.get(("copy", dt), (None,))[0]
+        peer = next((e["gbs"] for e in (torch or {}).get("elementwise_cpu", []) if e["op"] == op and e["dtype"] == dt), None)
+        f = lambda v: "-" if v is None or v != v else f"{v:.1f}"
+        print(f"| {op} | {dt} | {f(ref)} | {f(simd)} | {f(simd / ref if ref == ref else None)} | "
+              f"{f(100 * simd / copy if copy else None)} | {f(peer)} | {f(simd / peer if peer else None)} |")
+    print()
+
+
 def main():
     args = sys.argv[1:]
     torch = None
-    if args and args[0] == "--torch":
-        torch = json.load(open(args[1])) if os.path.exists(args[1]) else None
+    cputime = None
+    while args and args[0].startswith("--"):
+        if args[0] == "--torch":
+            torch = json.load(open(args[1])) if os.path.exists(args[1]) else None
+        elif args[0] == "--cputime":
+            cputime = open(args[1]).read() if os.path.exists(args[1]) else None
         args = args[2:]
+    if cputime:
+        cpu_tables(cputime, torch)
     jmh = [row for path in args for row in load(path)]
-    print("### GEMM (C = A B, n x n, 2 threads), GFLOP/s\n")
+    print("### Wall clock (JMH SampleTime, median invocation)\n")
+    print("#### GEMM (C = A B, n x n, 2 threads), GFLOP/s\n")
     print("| dtype | n | Carnot (OpenBLAS, zero copy) | PyTorch matmul | Carnot / PyTorch |")
     print("|---|---|---|---|---|")
     for name, p, ms in jmh:
@@ -48,12 +83,12 @@ def main():
         if name == "CopyBench":
             n = int(p["n"])
             copy[(p["impl"], n)] = 2 * n * BYTES[p["dtype"]] / (ms * 1e-3) / 1e9
-    print("\n### Memory ceiling: Backend.copy (f32), GB/s (read + write)\n")
+    print("\n#### Memory ceiling: Backend.copy (f32), GB/s (read + write)\n")
     print("| threads | n | GB/s |")
     print("|---|---|---|")
     for (impl, n), g in sorted(copy.items()):
         print(f"| {impl[-1]} | {n} | {g:.1f} |")
-    print("\n### Elementwise, softmax, layer norm: GB/s (read + write), % of copy, speedup vs scalar reference\n")
+    print("\n#### Elementwise, softmax, layer norm: GB/s (read + write), % of copy, speedup vs scalar reference\n")
     print("| op | dtype | n | ref GB/s | simd 1 thr GB/s | simd 2 thr GB/s | 2 thr % of copy | simd1/ref | simd2/ref | PyTorch GB/s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     table = {}

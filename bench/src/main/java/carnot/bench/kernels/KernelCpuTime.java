@@ -15,9 +15,11 @@ import java.util.Locale;
 /**
  * Kernel throughput measured in CPU time, for machines whose cores are time-shared with other processes (where
  * wall-clock JMH numbers mostly measure the other processes). GEMM: GFLOP per process CPU-second times the
- * thread count ("cpu-normalised": what the call reaches on dedicated cores). Elementwise, softmax, layer norm and
+ * thread count ("cpu-normalised": what the call reaches on dedicated cores), on 1 thread (clean: no time lost
+ * waiting for a descheduled partner thread) and on {@code threads}. Elementwise, softmax, layer norm and
  * copy: one thread, GB/s per thread CPU-second, scalar reference vs Vector API. Each value is the best of
- * several calls after warm-up. The PyTorch peer {@code bench/python/gemm_peer.py} reports the same quantities.
+ * several calls (GEMM: batches of calls, as process CPU time
+ * ticks coarsely) after warm-up. The PyTorch peer {@code bench/python/gemm_peer.py} reports the same quantities.
  *
  * <pre>java -cp ... carnot.bench.kernels.KernelCpuTime [gemmThreads=2]</pre>
  */
@@ -30,7 +32,10 @@ public final class KernelCpuTime {
 
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        gemm(threads);
+        gemm(1);
+        if (threads > 1) {
+            gemm(threads);
+        }
         try (CpuBackend simd = new CpuBackend(1); RefBackend ref = new RefBackend()) {
             for (DType t : new DType[]{DType.F32, DType.F64}) {
                 int n = 1 << 20;
@@ -61,21 +66,23 @@ public final class KernelCpuTime {
                     Buffer c = be.alloc(t, nn);
                     be.uniform(a, nn, 1, 0, -1, 1);
                     be.uniform(b, nn, 2, 0, -1, 1);
-                    int reps = n <= 1024 ? 20 : 5;
+                    double flop = 2.0 * n * n * n;
+                    int batch = (int) Math.max(1, 2e10 / flop);
                     double bestWall = Double.MAX_VALUE;
                     double bestCpu = Double.MAX_VALUE;
-                    for (int r = 0; r < reps + 2; r++) {
+                    for (int r = 0; r < 7; r++) {
                         long c0 = OS.getProcessCpuTime();
                         long w0 = System.nanoTime();
-                        be.gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n);
+                        for (int q = 0; q < batch; q++) {
+                            be.gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n);
+                        }
                         long w1 = System.nanoTime();
                         long c1 = OS.getProcessCpuTime();
                         if (r >= 2) {
-                            bestWall = Math.min(bestWall, (w1 - w0) * 1e-9);
-                            bestCpu = Math.min(bestCpu, (c1 - c0) * 1e-9);
+                            bestWall = Math.min(bestWall, (w1 - w0) * 1e-9 / batch);
+                            bestCpu = Math.min(bestCpu, (c1 - c0) * 1e-9 / batch);
                         }
                     }
-                    double flop = 2.0 * n * n * n;
                     System.out.printf(Locale.ROOT, "carnot gemm %s n=%d threads=%d: wall %.1f GFLOP/s, "
                                     + "cpu-normalised %.1f GFLOP/s%n", name(t), n, threads, flop / bestWall / 1e9,
                             flop / (bestCpu / threads) / 1e9);
