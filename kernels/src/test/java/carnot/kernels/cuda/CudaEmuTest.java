@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** CUDA-specific behaviour: the launcher, error reporting, determinism, the atomic variant and backend selection. */
 class CudaEmuTest {
@@ -102,6 +103,7 @@ class CudaEmuTest {
     /** A freed buffer's block is reused by the next allocation of its size class, zero-filled again. */
     @Test
     void cachingAllocatorReusesFreedBlocksZeroFilled() {
+        assumeFalse("false".equals(System.getProperty(DevicePool.PROPERTY)), "allocator cache turned off");
         try (CudaBackend emu = CudaBackend.emulated()) {
             Buffer a = HostData.upload(emu, new double[] {1, 2, 3});
             long address = a.segment().address();
