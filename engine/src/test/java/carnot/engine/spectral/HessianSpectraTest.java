@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import carnot.engine.ArrayDataSet;
+import carnot.engine.GaussNewton;
 import carnot.engine.Hessian;
+import carnot.engine.LinearOperator;
 import carnot.engine.Loss;
 import carnot.engine.Param;
 import carnot.engine.Scope;
@@ -182,6 +184,19 @@ class HessianSpectraTest {
                 }
             }
         }
+    }
+
+    /**
+     * The Gauss-Newton operator (MSE: J^T J / N) is positive semi-definite with rank at most N * outputs, and its
+     * Lanczos top eigenvalue equals its full eigendecomposition's.
+     */
+    @Test
+    void gaussNewtonIsPsdAndLanczosMatchesFull() {
+        LinearOperator gn = GaussNewton.of(model, Loss.MSE, data, 24);
+        double[] all = FullSpectrum.compute(gn, 16, false).values();
+        double top = all[all.length - 1];
+        assertTrue(all[0] > -1e-12 * top, "smallest GN eigenvalue " + all[0]);
+        assertRel(top, Lanczos.topK(gn, 1, 1e-9, 300, null).values()[0], 1e-9, "GN top");
     }
 
     /** In f32 the top eigenvalue matches the f64 one to f32 accuracy. */
