@@ -127,7 +127,7 @@ public final class ModelObjective implements Objective {
     @Override
     public double lossAndGradient(double[] w, int[] samples, double[] grad) {
         load(w);
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             DataSet d = samples == null ? train : subset(samples);
             Grad g = Grad.of(model, loss, d, Math.min(chunk, d.size()));
             double[] flat = g.grad().flatten().toDoubles();
@@ -139,7 +139,7 @@ public final class ModelObjective implements Objective {
     @Override
     public Eigen topEigen(double[] w, int k, double[][] warm) {
         load(w);
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             Hessian h = Hessian.of(model, loss, train, chunk);
             Tensor start = null;
             if (warm != null && warm.length > 0) {
@@ -165,7 +165,7 @@ public final class ModelObjective implements Objective {
     public Map<String, Double> evaluate(double[] w) {
         load(w);
         Map<String, Double> m = new LinkedHashMap<>();
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             double acc = accuracy(train);
             if (!Double.isNaN(acc)) {
                 m.put("train_acc", acc);
@@ -196,7 +196,7 @@ public final class ModelObjective implements Objective {
         int total = 0;
         for (int from = 0; from < d.size(); from += chunk) {
             int to = Math.min(d.size(), from + chunk);
-            try (Scope s = Scope.open()) {
+            try (Scope _ = Scope.open()) {
                 Tensor out = model.forward(d.x(from, to));
                 Tensor y = d.y(from, to);
                 int[] os = out.shape();
@@ -233,7 +233,7 @@ public final class ModelObjective implements Objective {
 
     /** The training samples at {@code idx} as an in-memory data set (host copies are cached on first use). */
     private DataSet subset(int[] idx) {
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             if (hostX == null) {
                 Tensor x = train.x(0, train.size());
                 Tensor y = train.y(0, train.size());

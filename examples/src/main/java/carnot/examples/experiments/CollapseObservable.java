@@ -52,7 +52,7 @@ public final class CollapseObservable implements Observable {
     public void measure(RunState s, Map<String, Object> record) {
         objective.load(s.w());
         NeuralCollapse.Result r;
-        try (Scope sc = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             r = NeuralCollapse.of(MlpProbes.lastHidden(model, data.x(0, data.size())), labels, classes,
                     MlpProbes.readout(model), MlpProbes.readoutBias(model));
         }

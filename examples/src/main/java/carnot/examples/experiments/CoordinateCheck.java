@@ -139,7 +139,7 @@ public final class CoordinateCheck {
     /** Pre-activations of every layer (hidden layers and output) at weights w, as flat host arrays. */
     private static List<double[]> layerOutputs(Mlp model, ModelObjective obj, double[] w, DataSet data) {
         obj.load(w);
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             return MlpProbes.preActivations(model, data.x(0, data.size()));
         }
     }

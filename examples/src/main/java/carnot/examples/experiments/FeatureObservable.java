@@ -62,7 +62,7 @@ public final class FeatureObservable implements Observable {
         Matrix phi = MlpProbes.lastHidden(model, probe);
         record.put("feature_move", Movement.features(phi, phi0));
         record.put("cka_init", Cka.linear(phi, phi0));
-        try (Scope sc = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             record.put("agop_align", Agop.alignment(MlpProbes.agop(objective.model(), probe), MlpProbes.firstLayer(model)));
         }
     }

@@ -31,7 +31,7 @@ public final class MlpProbes {
         List<double[]> out = new ArrayList<>();
         int layers = model.widths().length - 1;
         for (int l = 1; l <= layers; l++) {
-            try (Scope s = Scope.open()) {
+            try (Scope _ = Scope.open()) {
                 out.add(prefix(model, l).forward(prefixWeights(model, l), x).toDoubles());
             }
         }
@@ -45,7 +45,7 @@ public final class MlpProbes {
             throw new IllegalArgumentException("hidden features need an MLP with a hidden layer; given widths "
                     + Arrays.toString(model.widths()));
         }
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             Tensor z = prefix(model, layers - 1).forward(prefixWeights(model, layers - 1), x);
             Tensor h = model.activation().apply(z);
             return new Matrix(h.dim(0), h.dim(1), h.toDoubles());
@@ -78,7 +78,7 @@ public final class MlpProbes {
 
     /** Class ids of a data set: integer targets as they are, float targets [N, C] by argmax (one-hot). */
     public static int[] labels(DataSet data) {
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             Tensor y = data.y(0, data.size());
             if (y.dtype() == DType.I32) {
                 return y.toInts();
@@ -104,7 +104,7 @@ public final class MlpProbes {
      * column with respect to the inputs (samples are independent, so row i of the input gradient is ∂f_k(x_i)/∂x_i).
      */
     public static Matrix agop(Model model, Tensor x) {
-        try (Scope s = Scope.open()) {
+        try (Scope _ = Scope.open()) {
             Tensor xv = x.variable();
             Tensor out = model.forward(xv);
             int n = out.dim(0);
