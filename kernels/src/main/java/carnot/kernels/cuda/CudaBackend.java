@@ -108,14 +108,6 @@ public final class CudaBackend implements Backend {
         return b.segment().address() + off * b.dtype().bytes();
     }
 
-    private static String sfx(DType t) {
-        return switch (t) {
-            case F32 -> "f32";
-            case F64 -> "f64";
-            case I32 -> "i32";
-        };
-    }
-
     /**
      * Device scratch of at least {@code bytes} (dot partials, reduction partials, scatter buckets); reuse is safe
      * because all work is ordered on one stream. Grows by freeing and reallocating after a synchronize.
@@ -133,15 +125,6 @@ public final class CudaBackend implements Backend {
     private void launch1d(String module, String kernel, long n, KernelArgs args) {
         int blocks = (int) Math.min((n + THREADS - 1) / THREADS, MAX_BLOCKS);
         dev.launch(module, kernel, Dim3.of(blocks), Dim3.of(THREADS), args);
-    }
-
-    /** Threads per block of row kernels: the next power of two >= cols, clamped to [32, 256]. */
-    static int rowBlock(int cols) {
-        int b = 32;
-        while (b < cols && b < 256) {
-            b <<= 1;
-        }
-        return b;
     }
 
     @Override
@@ -244,7 +227,7 @@ public final class CudaBackend implements Backend {
             case F64 -> args.f64(value);
             case I32 -> args.i32((int) value);
         }
-        launch1d("memory", "fill_" + sfx(x.dtype()), n, args);
+        launch1d("memory", "fill_" + CudaEncoding.sfx(x.dtype()), n, args);
     }
 
     @Override
@@ -259,7 +242,7 @@ public final class CudaBackend implements Backend {
             }
             return;
         }
-        launch1d("memory", "convert_" + sfx(src.dtype()) + "_" + sfx(dst.dtype()), n,
+        launch1d("memory", "convert_" + CudaEncoding.sfx(src.dtype()) + "_" + CudaEncoding.sfx(dst.dtype()), n,
                 new KernelArgs().ptr(addr(src, 0)).ptr(addr(dst, 0)).i64(n));
     }
 
@@ -271,7 +254,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         long[] words = CudaEncoding.viewWords(view.shape(), view.stridesA(), view.offsetA(), new long[view.shape().length], 0);
-        launch1d("memory", "copy_strided_" + sfx(src.dtype()), n,
+        launch1d("memory", "copy_strided_" + CudaEncoding.sfx(src.dtype()), n,
                 new KernelArgs().ptr(addr(src, 0)).words(words).ptr(addr(dst, dstOff)).i64(n));
     }
 
@@ -321,7 +304,7 @@ public final class CudaBackend implements Backend {
         KernelArgs args = new KernelArgs().i32(transA ? 1 : 0).i32(transB ? 1 : 0).i32(m).i32(n).i32(k)
                 .real(f32, alpha).ptr(addr(a, offA)).i32(lda).i64(strideA).ptr(addr(b, offB)).i32(ldb).i64(strideB)
                 .real(f32, beta).ptr(addr(c, offC)).i32(ldc).i64(strideC).i32(batch);
-        dev.launch("gemm", "gemm_" + sfx(t), new Dim3(gx, (int) gy, Math.min(batch, 65535)), Dim3.of(256), args);
+        dev.launch("gemm", "gemm_" + CudaEncoding.sfx(t), new Dim3(gx, (int) gy, Math.min(batch, 65535)), Dim3.of(256), args);
     }
 
     /**
@@ -337,11 +320,11 @@ public final class CudaBackend implements Backend {
         chunk = (chunk + 15) / 16 * 16;
         splits = (k + chunk - 1) / chunk;
         long partial = scratch((long) splits * m * n * t.bytes());
-        dev.launch("gemm", "gemm_splitk_" + sfx(t), new Dim3(gx, gy, splits), Dim3.of(256), new KernelArgs()
+        dev.launch("gemm", "gemm_splitk_" + CudaEncoding.sfx(t), new Dim3(gx, gy, splits), Dim3.of(256), new KernelArgs()
                 .i32(transA ? 1 : 0).i32(transB ? 1 : 0).i32(m).i32(n).i32(k).i32(chunk).ptr(addr(a, offA)).i32(lda)
                 .ptr(addr(b, offB)).i32(ldb).ptr(partial));
         boolean f32 = t == DType.F32;
-        launch1d("gemm", "gemm_splitk_reduce_" + sfx(t), (long) m * n, new KernelArgs().ptr(partial).i32(splits)
+        launch1d("gemm", "gemm_splitk_reduce_" + CudaEncoding.sfx(t), (long) m * n, new KernelArgs().ptr(partial).i32(splits)
                 .i32(m).i32(n).real(f32, alpha).real(f32, beta).ptr(addr(c, offC)).i32(ldc));
     }
 
@@ -349,7 +332,7 @@ public final class CudaBackend implements Backend {
     public void axpy(long n, double alpha, Buffer x, Buffer y) {
         DType t = Ops.dense("axpy", this, n, "x, y", x, y);
         if (n > 0) {
-            launch1d("elementwise", "axpy_" + sfx(t), n,
+            launch1d("elementwise", "axpy_" + CudaEncoding.sfx(t), n,
                     new KernelArgs().i64(n).real(t == DType.F32, alpha).ptr(addr(x, 0)).ptr(addr(y, 0)));
         }
     }
@@ -362,7 +345,7 @@ public final class CudaBackend implements Backend {
         }
         int blocks = (int) Math.min((n + THREADS - 1) / THREADS, DOT_BLOCKS);
         long part = scratch((DOT_BLOCKS + 1) * 8L);
-        dev.launch("reduce", "dot_partial_" + sfx(t), Dim3.of(blocks), Dim3.of(THREADS),
+        dev.launch("reduce", "dot_partial_" + CudaEncoding.sfx(t), Dim3.of(blocks), Dim3.of(THREADS),
                 new KernelArgs().i64(n).ptr(addr(x, 0)).ptr(addr(y, 0)).ptr(part));
         long result = part + DOT_BLOCKS * 8L;
         dev.launch("reduce", "sum_partials", Dim3.of(1), Dim3.of(THREADS),
@@ -381,7 +364,7 @@ public final class CudaBackend implements Backend {
         Checks.require(op != null, "unary", "op is required; given null");
         DType t = Ops.dense("unary " + op, this, n, "x, out", x, out);
         if (n > 0) {
-            launch1d("elementwise", "unary_" + sfx(t), n,
+            launch1d("elementwise", "unary_" + CudaEncoding.sfx(t), n,
                     new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n));
         }
     }
@@ -391,7 +374,7 @@ public final class CudaBackend implements Backend {
         DType t = Ops.dense("affine", this, n, "x, out", x, out);
         if (n > 0) {
             boolean f32 = t == DType.F32;
-            launch1d("elementwise", "affine_" + sfx(t), n, new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n)
+            launch1d("elementwise", "affine_" + CudaEncoding.sfx(t), n, new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n)
                     .real(f32, alpha).real(f32, beta));
         }
     }
@@ -404,7 +387,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         long[] words = CudaEncoding.viewWords(bc.shape(), bc.stridesA(), bc.offsetA(), bc.stridesB(), bc.offsetB());
-        launch1d("elementwise", "binary_" + sfx(t), n, new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(a, 0))
+        launch1d("elementwise", "binary_" + CudaEncoding.sfx(t), n, new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(a, 0))
                 .ptr(addr(b, 0)).ptr(addr(out, 0)).words(words).i64(n));
     }
 
@@ -412,7 +395,7 @@ public final class CudaBackend implements Backend {
     public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
         DType t = Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out);
         if (n > 0) {
-            launch1d("elementwise", "where_" + sfx(t), n, new KernelArgs().ptr(addr(mask, 0)).ptr(addr(a, 0))
+            launch1d("elementwise", "where_" + CudaEncoding.sfx(t), n, new KernelArgs().ptr(addr(mask, 0)).ptr(addr(a, 0))
                     .ptr(addr(b, 0)).ptr(addr(out, 0)).i64(n));
         }
     }
@@ -429,12 +412,12 @@ public final class CudaBackend implements Backend {
         KernelArgs args = new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(outer).i64(axis)
                 .i64(inner);
         if (inner == 1 && axis >= 32 && outputs <= Integer.MAX_VALUE) {
-            dev.launch("reduce", "reduce_rows_" + sfx(t), Dim3.of((int) outputs), Dim3.of(rowBlock((int)
+            dev.launch("reduce", "reduce_rows_" + CudaEncoding.sfx(t), Dim3.of((int) outputs), Dim3.of(CudaEncoding.rowBlock((int)
                     Math.min(axis, 256))), args);
         } else if (inner > 1 && outputs < 16384 && axis >= 64 && outer <= 65535) {
             reduceSplit(t, op, x, out, outer, axis, inner);
         } else {
-            launch1d("reduce", "reduce_cols_" + sfx(t), outputs, args);
+            launch1d("reduce", "reduce_cols_" + CudaEncoding.sfx(t), outputs, args);
         }
     }
 
@@ -448,10 +431,10 @@ public final class CudaBackend implements Backend {
         splits = (axis + chunk - 1) / chunk;
         long outputs = outer * inner;
         long partial = scratch(splits * outputs * 8);
-        dev.launch("reduce", "reduce_split_" + sfx(t), new Dim3((int) gx, (int) splits, (int) outer),
+        dev.launch("reduce", "reduce_split_" + CudaEncoding.sfx(t), new Dim3((int) gx, (int) splits, (int) outer),
                 Dim3.of(THREADS), new KernelArgs().i32(CudaEncoding.code(op)).ptr(addr(x, 0)).ptr(partial).i64(outer).i64(axis)
                         .i64(inner).i64(chunk));
-        launch1d("reduce", "reduce_combine_" + sfx(t), outputs,
+        launch1d("reduce", "reduce_combine_" + CudaEncoding.sfx(t), outputs,
                 new KernelArgs().i32(CudaEncoding.code(op)).ptr(partial).ptr(addr(out, 0)).i64(outputs).i64(splits));
     }
 
@@ -461,7 +444,7 @@ public final class CudaBackend implements Backend {
     public void softmax(Buffer x, Buffer out, int rows, int cols, boolean log) {
         DType t = Ops.rows("softmax", this, rows, cols, "x, out", x, out);
         if (rows > 0 && cols > 0) {
-            dev.launch("softmax", "softmax_" + sfx(t), Dim3.of(rows), Dim3.of(rowBlock(cols)),
+            dev.launch("softmax", "softmax_" + CudaEncoding.sfx(t), Dim3.of(rows), Dim3.of(CudaEncoding.rowBlock(cols)),
                     new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).i32(rows).i32(cols).i32(log ? 1 : 0));
         }
     }
@@ -470,7 +453,7 @@ public final class CudaBackend implements Backend {
     public void layerNorm(Buffer x, Buffer out, Buffer mean, Buffer rstd, int rows, int cols, double eps) {
         DType t = Ops.layerNorm("layerNorm", this, rows, cols, x, out, mean, rstd, eps);
         if (rows > 0 && cols > 0) {
-            dev.launch("layernorm", "layernorm_" + sfx(t), Dim3.of(rows), Dim3.of(rowBlock(cols)),
+            dev.launch("layernorm", "layernorm_" + CudaEncoding.sfx(t), Dim3.of(rows), Dim3.of(CudaEncoding.rowBlock(cols)),
                     new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).ptr(addr(mean, 0)).ptr(addr(rstd, 0))
                             .i32(rows).i32(cols).f64(eps));
         }
@@ -480,7 +463,7 @@ public final class CudaBackend implements Backend {
     public void layerNormBackward(Buffer dy, Buffer x, Buffer mean, Buffer rstd, Buffer dx, int rows, int cols) {
         DType t = Ops.layerNormBackward(this, dy, x, mean, rstd, dx, rows, cols);
         if (rows > 0 && cols > 0) {
-            dev.launch("layernorm", "layernorm_backward_" + sfx(t), Dim3.of(rows), Dim3.of(rowBlock(cols)),
+            dev.launch("layernorm", "layernorm_backward_" + CudaEncoding.sfx(t), Dim3.of(rows), Dim3.of(CudaEncoding.rowBlock(cols)),
                     new KernelArgs().ptr(addr(dy, 0)).ptr(addr(x, 0)).ptr(addr(mean, 0)).ptr(addr(rstd, 0))
                             .ptr(addr(dx, 0)).i32(rows).i32(cols));
         }
@@ -507,7 +490,7 @@ public final class CudaBackend implements Backend {
         hostIndices("gatherRows", idx, n, tableRows);
         long total = (long) n * cols;
         if (total > 0) {
-            launch1d("indexing", "gather_rows_" + sfx(t), total, new KernelArgs().ptr(addr(table, 0)).i32(tableRows)
+            launch1d("indexing", "gather_rows_" + CudaEncoding.sfx(t), total, new KernelArgs().ptr(addr(table, 0)).i32(tableRows)
                     .i32(cols).ptr(addr(idx, 0)).i32(n).ptr(addr(out, 0)));
         }
     }
@@ -521,7 +504,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         if (atomicScatter) {
-            launch1d("indexing", "scatter_add_rows_atomic_" + sfx(t), total, new KernelArgs().ptr(addr(src, 0))
+            launch1d("indexing", "scatter_add_rows_atomic_" + CudaEncoding.sfx(t), total, new KernelArgs().ptr(addr(src, 0))
                     .ptr(addr(idx, 0)).i32(n).i32(cols).ptr(addr(table, 0)).i32(tableRows));
             return;
         }
@@ -529,7 +512,7 @@ public final class CudaBackend implements Backend {
         int touched = (packed.length - n - 1) / 2;
         long b = scratch(4L * packed.length);
         dev.copyToDevice(MemorySegment.ofArray(packed), b, 4L * packed.length);
-        launch1d("indexing", "scatter_add_rows_" + sfx(t), (long) touched * cols, new KernelArgs()
+        launch1d("indexing", "scatter_add_rows_" + CudaEncoding.sfx(t), (long) touched * cols, new KernelArgs()
                 .ptr(addr(src, 0)).ptr(b).i32(n).i32(touched).i32(cols).ptr(addr(table, 0)));
     }
 
@@ -539,7 +522,7 @@ public final class CudaBackend implements Backend {
     public void uniform(Buffer out, long n, long seed, long offset, double lo, double hi) {
         DType t = Ops.dense("uniform", this, n, "out", out);
         if (n > 0) {
-            launch1d("rng", "uniform_" + sfx(t), n,
+            launch1d("rng", "uniform_" + CudaEncoding.sfx(t), n,
                     new KernelArgs().ptr(addr(out, 0)).i64(n).i64(seed).i64(offset).f64(lo).f64(hi));
         }
     }
@@ -548,7 +531,7 @@ public final class CudaBackend implements Backend {
     public void normal(Buffer out, long n, long seed, long offset, double mean, double std) {
         DType t = Ops.dense("normal", this, n, "out", out);
         if (n > 0) {
-            launch1d("rng", "normal_" + sfx(t), n,
+            launch1d("rng", "normal_" + CudaEncoding.sfx(t), n,
                     new KernelArgs().ptr(addr(out, 0)).i64(n).i64(seed).i64(offset).f64(mean).f64(std));
         }
     }

@@ -1,6 +1,7 @@
 package carnot.kernels.cuda;
 
 import carnot.kernels.Binary;
+import carnot.kernels.DType;
 import carnot.kernels.Reduce;
 import carnot.kernels.Unary;
 
@@ -128,5 +129,23 @@ final class CudaEncoding {
         }
         packed[n + touched] = n;
         return packed;
+    }
+
+    /** The kernel-name suffix of a dtype: f32, f64 or i32. */
+    static String sfx(DType t) {
+        return switch (t) {
+            case F32 -> "f32";
+            case F64 -> "f64";
+            case I32 -> "i32";
+        };
+    }
+
+    /** Threads per block of row kernels: the next power of two >= cols, clamped to [32, 256]. */
+    static int rowBlock(int cols) {
+        int b = 32;
+        while (b < cols && b < 256) {
+            b <<= 1;
+        }
+        return b;
     }
 }
