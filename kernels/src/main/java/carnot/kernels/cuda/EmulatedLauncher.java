@@ -53,7 +53,8 @@ public final class EmulatedLauncher implements KernelLauncher {
 
     /**
      * Loads the emulation library; {@code threads} host threads run blocks in parallel (0 = all hardware
-     * threads). Throws {@link CudaException} saying how to build it when the library is missing.
+     * threads). The setting is library-wide: the most recently constructed launcher's count applies to all.
+     * Throws {@link CudaException} saying how to build it when the library is missing.
      */
     public EmulatedLauncher(int threads) {
         if (threads < 0) {
