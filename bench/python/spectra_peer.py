@@ -9,8 +9,8 @@ Cases (same weights and data on both sides, written as npz and passed to `carnot
          Then one GD step (lr = 1 / lambda_max) and both solve again, cold and warm (Carnot --warm-start with the
          saved eigenvector, eigsh v0 = the previous eigenvector): HVP counts cold vs warm.
   full   MLP 40-60-40-5 tanh (P = 5,105), N = 1000, f64: full Hessian + all eigenvalues.
-         Carnot: --method full (batched HVPs + LAPACK dsyevd). Peer: torch.autograd.functional.hessian (the faster of
-         vectorize=False/True) + torch.linalg.eigvalsh.
+         Carnot: --method full (batched HVPs + LAPACK dsyevd). Peer: torch.autograd.functional.hessian (default
+         vectorize=False; with --torch-vectorize also vectorize=True, the faster counts) + torch.linalg.eigvalsh.
   top20  MLP 784-1000-200-10 tanh (P = 987,210), N = 1000, f64: top-20 eigenvalues with Lanczos (--tol 1e-6):
          time and HVP count (peer eigsh only with --peer-top20: slow).
 
@@ -19,7 +19,7 @@ excluded); the whole process time is printed too. PyTorch times include building
 Threads: PyTorch uses --threads (default 2); Carnot uses all cores of the machine (2 here).
 
 Usage: /usr/bin/python3 bench/python/spectra_peer.py [--carnot ./carnot] [--cases top1,full,top20] [--threads 2]
-       [--keep DIR] [--peer-top20] [--small]   (--small: tiny sizes, a smoke test of the script)
+       [--keep DIR] [--peer-top20] [--torch-vectorize] [--small]   (--small: tiny sizes, a smoke test)
 """
 import argparse
 import json
@@ -29,6 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import functools
+
+print = functools.partial(print, flush=True)  # progress shows up when piped
 
 import numpy as np
 import scipy.sparse.linalg as sla
@@ -160,7 +163,7 @@ def case_top1(args, tmp):
                      "eigsh_warm": twarm[2]}}
 
 
-def torch_full(w, widths, x, y):
+def torch_full(w, widths, x, y, vectorize):
     params = [torch.tensor(w[k]) for k in names(widths)]
     shapes = [p.shape for p in params]
     sizes = [p.numel() for p in params]
@@ -172,7 +175,7 @@ def torch_full(w, widths, x, y):
         return torch_loss([p.reshape(s) for p, s in zip(parts, shapes)], xt, yt)
 
     best = None
-    for vec in (False, True):
+    for vec in ((False, True) if vectorize else (False,)):
         try:
             t0 = time.perf_counter()
             h = torch.autograd.functional.hessian(f, flat, vectorize=vec)
@@ -181,7 +184,7 @@ def torch_full(w, widths, x, y):
         except Exception as e:  # vectorize=True may be unsupported
             print("  torch hessian vectorize=%s failed: %s" % (vec, e))
             continue
-        print("  torch.autograd.functional.hessian(vectorize=%s) + eigvalsh: %.2fs" % (vec, sec))
+        print("  torch.autograd.functional.hessian(vectorize=%s) + eigvalsh: %.2fs" % (vec, sec), flush=True)
         if best is None or sec < best[1]:
             best = (ev.numpy(), sec, vec)
     return best
@@ -195,7 +198,7 @@ def case_full(args, tmp):
     save_npz(wf, w)
     save_npz(df, {"x": x, "y": y})
     c = carnot(args, widths, "f64", wf, df, ["--method", "full", "--top", "5", "--bottom", "5", "--batch", "64"])
-    ev, tsec, vec = torch_full(w, widths, x, y)
+    ev, tsec, vec = torch_full(w, widths, x, y, args.torch_vectorize)
     top_t = ev[::-1][:5]
     err = max(rel(a, b) for a, b in zip(c["top"]["eigenvalues"], top_t))
     print("full  P=%d  carnot %.2fs (process %.1fs, %d hvps) | torch hessian(vectorize=%s)+eigvalsh %.2fs | ratio %.3f"
@@ -234,6 +237,8 @@ def main():
     ap.add_argument("--keep", default=None)
     ap.add_argument("--peer-top20", action="store_true")
     ap.add_argument("--small", action="store_true")
+    ap.add_argument("--torch-vectorize", action="store_true",
+                    help="also time torch hessian(vectorize=True) (vmap over all P directions: needs much memory)")
     ap.add_argument("--json-out", default=None, help="write all results as JSON here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
