@@ -166,7 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
             Apply.apply(table.withoutInit(), model, mc.seed());
         }
         Model trained = alpha != 1 || centered ? new OutputScaled(model, alpha, centered) : model;
-        carnot.engine.DataSet test = testDataset == null ? null : testData(mc);
+        carnot.engine.DataSet test = testDataset == null ? null : testData(mc, prob.backend());
         ModelObjective obj = new ModelObjective(trained, prob.loss(), prob.data(), test, prob.chunk(), eigTol, 300);
         List<Observable> obs = observables(observe, obj, model instanceof Mlp m ? m : null, prob.data());
 
@@ -277,11 +277,26 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private carnot.engine.DataSet testData(ModelConfig mc) {
+    /**
+     * The held-out set on the training backend: standardized with the training set's statistics when
+     * --standardize, integer labels one-hot encoded for mse (like the training set).
+     */
+    private carnot.engine.DataSet testData(ModelConfig mc, carnot.kernels.Backend backend) {
         ModelConfig t = new ModelConfig(mc.model(), mc.widths(), mc.act(), mc.bias(), mc.vocab(), mc.ctx(), mc.dModel(),
                 mc.heads(), mc.layers(), mc.mlpRatio(), mc.dtype(), mc.seed(), mc.backend(), null, null, testDataset,
-                mc.samples(), mc.subset(), mc.standardize(), mc.loss(), mc.chunk());
-        return Problems.build(t, System.err).data();
+                mc.samples(), mc.subset(), false, mc.loss(), mc.chunk());
+        carnot.models.data.Examples ex = Problems.examples(t, System.err);
+        if (mc.standardize()) {
+            ModelConfig raw = new ModelConfig(mc.model(), mc.widths(), mc.act(), mc.bias(), mc.vocab(), mc.ctx(),
+                    mc.dModel(), mc.heads(), mc.layers(), mc.mlpRatio(), mc.dtype(), mc.seed(), mc.backend(), mc.weights(),
+                    mc.data(), mc.dataset(), mc.samples(), mc.subset(), false, mc.loss(), mc.chunk());
+            ex = ex.standardizedLike(Problems.examples(raw, System.err));
+        }
+        int[] w = mc.widths();
+        if (mc.loss().equals("mse") && ex.integerTargets() && w.length > 0) {
+            ex = ex.oneHot(w[w.length - 1]);
+        }
+        return carnot.examples.experiments.Data.of(ex, backend, carnot.kernels.DType.parse(mc.dtype()));
     }
 
     private static int width(ModelConfig mc) {

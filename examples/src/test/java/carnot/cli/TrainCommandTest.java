@@ -106,6 +106,22 @@ class TrainCommandTest {
         }
     }
 
+    /** With the held-out set equal to the training set, the held-out loss equals the training loss at every eval. */
+    @Test
+    void heldOutEvaluationOnTheSameBackend(@TempDir Path tmp) throws Exception {
+        Path d = tmp.resolve("ev");
+        assertEquals(0, Main.run(System.out, System.err, "train", "--model", "mlp", "--widths", "4,16,3", "--dataset",
+                "mixture", "--test-dataset", "mixture", "--samples", "60", "--standardize", "--loss", "ce", "--lr", "0.2",
+                "--steps", "10", "--observe", "eval:5", "--out", d.toString()));
+        List<String> csv = Files.readAllLines(d.resolve("metrics.csv"));
+        assertEquals("step,lr,loss,grad_norm,train_acc,test_loss,test_acc", csv.getFirst());
+        for (String row : List.of(csv.get(1), csv.get(6), csv.get(11))) {
+            String[] f = row.split(",", -1);
+            assertEquals(Double.parseDouble(f[2]), Double.parseDouble(f[5]), 1e-12, row);
+            assertEquals(f[4], f[6], row);
+        }
+    }
+
     @Test
     void badObserveSpecIsAnError(@TempDir Path tmp) {
         Run r = run(tmp.resolve("x"), "--lr", "0.1", "--observe", "nonsense:3");
