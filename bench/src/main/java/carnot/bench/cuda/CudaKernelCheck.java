@@ -164,6 +164,118 @@ public final class CudaKernelCheck {
             Broadcast t = new Broadcast(new int[] {512, rows}, new long[] {1, 512}, 0, new long[2], 0);
             return new Run(() -> be.copyStrided(x, t, y, 0), y, o);
         }));
+        cs.addAll(moreCases(rows, sizes[0]));
+        return cs;
+    }
+
+    /** The remaining kernels (so that every kernel of every family is checked), at activation-sized shapes. */
+    private static List<Case> moreCases(int rows, long n) {
+        DType f = DType.F32;
+        long act = (long) rows * 512;
+        List<Case> cs = new ArrayList<>();
+        cs.add(new Case("fill n=" + n, f, 4.0 * n, 0, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer y = zeros(be, f, n, o);
+            return new Run(() -> be.fill(y, 0, n, 0.5), y, o);
+        }));
+        cs.add(new Case("convert f32->f64 n=" + n, f, 12.0 * n, 0, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, n, 20, o);
+            Buffer y = zeros(be, DType.F64, n, o);
+            return new Run(() -> be.convert(x, y, n), y, o);
+        }));
+        cs.add(new Case("affine n=" + n, f, 8.0 * n, 2.0 * n, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, n, 21, o);
+            Buffer y = zeros(be, f, n, o);
+            return new Run(() -> be.affine(x, y, n, 1.5, -0.5), y, o);
+        }));
+        cs.add(new Case("where n=" + n, f, 16.0 * n, 0, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer m = randn(be, f, n, 22, o);
+            be.unary(Unary.D_RELU, m, m, n);
+            Buffer a = randn(be, f, n, 23, o);
+            Buffer b = randn(be, f, n, 24, o);
+            Buffer y = zeros(be, f, n, o);
+            return new Run(() -> be.where(m, a, b, y, n), y, o);
+        }));
+        cs.add(new Case("axpy f64 n=" + n, DType.F64, 24.0 * n, 2.0 * n, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, DType.F64, n, 25, o);
+            Buffer y = randn(be, DType.F64, n, 26, o);
+            return new Run(() -> be.axpy(n, 1e-3, x, y), y, o);
+        }));
+        for (Unary op : new Unary[] {Unary.GELU, Unary.D_GELU, Unary.SOFTPLUS, Unary.SIGMOID}) {
+            cs.add(unary(op, f, act));
+        }
+        cs.add(gemm("gemm TN f64 512x512x" + rows + " (split-K when k >= 1024)", DType.F64, true, false, 512, 512, rows));
+        cs.add(new Case("gemmBatched 64 x (64x64x64)", f, 3.0 * 64 * 64 * 64 * 4, 2.0 * 64 * 64 * 64 * 64, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer a = randn(be, f, 64L * 64 * 64, 27, o);
+            Buffer b = randn(be, f, 64L * 64 * 64, 28, o);
+            Buffer c = zeros(be, f, 64L * 64 * 64, o);
+            return new Run(() -> be.gemmBatched(false, false, 64, 64, 64, 1, a, 0, 64, 4096, b, 0, 64, 4096, 0, c, 0,
+                    64, 4096, 64), c, o);
+        }));
+        cs.add(new Case("reduce MAX per row " + rows + "x512", f, 4.0 * act, act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, act, 29, o);
+            Buffer r = zeros(be, f, rows, o);
+            return new Run(() -> be.reduce(Reduce.MAX, x, r, rows, 512, 1), r, o);
+        }));
+        cs.add(new Case("reduce SUMSQ 2x" + rows + "x512 (many outputs)", f, 8.0 * act, 2.0 * act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, 2 * act, 30, o);
+            Buffer r = zeros(be, f, 2L * 512 * 16, o);
+            return new Run(() -> be.reduce(Reduce.SUMSQ, x, r, 2L * 16, rows / 16, 512), r, o);
+        }));
+        cs.add(new Case("softmax " + rows + "x512", f, 8.0 * act, 10.0 * act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, act, 31, o);
+            Buffer y = zeros(be, f, act, o);
+            return new Run(() -> be.softmax(x, y, rows, 512, false), y, o);
+        }));
+        cs.add(new Case("layerNorm bwd " + rows + "x512", f, 12.0 * act, 10.0 * act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer x = randn(be, f, act, 32, o);
+            Buffer dy = randn(be, f, act, 33, o);
+            Buffer y = zeros(be, f, act, o);
+            Buffer mean = zeros(be, f, rows, o);
+            Buffer rstd = zeros(be, f, rows, o);
+            be.layerNorm(x, y, mean, rstd, rows, 512, 1e-5);
+            return new Run(() -> be.layerNormBackward(dy, x, mean, rstd, y, rows, 512), y, o);
+        }));
+        cs.add(new Case("scatterAddRows " + rows + " into 1000x512", f, 12.0 * act, act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer src = randn(be, f, act, 34, o);
+            int[] ids = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                ids[i] = (int) ((i * 7919L) % 1000);
+            }
+            Buffer idx = HostData.uploadInts(be, ids);
+            o.add(idx);
+            Buffer table = zeros(be, f, 1000 * 512L, o);
+            return new Run(() -> {
+                be.fill(table, 0, 1000 * 512L, 0);
+                be.scatterAddRows(src, idx, rows, 512, table, 1000);
+            }, table, o);
+        }));
+        cs.add(new Case("uniform (Philox) n=" + n, f, 4.0 * n, 30.0 * n, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer r = zeros(be, f, n, o);
+            return new Run(() -> be.uniform(r, n, 12, 0, -1, 1), r, o);
+        }));
+        cs.add(new Case("symmetricEigen 128 (host LAPACK)", DType.F64, 2.0 * 128 * 128 * 8, 10.0 * 128 * 128 * 128,
+                be -> {
+                    List<Buffer> o = new ArrayList<>();
+                    Buffer g = randn(be, DType.F64, 128 * 128L, 35, o);
+                    Buffer a = zeros(be, DType.F64, 128 * 128L, o);
+                    Buffer w = zeros(be, DType.F64, 128, o);
+                    return new Run(() -> {
+                        be.gemm(false, true, 128, 128, 128, 1, g, 0, 128, g, 0, 128, 0, a, 0, 128);
+                        be.symmetricEigen(a, w, 128, false);
+                    }, w, o);
+                }));
         return cs;
     }
 
