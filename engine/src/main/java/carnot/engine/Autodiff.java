@@ -39,6 +39,10 @@ public final class Autodiff {
                     + "; given " + java.util.Arrays.toString(seed.shape()));
         }
         Map<Tensor, Tensor> cot = new IdentityHashMap<>();
+        Map<Tensor, Boolean> wanted = new IdentityHashMap<>();
+        for (Tensor w : wrt) {
+            wanted.put(w, Boolean.TRUE);
+        }
         List<Tensor> order = topo(y);
         cot.put(y, seed);
         for (int i = order.size() - 1; i >= 0; i--) {
@@ -64,7 +68,7 @@ public final class Autodiff {
                     cot.put(in[j], prev == null ? gs[j] : prev.add(gs[j]));
                 }
             }
-            if (t != y) {
+            if (t != y && !wanted.containsKey(t)) {
                 cot.remove(t);
             }
         }

@@ -41,6 +41,10 @@ public class BatchedHvpBench {
     static final int N = 1000;
     static final int K = 32;
 
+    /** Threads of the CPU backend; the case is 2. */
+    @org.openjdk.jmh.annotations.Param({"2"})
+    public int threads;
+
     Backend be;
     Hessian h;
     Tensor vs;
@@ -48,7 +52,7 @@ public class BatchedHvpBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        be = new CpuBackend(2);
+        be = new CpuBackend(threads);
         Mlp m = new Mlp(be, DType.F64, WIDTHS, Activation.TANH, true, 1);
         DataSet d = new ArrayDataSet(Tensor.randn(be, DType.F64, 2, 0, 1, N, WIDTHS[0]),
                 GradHvpBench.oneHot(be, DType.F64, N, WIDTHS[3]));

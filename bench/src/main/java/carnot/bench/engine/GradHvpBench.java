@@ -46,6 +46,10 @@ public class GradHvpBench {
     @Param({"F32", "F64"})
     public String dtype;
 
+    /** Threads of the CPU backend (OpenBLAS and the elementwise pool); the case is 2. */
+    @Param({"2"})
+    public int threads;
+
     Backend be;
     Mlp model;
     DataSet data;
@@ -57,7 +61,7 @@ public class GradHvpBench {
     @Setup(Level.Trial)
     public void setup() {
         DType dt = DType.parse(dtype);
-        be = new CpuBackend(2);
+        be = new CpuBackend(threads);
         model = new Mlp(be, dt, WIDTHS, Activation.TANH, true, 1);
         data = new ArrayDataSet(Tensor.randn(be, dt, 2, 0, 1, N, WIDTHS[0]), oneHot(be, dt, N, WIDTHS[4]));
         v = ParamVector.randn(model, 3);
