@@ -24,7 +24,8 @@ import java.util.Map;
  *   µP (SGD)   1,1,m        1,1,1        m^-½,1,m^-1          1,m^-½,1        keep,1,m
  *   µP (Adam)  1,1,1        1,1,m^-1     m^-½,1,m^-1          1,m^-½,m^-1     keep,1,1
  *   MF         1,1,m        1,1,1        1,m^-½,1             1,m^-½,1        keep,1,m
- *   depth-µP   µP (SGD) with the HIDDEN multiplier · L^-½ (residual branches scaled by 1/√L)
+ *   depth-µP   µP (SGD or Adam table) with residual-branch output projections (names matching branchPattern)
+ *              multiplied by L^-½
  * </pre>
  * (entries: init, multiplier, lr). The ATTN_LOGIT multiplier m^-½ on top of the usual 1/√d turns the attention
  * scale into 1/d. The output multiplier α scales the network output f ↦ α·f and the learning rate by 1/α²,
@@ -33,8 +34,17 @@ import java.util.Map;
  * @param name  preset name, e.g. "mup"
  * @param rules one rule per role (all roles present)
  * @param alpha global output multiplier α &gt; 0
+ * @param branchPattern regex of parameter names scaled by (L/L₀)^-½ (residual-branch outputs), or null
  */
-public record Parameterization(String name, Map<Role, RoleRule> rules, double alpha) {
+public record Parameterization(String name, Map<Role, RoleRule> rules, double alpha, String branchPattern) {
+
+    /** Residual-branch output projections of {@code carnot.models.Transformer} (attention and MLP out-projections). */
+    public static final String TRANSFORMER_BRANCHES = "blocks\\.\\d+\\.(attn|mlp)\\.proj\\.weight";
+
+    /** A table without residual-branch scaling. */
+    public Parameterization(String name, Map<Role, RoleRule> rules, double alpha) {
+        this(name, rules, alpha, null);
+    }
 
     public Parameterization {
         if (!(alpha > 0) || !Double.isFinite(alpha)) {
@@ -90,12 +100,13 @@ public record Parameterization(String name, Map<Role, RoleRule> rules, double al
                 Scaling.width(1));
     }
 
-    /** Depth-µP: µP (SGD) with residual-branch (hidden) multipliers 1/√(L/L₀). */
-    public static Parameterization depthMup() {
-        Parameterization m = mup();
-        Map<Role, RoleRule> r = new EnumMap<>(m.rules());
-        r.put(Role.HIDDEN, new RoleRule(Scaling.ONE, Scaling.depth(-0.5), Scaling.ONE));
-        return new Parameterization("depth-mup", r, 1);
+    /**
+     * Depth-µP: µP (the SGD or Adam table) with the parameters whose names match {@code branchPattern} — the
+     * output projections of residual branches — multiplied by 1/√(L/L₀).
+     */
+    public static Parameterization depthMup(boolean adam, String branchPattern) {
+        Parameterization m = adam ? mupAdam() : mup();
+        return new Parameterization(adam ? "depth-mup-adam" : "depth-mup", m.rules(), 1, branchPattern);
     }
 
     /**
@@ -109,7 +120,7 @@ public record Parameterization(String name, Map<Role, RoleRule> rules, double al
             case "mup" -> adam ? mupAdam() : mup();
             case "mup-adam" -> mupAdam();
             case "mf" -> meanField();
-            case "depth-mup" -> depthMup();
+            case "depth-mup" -> depthMup(adam, TRANSFORMER_BRANCHES);
             default -> throw new IllegalArgumentException("unknown parameterization '" + name
                     + "'; expected one of sp, ntp, mup, mf, depth-mup, mup-adam");
         };
@@ -117,7 +128,7 @@ public record Parameterization(String name, Map<Role, RoleRule> rules, double al
 
     /** The same table with output multiplier α. */
     public Parameterization withAlpha(double a) {
-        return new Parameterization(name, rules, a);
+        return new Parameterization(name, rules, a, branchPattern);
     }
 
     /**
@@ -134,7 +145,7 @@ public record Parameterization(String name, Map<Role, RoleRule> rules, double al
         Map<Role, RoleRule> r = new EnumMap<>(Role.class);
         rules.forEach((role, rule) -> r.put(role, rule.init() == null ? rule : new RoleRule(
                 new Scaling(rule.init().coef() * c, rule.init().widthExp(), rule.init().depthExp()), rule.multiplier(), rule.lr())));
-        return new Parameterization(name + "*" + c, r, alpha);
+        return new Parameterization(name + "*" + c, r, alpha, branchPattern);
     }
 
     /** Learning-rate factor from α: 1/α². */
@@ -154,8 +165,13 @@ public record Parameterization(String name, Map<Role, RoleRule> rules, double al
             throw new IllegalArgumentException("width and depth ratios must be > 0; given " + widthRatio + ", " + depthRatio);
         }
         List<Table.Row> rows = new ArrayList<>();
+        java.util.regex.Pattern branch = branchPattern == null ? null : java.util.regex.Pattern.compile(branchPattern);
         for (ParamInfo p : params) {
             RoleRule rule = rules.get(p.role());
+            if (branch != null && branch.matcher(p.name()).matches()) {
+                Scaling mult = rule.multiplier();
+                rule = new RoleRule(rule.init(), new Scaling(mult.coef(), mult.widthExp(), mult.depthExp() - 0.5), rule.lr());
+            }
             double std = rule.init() == null ? Double.NaN : rule.init().at(widthRatio, depthRatio) / Math.sqrt(p.fanIn());
             rows.add(new Table.Row(p, rule, std, rule.multiplier().at(widthRatio, depthRatio),
                     rule.lr().at(widthRatio, depthRatio)));

@@ -67,11 +67,22 @@ class ParameterizationTest {
         assertEquals(1 / Math.sqrt(64), ntk.initStd() * ntk.multiplier(), 1e-15);
     }
 
+    /** Depth-µP scales only residual-branch output projections by 1/√(L/L₀); other hidden weights keep µP's. */
     @Test
-    void depthMupScalesHiddenMultiplierByInverseSqrtDepth() {
-        Table t = Parameterization.depthMup().resolve(MLP, 1, 4);
-        assertEquals(0.5, t.rows().get(2).multiplier(), 0);
-        assertEquals(1, t.rows().get(3).multiplier(), 0);
+    void depthMupScalesResidualBranchOutputsByInverseSqrtDepth() {
+        List<ParamInfo> tf = List.of(new ParamInfo("blocks.0.attn.proj.weight", Role.HIDDEN, 64, 64 * 64),
+                new ParamInfo("blocks.3.mlp.proj.weight", Role.HIDDEN, 256, 64 * 256),
+                new ParamInfo("blocks.0.mlp.fc.weight", Role.HIDDEN, 64, 64 * 256));
+        Table t = Parameterization.preset("depth-mup", false).resolve(tf, 2, 4);
+        assertEquals(0.5, t.rows().get(0).multiplier(), 0);
+        assertEquals(0.5, t.rows().get(1).multiplier(), 0);
+        assertEquals(1, t.rows().get(2).multiplier(), 0);
+        assertEquals("1·L^-0.5", t.rows().get(0).rule().multiplier().toString());
+        Table adam = Parameterization.preset("depth-mup", true).resolve(tf, 2, 4);
+        assertEquals(0.5, adam.rows().get(2).lrMult(), 0);
+        assertEquals(0.5, adam.rows().get(0).multiplier(), 0);
+        assertEquals(1, Parameterization.preset("depth-mup", false).resolve(MLP, 1, 4).rows().get(2).multiplier(), 0,
+                "an MLP has no residual branches");
     }
 
     /** The init scale multiplies init stds only (multipliers and learning rates unchanged). */
