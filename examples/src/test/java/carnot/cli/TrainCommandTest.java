@@ -122,6 +122,34 @@ class TrainCommandTest {
         }
     }
 
+    /** Every optimizer, every preset and RK4 flow run from the command line and lower the loss in 5 steps. */
+    @Test
+    void everyOptimizerPresetAndFlowLowersTheLoss(@TempDir Path tmp) throws Exception {
+        List<String[]> variants = new ArrayList<>();
+        for (String opt : List.of("gd", "momentum", "nesterov", "sgd", "adam", "adamw")) {
+            variants.add(new String[] {"--opt", opt, "--lr", opt.startsWith("adam") ? "0.01" : "0.05", "--batch", "16",
+                "--weight-decay", "0.001"});
+        }
+        for (String p : List.of("sp", "ntp", "mup", "mf", "depth-mup")) {
+            variants.add(new String[] {"--param", p, "--base-width", "8", "--lr", "0.05", "--schedule", "warmup:2"});
+        }
+        variants.add(new String[] {"--flow", "0.5", "--lr", "0.2", "--alpha", "2", "--centered", "--schedule", "cosine"});
+        int i = 0;
+        for (String[] v : variants) {
+            List<String> flags = new ArrayList<>(List.of(v));
+            flags.addAll(List.of("--steps", "5"));
+            Path d = tmp.resolve("v" + i++);
+            Run r = run(d, flags.toArray(String[]::new));
+            assertEquals(0, r.code(), String.join(" ", v) + "\n" + r.err());
+            List<String> csv = Files.readAllLines(d.resolve("metrics.csv"));
+            double first = Double.parseDouble(csv.get(1).split(",")[2]);
+            double last = Double.parseDouble(csv.getLast().split(",")[2]);
+            if (!v[1].equals("sgd")) {
+                assertTrue(last < first, String.join(" ", v) + ": loss " + first + " -> " + last);
+            }
+        }
+    }
+
     @Test
     void badObserveSpecIsAnError(@TempDir Path tmp) {
         Run r = run(tmp.resolve("x"), "--lr", "0.1", "--observe", "nonsense:3");
