@@ -71,8 +71,6 @@ final class LanczosCore {
         int restarts = 0;
         int j = 0;
         double normEst = 0;
-        Work.Eigh last = null;
-        double lastBeta = 0;
         while (true) {
             op.apply(q, (long) j * n, r, 0, 1);
             products++;
@@ -87,8 +85,7 @@ final class LanczosCore {
             for (int i = 0; i < size; i++) {
                 System.arraycopy(t[i], 0, tj[i], 0, size);
             }
-            last = w.eigh(tj);
-            lastBeta = beta;
+            Work.Eigh last = w.eigh(tj);
             for (double v : last.values()) {
                 normEst = Math.max(normEst, Math.abs(v));
             }
