@@ -279,6 +279,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         par.close();
+        mem.close();
     }
 
     private static long rowGrain(int cols) {

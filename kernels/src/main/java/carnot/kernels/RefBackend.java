@@ -187,4 +187,9 @@ public final class RefBackend implements Backend {
         DType t = Ops.eigen(this, a, w, n);
         EigenRef.symmetricEigen(t, a.segment(), w.segment(), n, vectors);
     }
+
+    @Override
+    public void close() {
+        mem.close();
+    }
 }

@@ -120,4 +120,22 @@ class RefBackendTest {
             assertThrows(IllegalStateException.class, () -> be.fill(b, 0, 4, 1));
         }
     }
+
+    /** A new buffer is zero-filled even when it reuses the memory of a freed one; the freed one stays dead. */
+    @Test
+    void allocAfterFreeIsZeroFilled() {
+        for (Backend be : new Backend[]{new RefBackend(), new CpuBackend(1)}) {
+            try (be) {
+                for (int n : new int[]{3, 100, 20_000}) {
+                    Buffer old = be.alloc(DType.F64, n);
+                    be.fill(old, 0, n, 7);
+                    be.free(old);
+                    Buffer b = be.alloc(DType.F64, n);
+                    assertArrayEquals(new double[n], HostData.toDoubles(b), be.name() + " n " + n);
+                    assertThrows(IllegalStateException.class, () -> be.fill(old, 0, 1, 1));
+                    b.close();
+                }
+            }
+        }
+    }
 }
