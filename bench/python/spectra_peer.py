@@ -10,7 +10,7 @@ Cases (same weights and data on both sides, written as npz and passed to `carnot
          saved eigenvector, eigsh v0 = the previous eigenvector): HVP counts cold vs warm.
   full   MLP 40-60-40-5 tanh (P = 5,105), N = 1000, f64: full Hessian + all eigenvalues.
          Carnot: --method full (batched HVPs + LAPACK dsyevd). Peer: torch.autograd.functional.hessian (default
-         vectorize=False; with --torch-vectorize also vectorize=True, the faster counts) + torch.linalg.eigvalsh.
+         vectorize=False; --torch-vectorize true|both for vmap, the faster counts) + torch.linalg.eigvalsh.
   top20  MLP 784-1000-200-10 tanh (P = 987,210), N = 1000, f64: top-20 eigenvalues with Lanczos (--tol 1e-6):
          time and HVP count (peer eigsh only with --peer-top20: slow).
 
@@ -19,7 +19,7 @@ excluded); the whole process time is printed too. PyTorch times include building
 Threads: PyTorch uses --threads (default 2); Carnot uses all cores of the machine (2 here).
 
 Usage: /usr/bin/python3 bench/python/spectra_peer.py [--carnot ./carnot] [--cases top1,full,top20] [--threads 2]
-       [--keep DIR] [--peer-top20] [--torch-vectorize] [--small]   (--small: tiny sizes, a smoke test)
+       [--keep DIR] [--peer-top20] [--torch-vectorize false|true|both] [--batch 16] [--small]   (--small: tiny sizes, a smoke test)
 """
 import argparse
 import json
@@ -178,7 +178,7 @@ def torch_full(w, widths, x, y, vectorize):
         return torch_loss([p.reshape(s) for p, s in zip(parts, shapes)], xt, yt)
 
     best = None
-    for vec in ((False, True) if vectorize else (False,)):
+    for vec in {"false": (False,), "true": (True,), "both": (False, True)}[vectorize]:
         try:
             t0 = time.perf_counter()
             h = torch.autograd.functional.hessian(f, flat, vectorize=vec)
@@ -200,7 +200,7 @@ def case_full(args, tmp):
     wf, df = os.path.join(tmp, "full_w.npz"), os.path.join(tmp, "full_d.npz")
     save_npz(wf, w)
     save_npz(df, {"x": x, "y": y})
-    c = carnot(args, widths, "f64", wf, df, ["--method", "full", "--top", "5", "--bottom", "5", "--batch", "64"])
+    c = carnot(args, widths, "f64", wf, df, ["--method", "full", "--top", "5", "--bottom", "5", "--batch", str(args.batch)])
     ev, tsec, vec = torch_full(w, widths, x, y, args.torch_vectorize)
     top_t = ev[::-1][:5]
     err = max(rel(a, b) for a, b in zip(c["top"]["eigenvalues"], top_t))
@@ -240,8 +240,9 @@ def main():
     ap.add_argument("--keep", default=None)
     ap.add_argument("--peer-top20", action="store_true")
     ap.add_argument("--small", action="store_true")
-    ap.add_argument("--torch-vectorize", action="store_true",
-                    help="also time torch hessian(vectorize=True) (vmap over all P directions: needs much memory)")
+    ap.add_argument("--batch", type=int, default=16, help="Carnot HVPs per batched pass for the full case")
+    ap.add_argument("--torch-vectorize", default="false", choices=["false", "true", "both"],
+                    help="torch hessian(vectorize=...) for the full case; true = vmap over all P directions")
     ap.add_argument("--json-out", default=None, help="write all results as JSON here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
