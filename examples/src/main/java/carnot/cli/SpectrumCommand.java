@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code carnot spectrum}: eigenvalues, trace or spectral density of the exact full-batch Hessian (or Gauss-Newton
  * matrix), of all parameters or one block. JSON on stdout with {@code --json}: the eigenvalues, their residual norms
- * {@code ||H x - lambda x||}, the number of Hessian-vector products and the wall time of the computation.
+ * {@code ||H x - lambda x||}, the number of Hessian-vector products, the wall time and the process CPU time of the
+ * computation.
  */
 @Command(name = "spectrum", mixinStandardHelpOptions = true,
         description = "Hessian spectra: Lanczos/LOBPCG/power eigenvalues, full eigendecomposition, SLQ density, trace.")
@@ -200,6 +201,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     /** Runs the method of {@code s} on {@code op}; {@code warm} [k, P] or null. */
     static Result compute(LinearOperator op, Settings s, Tensor warm) {
         long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("method", s.method());
         j.put("dim", op.dim());
@@ -287,7 +289,14 @@ public final class SpectrumCommand implements Callable<Integer> {
         }
         j.put("hvps", hvps);
         j.put("wall_seconds", (System.nanoTime() - t0) * 1e-9);
+        j.put("cpu_seconds", (processCpuNanos() - cpu0) * 1e-9);
         return new Result(j, density, vectors, vectorValues);
+    }
+
+    /** CPU time of the whole process (all threads) in ns: robust to other processes sharing the cores. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static Eigen solve(LinearOperator op, Settings s, int k, Which which, Tensor warm) {
