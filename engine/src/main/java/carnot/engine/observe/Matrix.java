@@ -1,5 +1,9 @@
 package carnot.engine.observe;
 
+import carnot.kernels.DType;
+import carnot.kernels.eigen.EigenRef;
+
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -175,8 +179,8 @@ public record Matrix(int rows, int cols, double[] data) {
     }
 
     /**
-     * Eigen-decomposition of this symmetric matrix by cyclic Jacobi rotations (exact to rounding, O(n³) per sweep).
-     * Uses the upper triangle's symmetric part.
+     * Eigen-decomposition of the symmetric part (A + Aᵀ)/2 of this matrix by the kernels' reference Jacobi
+     * solver ({@link EigenRef}, exact to rounding, O(n³) per sweep).
      *
      * @return eigenvalues descending, and the eigenvectors as the matching COLUMNS of an n x n matrix
      */
@@ -191,75 +195,18 @@ public record Matrix(int rows, int cols, double[] data) {
                 a[i * n + j] = 0.5 * (data[i * n + j] + data[j * n + i]);
             }
         }
-        double[] v = identity(n).data;
-        for (int sweep = 0; sweep < 100; sweep++) {
-            double off = 0;
-            double total = 0;
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    double x = a[i * n + j] * a[i * n + j];
-                    total += x;
-                    if (i != j) {
-                        off += x;
-                    }
-                }
-            }
-            if (off <= 1e-30 * total || off == 0) {
-                break;
-            }
-            for (int p = 0; p < n - 1; p++) {
-                for (int q = p + 1; q < n; q++) {
-                    rotate(a, v, n, p, q);
-                }
-            }
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (x, y) -> Double.compare(a[y * n + y], a[x * n + x]));
+        double[] ascending = new double[n];
+        EigenRef.symmetricEigen(DType.F64, MemorySegment.ofArray(a), MemorySegment.ofArray(ascending), n, true);
         double[] values = new double[n];
         double[] vectors = new double[n * n];
         for (int k = 0; k < n; k++) {
-            int c = order[k];
-            values[k] = a[c * n + c];
+            int c = n - 1 - k;
+            values[k] = ascending[c];
             for (int i = 0; i < n; i++) {
-                vectors[i * n + k] = v[i * n + c];
+                vectors[i * n + k] = a[i * n + c];
             }
         }
         return new Eigen(values, new Matrix(n, n, vectors));
-    }
-
-    private static void rotate(double[] a, double[] v, int n, int p, int q) {
-        double apq = a[p * n + q];
-        if (apq == 0) {
-            return;
-        }
-        double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        if (theta == 0) {
-            t = 1;
-        }
-        double c = 1 / Math.sqrt(t * t + 1);
-        double s = t * c;
-        for (int k = 0; k < n; k++) {
-            double akp = a[k * n + p];
-            double akq = a[k * n + q];
-            a[k * n + p] = c * akp - s * akq;
-            a[k * n + q] = s * akp + c * akq;
-        }
-        for (int k = 0; k < n; k++) {
-            double apk = a[p * n + k];
-            double aqk = a[q * n + k];
-            a[p * n + k] = c * apk - s * aqk;
-            a[q * n + k] = s * apk + c * aqk;
-        }
-        for (int k = 0; k < n; k++) {
-            double vkp = v[k * n + p];
-            double vkq = v[k * n + q];
-            v[k * n + p] = c * vkp - s * vkq;
-            v[k * n + q] = s * vkp + c * vkq;
-        }
     }
 
     /** Singular values, descending, from the eigenvalues of the smaller Gram matrix (min(rows, cols) values). */
