@@ -18,7 +18,8 @@ import java.lang.foreign.MemorySegment;
  * The CPU backend: Vector API kernels ({@code *Simd} classes) on off-heap memory, OpenBLAS for GEMM and LAPACK
  * for the symmetric eigensolver, a fixed {@link Parallel} pool of {@code threads} workers with static
  * partitioning. For a given thread count every op is bitwise reproducible: chunk bounds depend only on sizes and
- * the thread count, reductions add chunk partials in chunk order, OpenBLAS partitions GEMMs over M/N only.
+ * the thread count, reductions add chunk partials in chunk order, GEMMs are split into fixed row (or column)
+ * blocks of single-threaded OpenBLAS calls ({@link GemmBlas}), never over K.
  * A thin dispatcher: validation by {@link Checks}/{@link Ops}, then the family kernels over chunks.
  */
 public final class CpuBackend implements Backend {
@@ -33,10 +34,13 @@ public final class CpuBackend implements Backend {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** A backend with {@code threads >= 1} workers; also sets OpenBLAS to that many threads (process-wide). */
+    /**
+     * A backend with {@code threads >= 1} workers; sets OpenBLAS to one thread (process-wide): GEMMs are
+     * partitioned across this backend's own pool, so no OpenBLAS worker threads compete with it for cores.
+     */
     public CpuBackend(int threads) {
         this.par = new Parallel(threads);
-        GemmBlas.setThreads(threads);
+        GemmBlas.setThreads(1);
     }
 
     @Override
@@ -118,7 +122,7 @@ public final class CpuBackend implements Backend {
                      Buffer b, long offB, int ldb, double beta, Buffer c, long offC, int ldc) {
         DType t = Ops.gemm("gemm", this, transA, transB, m, n, k, a, offA, lda, 0, b, offB, ldb, 0, c, offC, ldc,
                 0, 1);
-        GemmBlas.gemm(t, transA, transB, m, n, k, alpha, a.segment(), offA, lda, b.segment(), offB, ldb, beta,
+        GemmBlas.gemm(par, t, transA, transB, m, n, k, alpha, a.segment(), offA, lda, b.segment(), offB, ldb, beta,
                 c.segment(), offC, ldc);
     }
 
@@ -273,7 +277,14 @@ public final class CpuBackend implements Backend {
     @Override
     public void symmetricEigen(Buffer a, Buffer w, int n, boolean vectors) {
         DType t = Ops.eigen(this, a, w, n);
-        EigenLapack.symmetricEigen(t, a.segment(), w.segment(), n, vectors);
+        synchronized (GemmBlas.class) {
+            GemmBlas.setThreads(par.threads());
+            try {
+                EigenLapack.symmetricEigen(t, a.segment(), w.segment(), n, vectors);
+            } finally {
+                GemmBlas.setThreads(1);
+            }
+        }
     }
 
     @Override

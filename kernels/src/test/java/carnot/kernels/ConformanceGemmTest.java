@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * symmetric eigensolver, on every backend of {@link Backends#forTests()} against {@link RefBackend}.
  */
 class ConformanceGemmTest {
-    static final int[][] MNK = {{1, 1, 1}, {7, 7, 7}, {33, 7, 65}, {65, 33, 7}, {7, 65, 33}, {130, 129, 131}};
+    static final int[][] MNK = {{1, 1, 1}, {7, 7, 7}, {33, 7, 65}, {65, 33, 7}, {7, 65, 33}, {130, 129, 131},
+        {9, 301, 203}};
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         return ConformanceTest.cases();
@@ -70,11 +71,11 @@ class ConformanceGemmTest {
         }
     }
 
-    /** Batched GEMM with a shared B (stride 0), offsets and both small (pool) and large (loop) products. */
+    /** Batched GEMM with a shared B (stride 0), offsets, batches split over the pool and a single large product. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void gemmBatched(Backends.Entry e, DType dt) {
-        int[][] cases = {{7, 33, 5, 4}, {1, 1, 1, 3}, {70, 65, 66, 2}, {16, 16, 16, 9}};
+        int[][] cases = {{7, 33, 5, 4}, {1, 1, 1, 3}, {70, 65, 66, 2}, {16, 16, 16, 9}, {9, 130, 300, 1}};
         try (Fixture f = new Fixture(e, dt, 22)) {
             for (int[] s : cases) {
                 int m = s[0], n = s[1], k = s[2], batch = s[3];

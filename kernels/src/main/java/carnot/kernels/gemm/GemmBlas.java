@@ -11,19 +11,27 @@ import java.lang.foreign.MemorySegment;
 /**
  * GEMM through OpenBLAS {@code cblas_sgemm}/{@code cblas_dgemm} (Bytedeco), zero copy: the JavaCPP pointers
  * passed to BLAS carry the native address of the buffer's off-heap {@link MemorySegment}. Arguments are assumed
- * validated. OpenBLAS threading is set once per process ({@link #setThreads}); OpenBLAS partitions work over
- * M/N, never K, so each call is deterministic.
+ * validated. The CPU backend keeps OpenBLAS single-threaded ({@link #setThreads}{@code (1)}) and owns all
+ * parallelism through its {@link Parallel} pool, so OpenBLAS worker threads never spin against the pool.
  *
- * <p>Batched: when one product is small ({@code m n k < SMALL}) and the batch has several entries, the batch is
- * split across the {@link Parallel} pool (OpenBLAS runs such small products single-threaded); otherwise the
- * batch is a loop of multi-threaded calls.
+ * <p>Partitioning ({@link #gemm(Parallel, DType, boolean, boolean, int, int, int, double, MemorySegment, long,
+ * int, MemorySegment, long, int, double, MemorySegment, long, int)}): a product with at least {@link #SMALL}
+ * multiply-adds is cut into contiguous row blocks of C (the M dimension, block starts aligned to
+ * {@link #ALIGN} rows), or into column blocks when M is too small to give every worker a block; each block is one
+ * single-threaded cblas call on the sub-matrices. Block bounds depend only on the sizes and the thread count and
+ * K is never split, so results are bitwise reproducible for a given thread count.
+ *
+ * <p>Batched: when the batch has at least as many entries as the pool has threads, the batch is split across the
+ * pool (one single-threaded call per product); otherwise each product is partitioned as above.
  */
 public final class GemmBlas {
     private static final int ROW_MAJOR = 101;
     private static final int NO_TRANS = 111;
     private static final int TRANS = 112;
-    /** Below this many multiply-adds per product, batches are parallelised across the pool. */
+    /** Below this many multiply-adds a product runs on the calling thread only. */
     public static final long SMALL = 64L * 64 * 64;
+    /** Row/column blocks start at multiples of this (a multiple of OpenBLAS's micro-kernel tiles). */
+    public static final int ALIGN = 16;
 
     private GemmBlas() {
     }
@@ -38,7 +46,34 @@ public final class GemmBlas {
         return openblas.blas_get_num_threads();
     }
 
-    /** One GEMM on element offsets of native segments. */
+    /**
+     * One GEMM {@code C = alpha op(A) op(B) + beta C} (row-major, C is m x n) partitioned statically across
+     * {@code par} (see the class comment); small products and 1-thread pools make a single call.
+     */
+    public static void gemm(Parallel par, DType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
+                            MemorySegment a, long offA, int lda, MemorySegment b, long offB, int ldb,
+                            double beta, MemorySegment c, long offC, int ldc) {
+        int threads = par.threads();
+        if (threads == 1 || (long) m * n * k < SMALL) {
+            gemm(t, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+        } else if (m >= (long) threads * ALIGN) {
+            par.forRange(m, ALIGN, ALIGN, (r0, r1) -> {
+                int i0 = (int) r0;
+                long aOff = offA + (transA ? i0 : (long) i0 * lda);
+                gemm(t, transA, transB, (int) (r1 - r0), n, k, alpha, a, aOff, lda, b, offB, ldb, beta, c,
+                        offC + (long) i0 * ldc, ldc);
+            });
+        } else {
+            par.forRange(n, ALIGN, ALIGN, (c0, c1) -> {
+                int j0 = (int) c0;
+                long bOff = offB + (transB ? (long) j0 * ldb : j0);
+                gemm(t, transA, transB, m, (int) (c1 - c0), k, alpha, a, offA, lda, b, bOff, ldb, beta, c,
+                        offC + j0, ldc);
+            });
+        }
+    }
+
+    /** One single-threaded-by-policy GEMM on element offsets of native segments (one cblas call). */
     public static void gemm(DType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
                             MemorySegment a, long offA, int lda, MemorySegment b, long offB, int ldb,
                             double beta, MemorySegment c, long offC, int ldc) {
@@ -65,16 +100,18 @@ public final class GemmBlas {
                                    double alpha, MemorySegment a, long offA, int lda, long strideA,
                                    MemorySegment b, long offB, int ldb, long strideB,
                                    double beta, MemorySegment c, long offC, int ldc, long strideC, int batch) {
-        Parallel.Range body = (from, to) -> {
-            for (long q = from; q < to; q++) {
-                gemm(t, transA, transB, m, n, k, alpha, a, offA + q * strideA, lda, b, offB + q * strideB, ldb,
-                        beta, c, offC + q * strideC, ldc);
-            }
-        };
-        if ((long) m * n * k < SMALL && batch > 1) {
-            par.forRange(batch, 1, 1, body);
+        if (batch >= par.threads() && batch > 1) {
+            par.forRange(batch, 1, 1, (from, to) -> {
+                for (long q = from; q < to; q++) {
+                    gemm(t, transA, transB, m, n, k, alpha, a, offA + q * strideA, lda, b, offB + q * strideB, ldb,
+                            beta, c, offC + q * strideC, ldc);
+                }
+            });
         } else {
-            body.run(0, batch);
+            for (int q = 0; q < batch; q++) {
+                gemm(par, t, transA, transB, m, n, k, alpha, a, offA + q * strideA, lda, b, offB + q * strideB,
+                        ldb, beta, c, offC + q * strideC, ldc);
+            }
         }
     }
 
