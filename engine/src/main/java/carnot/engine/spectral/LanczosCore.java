@@ -5,7 +5,8 @@ import carnot.kernels.Buffer;
 /**
  * Thick-restart Lanczos (Wu and Simon 2000) with full reorthogonalisation, on row buffers through {@link Work}.
  *
- * <p>The basis {@code Q} (rows q_0..q_m) satisfies {@code A Q_j = Q_j T_j + beta_j q_{j+1} e_j^T}; the projected
+ * <p>Reorthogonalisation: {@link Work#orthogonalizeLanczos} (local step, one full CGS pass, a second only
+ * when DGKS asks for it). The basis {@code Q} (rows q_0..q_m) satisfies {@code A Q_j = Q_j T_j + beta_j q_{j+1} e_j^T}; the projected
  * matrix {@code T_j = Q_j^T A Q_j} is taken directly from the CGS2 coefficients (tridiagonal in exact arithmetic,
  * arrowhead after a restart). Ritz pairs {@code (theta_i, Q s_i)} have residual norm
  * {@code ||A Q s_i - theta_i Q s_i|| = beta_j |s_i[j]|}; a pair is converged when that is at most
@@ -74,10 +75,10 @@ final class LanczosCore {
         while (true) {
             op.apply(q, (long) j * n, r, 0, 1);
             products++;
-            double[][] h = w.orthogonalize(q, j + 1, r, 0, 1);
+            double[] h = w.orthogonalizeLanczos(q, j + 1, r);
             for (int i = 0; i <= j; i++) {
-                t[i][j] = h[i][0];
-                t[j][i] = h[i][0];
+                t[i][j] = h[i];
+                t[j][i] = h[i];
             }
             double beta = w.norm(r, 0);
             int size = j + 1;

@@ -101,8 +101,42 @@ final class Work implements AutoCloseable {
         return total;
     }
 
+    /**
+     * Full reorthogonalisation of one Lanczos vector {@code w} (row 0 of its buffer) against the first {@code rows}
+     * basis rows, returning the coefficients {@code Q w} (accumulated). First a local step against the last two
+     * rows (which carry the large alpha and beta components), then one full CGS pass, and a second full pass only
+     * when the full pass shrank the norm below {@code 1/sqrt(2)} of its value before it (the DGKS criterion), so
+     * most steps read the basis twice instead of four times.
+     */
+    double[] orthogonalizeLanczos(Buffer q, int rows, Buffer w) {
+        double[] total = new double[rows];
+        int lo = Math.max(0, rows - 2);
+        double[][] local = cross(q, (long) lo * n, rows - lo, w, 0, 1);
+        combineInto(q, (long) lo * n, rows - lo, local, w, 0);
+        for (int i = lo; i < rows; i++) {
+            total[i] += local[i - lo][0];
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            double before = norm(w, 0);
+            double[][] h = cross(q, 0, rows, w, 0, 1);
+            combineInto(q, 0, rows, h, w, 0);
+            for (int i = 0; i < rows; i++) {
+                total[i] += h[i][0];
+            }
+            if (norm(w, 0) >= Math.sqrt(0.5) * before) {
+                break;
+            }
+        }
+        return total;
+    }
+
     /** {@code w[k x n] -= h^T[k x rows] * Q[rows x n]}. */
     private void combineInto(Buffer q, int rows, double[][] h, Buffer w, long wOff) {
+        combineInto(q, 0, rows, h, w, wOff);
+    }
+
+    /** {@code w[k x n] -= h^T[k x rows] * Q[rows x n]} with Q's rows starting at element {@code qOff}. */
+    private void combineInto(Buffer q, long qOff, int rows, double[][] h, Buffer w, long wOff) {
         int k = h[0].length;
         double[] flat = new double[rows * k];
         for (int i = 0; i < rows; i++) {
@@ -110,7 +144,7 @@ final class Work implements AutoCloseable {
         }
         Buffer hb = small(flat.length);
         HostData.write(hb, 0, flat);
-        be.gemm(true, false, k, n, rows, -1.0, hb, 0, k, q, 0, n, 1.0, w, wOff, n);
+        be.gemm(true, false, k, n, rows, -1.0, hb, 0, k, q, qOff, n, 1.0, w, wOff, n);
     }
 
     /** Euclidean norm of the row at element offset {@code off}. */
