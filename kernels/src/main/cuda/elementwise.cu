@@ -13,7 +13,7 @@ enum : int {
 };
 
 // Binary op codes.
-enum : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_GT, B_GE, B_EQ };
+enum : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_GT, B_GE, B_EQ, B_TANH_BACKWARD };
 
 /** Overflow-free logistic: e = exp(-|x|), x >= 0 ? 1 / (1 + e) : e / (1 + e). */
 template <typename T>
@@ -76,6 +76,7 @@ __device__ __forceinline__ T binaryOp(int op, T a, T b) {
         case B_GT: return a > b ? T(1) : T(0);
         case B_GE: return a >= b ? T(1) : T(0);
         case B_EQ: return a == b ? T(1) : T(0);
+        case B_TANH_BACKWARD: return a * (T(1) - b * b);
         default: return a;
     }
 }

@@ -2,8 +2,9 @@ package carnot.kernels;
 
 /**
  * Elementwise binary ops {@code out = f(a, b)} under broadcasting. Comparison ops give 1 or 0 in the output
- * dtype (masks). POW is {@code a^b}.
+ * dtype (masks). POW is {@code a^b}. TANH_BACKWARD is the fused tanh backward {@code a (1 - b^2)}: a is the
+ * upstream gradient, b = tanh(z) the forward output (one pass instead of square, affine and multiply).
  */
 public enum Binary {
-    ADD, SUB, MUL, DIV, POW, MAX, MIN, GT, GE, EQ
+    ADD, SUB, MUL, DIV, POW, MAX, MIN, GT, GE, EQ, TANH_BACKWARD
 }

@@ -2,11 +2,11 @@ package carnot.engine.ops;
 
 import carnot.engine.Tensor;
 import carnot.kernels.Binary;
-import carnot.kernels.Unary;
 
 /**
  * Backward of tanh from its output: {@code out = g (1 - y^2)} with y = tanh(z) (g and y broadcast). It reuses
  * y and y's tangent, so forward-over-reverse costs two tangent products instead of recomputing tanh'(z):
+ * The forward is one fused kernel pass ({@link Binary#TANH_BACKWARD}).
  * jvp {@code tg (1 - y^2) - 2 g y ty}; vjp {@code (sumTo(G (1 - y^2), g), sumTo(-2 G g y, y))}.
  */
 public record TanhGrad() implements Primitive {
@@ -20,10 +20,7 @@ public record TanhGrad() implements Primitive {
         Tensor g = in[0];
         Tensor y = in[1];
         Shapes.sameDtype("tanhGrad", g, y);
-        try (Tensor d = Kernels.unary(Unary.SQUARE, y)) {
-            y.backend().affine(d.buffer(), d.buffer(), d.size(), -1, 1);
-            return Kernels.binary(Binary.MUL, g, d);
-        }
+        return Kernels.binary(Binary.TANH_BACKWARD, g, y);
     }
 
     @Override

@@ -86,6 +86,7 @@ final class CudaEncoding {
             case GT -> 7;
             case GE -> 8;
             case EQ -> 9;
+            case TANH_BACKWARD -> 10;
         };
     }
 

@@ -79,6 +79,7 @@ public final class ElementwiseRef {
             case GT -> a > b ? 1 : 0;
             case GE -> a >= b ? 1 : 0;
             case EQ -> a == b ? 1 : 0;
+            case TANH_BACKWARD -> a * (1 - b * b);
         };
     }
 

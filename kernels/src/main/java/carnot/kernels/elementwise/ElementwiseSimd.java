@@ -133,6 +133,7 @@ public final class ElementwiseSimd {
             case GT -> FloatVector.zero(VecF32.S).blend(1f, a.compare(VectorOperators.GT, b));
             case GE -> FloatVector.zero(VecF32.S).blend(1f, a.compare(VectorOperators.GE, b));
             case EQ -> FloatVector.zero(VecF32.S).blend(1f, a.compare(VectorOperators.EQ, b));
+            case TANH_BACKWARD -> a.mul(b.mul(b).neg().add(1f));
             case POW -> throw new IllegalStateException("POW has no vector form");
         };
     }
@@ -148,6 +149,7 @@ public final class ElementwiseSimd {
             case GT -> DoubleVector.zero(VecF64.S).blend(1.0, a.compare(VectorOperators.GT, b));
             case GE -> DoubleVector.zero(VecF64.S).blend(1.0, a.compare(VectorOperators.GE, b));
             case EQ -> DoubleVector.zero(VecF64.S).blend(1.0, a.compare(VectorOperators.EQ, b));
+            case TANH_BACKWARD -> a.mul(b.mul(b).neg().add(1.0));
             case POW -> throw new IllegalStateException("POW has no vector form");
         };
     }
