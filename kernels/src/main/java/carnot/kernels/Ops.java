@@ -115,29 +115,25 @@ public final class Ops {
 
     /** gatherRows: table tableRows x cols, idx I32 of n, out n x cols (index values are checked separately). */
     public static DType gather(Backend be, Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
-        String op = "gatherRows";
-        DType t = Checks.floats(op, be, "table, out", table, out);
-        Checks.dtype(op, be, "idx", idx, DType.I32);
-        Checks.nonNegative(op, "tableRows", tableRows);
-        Checks.nonNegative(op, "cols", cols);
-        Checks.nonNegative(op, "n", n);
-        Checks.range(op, "table", table, 0, (long) tableRows * cols);
-        Checks.range(op, "idx", idx, 0, n);
-        Checks.range(op, "out", out, 0, (long) n * cols);
-        return t;
+        return indexedRows("gatherRows", be, "out", out, idx, n, cols, table, tableRows);
     }
 
     /** scatterAddRows: src n x cols, idx I32 of n, table tableRows x cols (index values checked separately). */
     public static DType scatter(Backend be, Buffer src, Buffer idx, int n, int cols, Buffer table, int tableRows) {
-        String op = "scatterAddRows";
-        DType t = Checks.floats(op, be, "src, table", src, table);
+        return indexedRows("scatterAddRows", be, "src", src, idx, n, cols, table, tableRows);
+    }
+
+    /** The shared checks of gather/scatter: {@code rows} n x cols, idx I32 of n, table tableRows x cols. */
+    private static DType indexedRows(String op, Backend be, String rowsName, Buffer rows, Buffer idx, int n, int cols,
+                                     Buffer table, int tableRows) {
+        DType t = Checks.floats(op, be, "table, " + rowsName, table, rows);
         Checks.dtype(op, be, "idx", idx, DType.I32);
         Checks.nonNegative(op, "tableRows", tableRows);
         Checks.nonNegative(op, "cols", cols);
         Checks.nonNegative(op, "n", n);
-        Checks.range(op, "src", src, 0, (long) n * cols);
-        Checks.range(op, "idx", idx, 0, n);
         Checks.range(op, "table", table, 0, (long) tableRows * cols);
+        Checks.range(op, "idx", idx, 0, n);
+        Checks.range(op, rowsName, rows, 0, (long) n * cols);
         return t;
     }
 
