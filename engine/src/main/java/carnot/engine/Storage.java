@@ -33,7 +33,7 @@ final class Storage {
         Scope cur = Scope.current();
         Buffer b = cur == null ? null : cur.root().pool().take(be, dt, n);
         if (b == null) {
-            b = be.alloc(dt, n);
+            b = zero ? be.alloc(dt, n) : be.allocUninitialized(dt, n);
         } else if (zero && n > 0) {
             be.fill(b, 0, n, 0);
         }

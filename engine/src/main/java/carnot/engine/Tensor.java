@@ -12,6 +12,7 @@ import carnot.engine.ops.LayerNorm;
 import carnot.engine.ops.Log;
 import carnot.engine.ops.LogSoftmax;
 import carnot.engine.ops.MatMul;
+import carnot.engine.ops.MatMulBias;
 import carnot.engine.ops.Max;
 import carnot.engine.ops.Permute;
 import carnot.engine.ops.PowScalar;
@@ -496,6 +497,11 @@ public final class Tensor implements AutoCloseable {
     /** {@code op(this) @ op(b)} where op transposes the last two axes when its flag is set (no copy is made). */
     public Tensor matmul(Tensor b, boolean transThis, boolean transB) {
         return apply(new MatMul(transThis, transB), this, b);
+    }
+
+    /** {@code op(this) @ op(b) + c} with c (e.g. a bias [n]) broadcast to the product: one GEMM accumulating into c. */
+    public Tensor matmulAdd(Tensor b, Tensor c, boolean transThis, boolean transB) {
+        return apply(new MatMulBias(transThis, transB), this, b, c);
     }
 
     // ---- reductions ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package carnot.engine;
 
 import carnot.engine.ops.LayerNorm;
+import carnot.engine.ops.MatMulSum;
 import carnot.engine.ops.SoftmaxCrossEntropy;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
@@ -81,5 +82,38 @@ class FusedOpsTest {
         int[] ids = {1, 0, 3, 2, 2, 6};
         Tensor y = Tensor.indices(BE, ids, 6);
         same("Loss.CE", t -> Loss.CE.apply(t, y, 6), t -> Loss.crossEntropyDecomposed(t, y, 6), 6, 7);
+    }
+
+    /** The parts of a flat x: A [2, 3, 5], B [4, 5], c [4] (all carry x's tangent). */
+    private static Tensor part(Tensor x, int from, int... shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return x.slice(0, from, from + n).reshape(shape);
+    }
+
+    @Test
+    void matmulBiasFusedEqualsDecomposedToSecondOrder() {
+        same("matmulBias (A, B, c all vary)",
+                t -> part(t, 0, 2, 3, 5).matmulAdd(part(t, 30, 4, 5), part(t, 50, 4), false, true),
+                t -> part(t, 0, 2, 3, 5).matmul(part(t, 30, 4, 5), false, true).add(part(t, 50, 4)), 54);
+        Tensor a = Tensor.of(BE, DType.F64, rnd(15, 7), 3, 5);
+        same("tanh of matmulBias (A fixed, as a first layer)",
+                t -> a.matmulAdd(part(t, 0, 4, 5), part(t, 20, 4), false, true).tanh(),
+                t -> a.matmul(part(t, 0, 4, 5), false, true).add(part(t, 20, 4)).tanh(), 24);
+        Tensor b = Tensor.of(BE, DType.F64, rnd(20, 8), 5, 4);
+        same("tanh of matmulBias (B fixed, addend [3, 1])",
+                t -> part(t, 0, 3, 5).matmulAdd(b, part(t, 15, 3, 1), false, false).tanh(),
+                t -> part(t, 0, 3, 5).matmul(b).add(part(t, 15, 3, 1)).tanh(), 18);
+    }
+
+    @Test
+    void matmulSumWithAddendEqualsDecomposedToSecondOrder() {
+        same("matmulSum + c",
+                t -> Tensor.apply(new MatMulSum(false, true), part(t, 0, 3, 5), part(t, 15, 4, 5), part(t, 35, 3, 2),
+                        part(t, 41, 4, 2), part(t, 49, 4)),
+                t -> part(t, 0, 3, 5).matmul(part(t, 15, 4, 5), false, true)
+                        .add(part(t, 35, 3, 2).matmul(part(t, 41, 4, 2), false, true)).add(part(t, 49, 4)), 53);
     }
 }

@@ -28,6 +28,14 @@ public interface Backend extends AutoCloseable {
     /** A new zero-filled buffer of {@code n} elements. */
     Buffer alloc(DType dtype, long n);
 
+    /**
+     * A new buffer of {@code n} elements with undefined contents, for outputs that a kernel overwrites entirely;
+     * backends that recycle memory skip the zero fill. The default is {@link #alloc}.
+     */
+    default Buffer allocUninitialized(DType dtype, long n) {
+        return alloc(dtype, n);
+    }
+
     /** Frees the buffer's memory; a second free is a no-op, any later use throws. */
     void free(Buffer b);
 

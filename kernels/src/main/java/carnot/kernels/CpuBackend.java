@@ -64,6 +64,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Buffer allocUninitialized(DType dtype, long n) {
+        return mem.allocUninitialized(dtype, n);
+    }
+
+    @Override
     public void free(Buffer b) {
         mem.free(b);
     }
@@ -204,7 +209,7 @@ public final class CpuBackend implements Backend {
             Elem.set(os, t, 0, v);
             return;
         }
-        par.forRange(outs, grain, 1, (f, e) -> ReduceSimd.reduce(op, t, xs, os, axis, inner, f, e));
+        par.forRange(outs, grain, inner == 1 ? 1 : ALIGN, (f, e) -> ReduceSimd.reduce(op, t, xs, os, axis, inner, f, e));
     }
 
     @Override

@@ -5,23 +5,30 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Off-heap host buffers for CPU backends: every allocation gets its own shared {@link Arena} (so pool threads
- * may touch it) aligned to 64 bytes and zero-filled. Closing a shared arena costs a thread handshake (about
- * 7 us measured), which would dominate small tensors, so {@link #free} keeps arenas of at most
- * {@value #POOL_BYTES} bytes in a small per-size pool (at most {@value #POOL_PER_SIZE} per size) for the next
- * allocation of that size (zero-filled again); larger ones are closed at once, and {@link #close} closes the pool.
- * The freed {@link Buffer} object itself stays dead either way. Also implements the host-side
- * upload/download/copy of the {@link Backend} contract after validation.
+ * Off-heap host buffers for CPU backends: every allocation gets its own shared {@link Arena} (so pool threads may
+ * touch it) aligned to 64 bytes. Two costs dominate a fresh allocation, and {@link #free} avoids both by keeping
+ * freed arenas for the next allocation of the same size: closing a shared arena costs a thread handshake (about 7
+ * us), and a large new arena costs mmap, page faults and zero-filling (about 1-3 ms for 10 MB, paid by every
+ * tensor of a full-batch pass). Arenas of at most {@value #SMALL_BYTES} bytes are kept up to {@value
+ * #SMALL_PER_SIZE} per size; larger ones while the kept total stays within a quarter of the machine's memory (at
+ * most 16 GiB; a full-batch HVP pass of a 1M-parameter MLP on 5000 samples has several GiB in flight); anything
+ * else is closed at once. {@link #alloc} returns zeros (a reused arena is zero-filled again), {@link
+ * #allocUninitialized} skips the fill of a reused arena. The freed {@link Buffer} object stays dead either way;
+ * {@link #close} closes the kept arenas. Also implements the host-side upload/download/copy of the {@link Backend}
+ * contract after validation.
  */
 public final class HostMemory implements AutoCloseable {
     private static final long ALIGN = 64;
-    private static final long POOL_BYTES = 1 << 16;
-    private static final int POOL_PER_SIZE = 64;
+    private static final long SMALL_BYTES = 1 << 16;
+    private static final int SMALL_PER_SIZE = 64;
+    private static final long LARGE_BUDGET = largeBudget();
     private final Backend owner;
+    private final boolean poison;
     private volatile boolean closed;
     private final ConcurrentHashMap<Buffer, Pooled> arenas = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, java.util.concurrent.ConcurrentLinkedDeque<Pooled>> pool =
             new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong largeKept = new java.util.concurrent.atomic.AtomicLong();
 
     /** An arena and its segment waiting for reuse. */
     private record Pooled(Arena arena, MemorySegment segment) {
@@ -29,11 +36,30 @@ public final class HostMemory implements AutoCloseable {
 
     /** Memory for buffers owned by {@code owner}. */
     public HostMemory(Backend owner) {
+        this(owner, false);
+    }
+
+    /**
+     * Memory for buffers owned by {@code owner}; with {@code poison}, a reused arena handed out by
+     * {@link #allocUninitialized} is filled with 0xFF bytes (NaN in f32 and f64), so a kernel that fails to
+     * overwrite its output shows up in tests instead of reading stale values.
+     */
+    public HostMemory(Backend owner, boolean poison) {
         this.owner = owner;
+        this.poison = poison;
     }
 
     /** A zero-filled buffer of {@code n} elements of {@code t}. */
     public Buffer alloc(DType t, long n) {
+        return allocate(t, n, true);
+    }
+
+    /** A buffer of {@code n} elements of {@code t} whose contents are undefined (zeros when freshly mapped). */
+    public Buffer allocUninitialized(DType t, long n) {
+        return allocate(t, n, false);
+    }
+
+    private Buffer allocate(DType t, long n, boolean zero) {
         if (t == null) {
             throw new IllegalArgumentException("alloc: dtype is required; given null");
         }
@@ -43,13 +69,18 @@ public final class HostMemory implements AutoCloseable {
         }
         long bytes = n * t.bytes();
         long cap = Math.max(ALIGN, bytes);
-        var free = cap <= POOL_BYTES ? pool.get(cap) : null;
+        var free = pool.get(cap);
         Pooled p = free == null ? null : free.pollFirst();
         if (p == null) {
             Arena arena = Arena.ofShared();
             p = new Pooled(arena, arena.allocate(cap, ALIGN));
         } else {
-            p.segment().fill((byte) 0);
+            if (cap > SMALL_BYTES) {
+                largeKept.addAndGet(-cap);
+            }
+            if (zero || poison) {
+                p.segment().fill(zero ? (byte) 0 : (byte) -1);
+            }
         }
         Buffer b = new Buffer(owner, t, n, p.segment().asSlice(0, bytes), true);
         arenas.put(b, p);
@@ -70,15 +101,33 @@ public final class HostMemory implements AutoCloseable {
                 return;
             }
             long cap = p.segment().byteSize();
-            if (cap <= POOL_BYTES && !closed) {
-                var free = pool.computeIfAbsent(cap, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
-                if (free.size() < POOL_PER_SIZE) {
-                    free.addFirst(p);
-                    return;
-                }
+            if (!closed && keep(cap)) {
+                pool.computeIfAbsent(cap, k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).addFirst(p);
+                return;
             }
             p.arena().close();
         }
+    }
+
+    /** A quarter of the physical memory, at most 16 GiB (2 GiB when the JVM cannot tell). */
+    private static long largeBudget() {
+        long total = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
+        return total <= 0 ? 2L << 30 : Math.min(total / 4, 16L << 30);
+    }
+
+    /** Whether a freed arena of {@code cap} bytes fits the small per-size limit or the large byte budget (reserves it). */
+    private boolean keep(long cap) {
+        if (cap <= SMALL_BYTES) {
+            var free = pool.get(cap);
+            return free == null || free.size() < SMALL_PER_SIZE;
+        }
+        long now = largeKept.addAndGet(cap);
+        if (now <= LARGE_BUDGET) {
+            return true;
+        }
+        largeKept.addAndGet(-cap);
+        return false;
     }
 
     /** Closes the arenas kept for reuse (live buffers stay valid until freed). */
@@ -90,6 +139,7 @@ public final class HostMemory implements AutoCloseable {
                 p.arena().close();
             }
         }
+        largeKept.set(0);
     }
 
     /** Number of live buffers (for leak checks in tests). */

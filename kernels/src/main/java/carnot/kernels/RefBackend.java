@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * it validates with {@link Checks} and calls the {@code *Ref} class of each op family.
  */
 public final class RefBackend implements Backend {
-    private final HostMemory mem = new HostMemory(this);
+    private final HostMemory mem = new HostMemory(this, true);
 
     @Override
     public String name() {
@@ -33,6 +33,11 @@ public final class RefBackend implements Backend {
     @Override
     public Buffer alloc(DType dtype, long n) {
         return mem.alloc(dtype, n);
+    }
+
+    @Override
+    public Buffer allocUninitialized(DType dtype, long n) {
+        return mem.allocUninitialized(dtype, n);
     }
 
     @Override

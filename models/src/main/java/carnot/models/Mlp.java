@@ -84,10 +84,8 @@ public final class Mlp implements Model {
         Tensor h = x;
         for (int i = 0; i < layers; i++) {
             Tensor w = Init.scaled(params.get(per * i), weights.get(per * i));
-            h = h.matmul(w, false, true);
-            if (bias) {
-                h = h.add(Init.scaled(params.get(per * i + 1), weights.get(per * i + 1)));
-            }
+            h = bias ? h.matmulAdd(w, Init.scaled(params.get(per * i + 1), weights.get(per * i + 1)), false, true)
+                    : h.matmul(w, false, true);
             if (i + 1 < layers) {
                 h = act.apply(h);
             }

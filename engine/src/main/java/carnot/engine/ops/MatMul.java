@@ -28,6 +28,20 @@ public record MatMul(boolean transA, boolean transB) implements Primitive {
         return product(in[0], in[1], transA, transB, null);
     }
 
+    /** Shape of {@code op(a) op(b)}: the broadcast batch axes, then [m, n] (operands checked by {@link #product}). */
+    static int[] shape(Tensor a, Tensor b, boolean transA, boolean transB) {
+        int[] sa = a.shape();
+        int[] sb = b.shape();
+        if (sa.length < 2 || sb.length < 2) {
+            throw new IllegalArgumentException("matmul: operands must have rank >= 2; given " + a + " and " + b);
+        }
+        int[] bs = Shapes.broadcast(Arrays.copyOf(sa, sa.length - 2), Arrays.copyOf(sb, sb.length - 2));
+        int[] os = Arrays.copyOf(bs, bs.length + 2);
+        os[bs.length] = transA ? sa[sa.length - 1] : sa[sa.length - 2];
+        os[bs.length + 1] = transB ? sb[sb.length - 2] : sb[sb.length - 1];
+        return os;
+    }
+
     /**
      * {@code op(a) op(b)} into a new tensor ({@code into == null}) or added into {@code into} (GEMM with
      * beta = 1; its shape must be the product's).

@@ -100,57 +100,142 @@ public final class ElementwiseSimd {
     static void run(Binary op, DType t, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
                     MemorySegment out, long io, long len) {
         long q = 0;
-        if (op != Binary.POW && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
-            if (t == DType.F32) {
-                FloatVector ca = FloatVector.broadcast(VecF32.S, (float) Elem.get(a, t, ia));
-                FloatVector cb = FloatVector.broadcast(VecF32.S, (float) Elem.get(b, t, ib));
-                for (; q + L32 <= len; q += L32) {
-                    FloatVector va = sa == 0 ? ca : FloatVector.fromMemorySegment(VecF32.S, a, (ia + q) * 4, NO);
-                    FloatVector vb = sb == 0 ? cb : FloatVector.fromMemorySegment(VecF32.S, b, (ib + q) * 4, NO);
-                    apply32(op, va, vb).intoMemorySegment(out, (io + q) * 4, NO);
-                }
-            } else {
-                DoubleVector ca = DoubleVector.broadcast(VecF64.S, Elem.get(a, t, ia));
-                DoubleVector cb = DoubleVector.broadcast(VecF64.S, Elem.get(b, t, ib));
-                for (; q + L64 <= len; q += L64) {
-                    DoubleVector va = sa == 0 ? ca : DoubleVector.fromMemorySegment(VecF64.S, a, (ia + q) * 8, NO);
-                    DoubleVector vb = sb == 0 ? cb : DoubleVector.fromMemorySegment(VecF64.S, b, (ib + q) * 8, NO);
-                    apply64(op, va, vb).intoMemorySegment(out, (io + q) * 8, NO);
-                }
-            }
+        if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+            q = t == DType.F32 ? run32(op, a, ia, sa, b, ib, sb, out, io, len) : run64(op, a, ia, sa, b, ib, sb, out, io, len);
         }
         ElementwiseRef.binaryRun(op, t, a, ia + q * sa, sa, b, ib + q * sb, sb, out, io + q, len - q);
     }
 
-    private static FloatVector apply32(Binary op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> a.max(b);
-            case MIN -> a.min(b);
-            case GT -> FloatVector.zero(VecF32.S).blend(1f, a.compare(VectorOperators.GT, b));
-            case GE -> FloatVector.zero(VecF32.S).blend(1f, a.compare(VectorOperators.GE, b));
-            case EQ -> FloatVector.zero(VecF32.S).blend(1f, a.compare(VectorOperators.EQ, b));
-            case TANH_BACKWARD -> a.mul(b.mul(b).neg().add(1f));
-            case POW -> throw new IllegalStateException("POW has no vector form");
-        };
+    /*
+     * The vector loops keep every vector inside one method: a vector passed to or returned from a helper that
+     * C2 does not inline loses its exact species class and falls back to the (very slow) Java implementation,
+     * so the op switch sits outside the loops and each loop body is written out.
+     */
+
+    /** Vector part of a f32 run; returns how many elements it covered. */
+    private static long run32(Binary op, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
+                              MemorySegment out, long io, long len) {
+        FloatVector ca = FloatVector.broadcast(VecF32.S, (float) Elem.get(a, DType.F32, ia));
+        FloatVector cb = FloatVector.broadcast(VecF32.S, (float) Elem.get(b, DType.F32, ib));
+        FloatVector zero = FloatVector.zero(VecF32.S);
+        long q = 0;
+        long end = len - L32;
+        switch (op) {
+            case ADD -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).add(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case SUB -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).sub(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case MUL -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).mul(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case DIV -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).div(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case MAX -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).max(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case MIN -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).min(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case GT, GE, EQ -> {
+                VectorOperators.Comparison c = op == Binary.GT ? VectorOperators.GT
+                        : op == Binary.GE ? VectorOperators.GE : VectorOperators.EQ;
+                for (; q <= end; q += L32) {
+                    zero.blend(1f, ld(a, ia, sa, q, ca).compare(c, ld(b, ib, sb, q, cb)))
+                            .intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case TANH_BACKWARD -> {
+                for (; q <= end; q += L32) {
+                    FloatVector y = ld(b, ib, sb, q, cb);
+                    ld(a, ia, sa, q, ca).mul(y.mul(y).neg().add(1f)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case POW -> {
+            }
+        }
+        return q;
     }
 
-    private static DoubleVector apply64(Binary op, DoubleVector a, DoubleVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> a.max(b);
-            case MIN -> a.min(b);
-            case GT -> DoubleVector.zero(VecF64.S).blend(1.0, a.compare(VectorOperators.GT, b));
-            case GE -> DoubleVector.zero(VecF64.S).blend(1.0, a.compare(VectorOperators.GE, b));
-            case EQ -> DoubleVector.zero(VecF64.S).blend(1.0, a.compare(VectorOperators.EQ, b));
-            case TANH_BACKWARD -> a.mul(b.mul(b).neg().add(1.0));
-            case POW -> throw new IllegalStateException("POW has no vector form");
-        };
+    /** Vector part of a f64 run; returns how many elements it covered. */
+    private static long run64(Binary op, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
+                              MemorySegment out, long io, long len) {
+        DoubleVector ca = DoubleVector.broadcast(VecF64.S, Elem.get(a, DType.F64, ia));
+        DoubleVector cb = DoubleVector.broadcast(VecF64.S, Elem.get(b, DType.F64, ib));
+        DoubleVector zero = DoubleVector.zero(VecF64.S);
+        long q = 0;
+        long end = len - L64;
+        switch (op) {
+            case ADD -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).add(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case SUB -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).sub(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case MUL -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).mul(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case DIV -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).div(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case MAX -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).max(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case MIN -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).min(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case GT, GE, EQ -> {
+                VectorOperators.Comparison c = op == Binary.GT ? VectorOperators.GT
+                        : op == Binary.GE ? VectorOperators.GE : VectorOperators.EQ;
+                for (; q <= end; q += L64) {
+                    zero.blend(1.0, ld(a, ia, sa, q, ca).compare(c, ld(b, ib, sb, q, cb)))
+                            .intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case TANH_BACKWARD -> {
+                for (; q <= end; q += L64) {
+                    DoubleVector y = ld(b, ib, sb, q, cb);
+                    ld(a, ia, sa, q, ca).mul(y.mul(y).neg().add(1.0)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case POW -> {
+            }
+        }
+        return q;
+    }
+
+    /** The vector at element {@code base + q} (stride 1), or the broadcast {@code c} (stride 0). */
+    private static FloatVector ld(MemorySegment m, long base, long stride, long q, FloatVector c) {
+        return stride == 0 ? c : FloatVector.fromMemorySegment(VecF32.S, m, (base + q) * 4, NO);
+    }
+
+    private static DoubleVector ld(MemorySegment m, long base, long stride, long q, DoubleVector c) {
+        return stride == 0 ? c : DoubleVector.fromMemorySegment(VecF64.S, m, (base + q) * 8, NO);
     }
 }

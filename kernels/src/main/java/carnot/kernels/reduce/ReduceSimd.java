@@ -21,6 +21,8 @@ import java.nio.ByteOrder;
 public final class ReduceSimd {
     /** Vectors accumulated in f32 before spilling into f64 lane totals. */
     public static final int BLOCK = 64;
+    /** Columns reduced together by one row-streaming pass (accumulators stay in L1). */
+    private static final int COLUMNS = 1024;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final int L32 = VecF32.S.length();
     private static final int L64 = VecF64.S.length();
@@ -149,63 +151,85 @@ public final class ReduceSimd {
             long o = q / inner;
             long j = q % inner;
             long rowEnd = Math.min(to, (o + 1) * inner);
-            for (; q + lanes <= rowEnd; q += lanes, j += lanes) {
-                columns(op, t, x, out, o * axis * inner + j, axis, inner, q);
+            while (q + lanes <= rowEnd) {
+                int width = (int) Math.min(COLUMNS, (rowEnd - q) / lanes * lanes);
+                if (t == DType.F32) {
+                    columns32(op, x, out, o * axis * inner + j, axis, inner, q, width);
+                } else {
+                    columns64(op, x, out, o * axis * inner + j, axis, inner, q, width);
+                }
+                q += width;
+                j += width;
             }
             ReduceRef.reduce(op, t, x, out, axis, inner, q, rowEnd);
             q = rowEnd;
         }
     }
 
-    /** One vector of adjacent columns: {@code out[q + l] = op over a of x[base + a * inner + l]}. */
-    private static void columns(Reduce op, DType t, MemorySegment x, MemorySegment out, long base, long axis,
-                                long inner, long q) {
-        boolean sum = op == Reduce.SUM || op == Reduce.SUMSQ;
-        if (t == DType.F32) {
-            double[] tot = new double[L32];
-            float[] tmp = new float[L32];
-            FloatVector ext = FloatVector.broadcast(VecF32.S, (float) ReduceRef.identity(op));
-            long a = 0;
-            while (a < axis) {
-                FloatVector acc = sum ? FloatVector.zero(VecF32.S) : ext;
-                for (int b = 0; b < BLOCK && a < axis; b++, a++) {
-                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, (base + a * inner) * 4, NO);
-                    acc = switch (op) {
-                        case SUM -> acc.add(v);
-                        case SUMSQ -> v.fma(v, acc);
-                        case MAX -> acc.max(v);
-                        case MIN -> acc.min(v);
-                    };
-                }
-                if (sum) {
-                    acc.intoArray(tmp, 0);
-                    for (int l = 0; l < L32; l++) {
-                        tot[l] += tmp[l];
-                    }
-                } else {
-                    ext = acc;
-                }
-            }
-            (sum ? FloatVector.fromArray(VecF32.S, toFloats(tot, tmp), 0) : ext).intoMemorySegment(out, q * 4, NO);
-        } else {
-            DoubleVector acc = DoubleVector.broadcast(VecF64.S, ReduceRef.identity(op));
+    /*
+     * Column reductions stream the rows (contiguous loads) into per-column accumulators that stay in L1, instead
+     * of walking each column down the rows (one cache line and often one page per load). Per column the order of
+     * operations is unchanged: f32 sums in blocks of BLOCK rows spilled into f64 totals, f64 and extremes direct.
+     */
+
+    /** {@code out[q + c] = op over a of x[base + a * inner + c]} for c &lt; width (a multiple of the f32 lanes). */
+    private static void columns32(Reduce op, MemorySegment x, MemorySegment out, long base, long axis, long inner,
+                                  long q, int width) {
+        float[] acc = new float[width];
+        if (op == Reduce.MAX || op == Reduce.MIN) {
+            java.util.Arrays.fill(acc, (float) ReduceRef.identity(op));
             for (long a = 0; a < axis; a++) {
-                DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, (base + a * inner) * 8, NO);
-                acc = switch (op) {
-                    case SUM -> acc.add(v);
-                    case SUMSQ -> v.fma(v, acc);
-                    case MAX -> acc.max(v);
-                    case MIN -> acc.min(v);
-                };
+                long row = (base + a * inner) * 4;
+                for (int c = 0; c < width; c += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, row + c * 4L, NO);
+                    FloatVector s = FloatVector.fromArray(VecF32.S, acc, c);
+                    (op == Reduce.MAX ? s.max(v) : s.min(v)).intoArray(acc, c);
+                }
             }
-            acc.intoMemorySegment(out, q * 8, NO);
+            MemorySegment.copy(acc, 0, out, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, q * 4, width);
+            return;
         }
+        boolean square = op == Reduce.SUMSQ;
+        double[] tot = new double[width];
+        for (long a0 = 0; a0 < axis; a0 += BLOCK) {
+            java.util.Arrays.fill(acc, 0f);
+            long a1 = Math.min(axis, a0 + BLOCK);
+            for (long a = a0; a < a1; a++) {
+                long row = (base + a * inner) * 4;
+                for (int c = 0; c < width; c += L32) {
+                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, row + c * 4L, NO);
+                    FloatVector s = FloatVector.fromArray(VecF32.S, acc, c);
+                    (square ? v.fma(v, s) : s.add(v)).intoArray(acc, c);
+                }
+            }
+            for (int c = 0; c < width; c++) {
+                tot[c] += acc[c];
+            }
+        }
+        for (int c = 0; c < width; c++) {
+            acc[c] = (float) tot[c];
+        }
+        MemorySegment.copy(acc, 0, out, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, q * 4, width);
     }
 
-    private static float[] toFloats(double[] d, float[] f) {
-        for (int l = 0; l < d.length; l++) {
-            f[l] = (float) d[l];
+    /** As {@link #columns32} for f64 (direct accumulation); width is a multiple of the f64 lanes. */
+    private static void columns64(Reduce op, MemorySegment x, MemorySegment out, long base, long axis, long inner,
+                                  long q, int width) {
+        double[] acc = new double[width];
+        java.util.Arrays.fill(acc, ReduceRef.identity(op));
+        for (long a = 0; a < axis; a++) {
+            long row = (base + a * inner) * 8;
+            for (int c = 0; c < width; c += L64) {
+                DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, row + c * 8L, NO);
+                DoubleVector s = DoubleVector.fromArray(VecF64.S, acc, c);
+                (switch (op) {
+                    case SUM -> s.add(v);
+                    case SUMSQ -> v.fma(v, s);
+                    case MAX -> s.max(v);
+                    case MIN -> s.min(v);
+                }).intoArray(acc, c);
+            }
         }
-        return f;
+        MemorySegment.copy(acc, 0, out, java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, q * 8, width);
     }
 }
