@@ -47,25 +47,12 @@ final class FullBatch {
                     Tensor w = ps.get(i).value();
                     ws.add((tangents == null ? w : w.withTangent(tangents.get(i))).variable());
                 }
-                Tensor x = d.x(from, to);
-                Tensor y = d.y(from, to);
-                Tensor out = m.forward(ws, x);
-                List<Tensor> gs;
-                if (product == Product.GAUSS_NEWTON && tangents != null) {
-                    Tensor o = out.detach().withTangent(out.tangent()).variable();
-                    Tensor l = loss.apply(o, y, norm);
-                    total += l.item();
-                    Tensor u = Autodiff.grad(l, List.of(o)).getFirst().tangent();
-                    Tensor seed = Tensor.zeros(out.backend(), out.dtype(), out.shape()).withTangent(u);
-                    gs = Autodiff.backward(out, seed, ws, false);
-                    if (wantGrad) {
-                        throw new IllegalArgumentException("Gauss-Newton passes do not compute gradients");
-                    }
-                } else {
-                    Tensor l = loss.apply(out, y, norm);
-                    total += l.item();
-                    gs = Autodiff.grad(l, ws);
+                if (product == Product.GAUSS_NEWTON && tangents != null && wantGrad) {
+                    throw new IllegalArgumentException("Gauss-Newton passes do not compute gradients");
                 }
+                var c = chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, tangents != null ? product : Product.HESSIAN);
+                total += c.loss();
+                List<Tensor> gs = c.grads();
                 for (int i = 0; i < ps.size(); i++) {
                     Tensor gi = gs.get(i);
                     if (wantGrad) {
@@ -84,7 +71,29 @@ final class FullBatch {
         return new Pass(total, wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
     }
 
-    private static Tensor accumulate(Scope s, Tensor acc, Tensor next) {
+    /** Loss and gradients (carrying the product's tangents) of one chunk. */
+    record Chunk(double loss, List<Tensor> grads) {
+    }
+
+    /**
+     * One chunk: forward, loss, backward with respect to {@code ws} (variables, optionally carrying tangents). For
+     * {@link Product#GAUSS_NEWTON} the backward is seeded with the loss-Hessian product of the output tangent, so
+     * the gradients' tangents are {@code J^T H_loss J V} (their values are then meaningless).
+     */
+    static Chunk chunk(Model m, Loss loss, Tensor x, Tensor y, double norm, List<Tensor> ws, Product product) {
+        Tensor out = m.forward(ws, x);
+        if (product == Product.GAUSS_NEWTON) {
+            Tensor o = out.detach().withTangent(out.tangent()).variable();
+            Tensor l = loss.apply(o, y, norm);
+            Tensor u = Autodiff.grad(l, List.of(o)).getFirst().tangent();
+            Tensor seed = Tensor.zeros(out.backend(), out.dtype(), out.shape()).withTangent(u);
+            return new Chunk(l.item(), Autodiff.backward(out, seed, ws, false));
+        }
+        Tensor l = loss.apply(out, y, norm);
+        return new Chunk(l.item(), Autodiff.grad(l, ws));
+    }
+
+    static Tensor accumulate(Scope s, Tensor acc, Tensor next) {
         if (acc == null) {
             return s.keep(next.detach());
         }

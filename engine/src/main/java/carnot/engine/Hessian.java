@@ -106,6 +106,15 @@ public final class Hessian implements LinearOperator {
         return applyFlatBatch(vs);
     }
 
+    /**
+     * This operator linearized at the current weights: one recording pass per chunk, then every product replays
+     * only the tangent half of forward-over-reverse (no primal forward/backward), bitwise equal to
+     * {@link #applyBatch}. Holds the primal values until closed; see {@link Linearized}.
+     */
+    public Linearized linearize() {
+        return Linearized.record(model, loss, data, chunk, product);
+    }
+
     /** Loss, gradient and {@code H v} from one forward-over-reverse pass. */
     public record WithGradient(double loss, ParamVector grad, ParamVector hv) {
     }

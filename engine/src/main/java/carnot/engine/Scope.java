@@ -85,16 +85,20 @@ public final class Scope implements AutoCloseable {
             throw new IllegalStateException("Scope.keep: scope must be open; it was already closed");
         }
         for (Tensor u = t; u != null; u = u.tangent()) {
-            Storage st = u.storage();
-            if (st.owner == this) {
-                owned.remove(st);
-                st.owner = parent;
-                if (parent != null) {
-                    parent.adopt(st);
-                }
-            }
+            keep(u.storage());
         }
         return t;
+    }
+
+    /** {@link #keep(Tensor)} for one storage: when this scope owns it, the enclosing scope (or nobody) does now. */
+    void keep(Storage st) {
+        if (st.owner == this) {
+            owned.remove(st);
+            st.owner = parent;
+            if (parent != null) {
+                parent.adopt(st);
+            }
+        }
     }
 
     /** Frees every buffer this scope still owns and makes the enclosing scope current again. */

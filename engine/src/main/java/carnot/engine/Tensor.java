@@ -357,7 +357,11 @@ public final class Tensor implements AutoCloseable {
         if (tan == null && !grad) {
             return out;
         }
-        return new Tensor(out.storage, out.dtype, out.shape, tan == null ? null : tan.detach(), grad ? new Node(p, in) : null, false);
+        Tensor stored = tan == null ? null : tan.detach();
+        if (stored != null) {
+            TangentTape.record(p, plain, out, tans, stored);
+        }
+        return new Tensor(out.storage, out.dtype, out.shape, stored, grad ? new Node(p, in) : null, false);
     }
 
     // ---- elementwise --------------------------------------------------------------------------------------

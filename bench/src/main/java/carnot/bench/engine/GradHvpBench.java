@@ -4,6 +4,7 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Hessian;
+import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.ParamVector;
 import carnot.engine.Tensor;
@@ -57,6 +58,7 @@ public class GradHvpBench {
     Tensor a;
     Tensor b;
     Tensor c;
+    Linearized lin;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -67,6 +69,7 @@ public class GradHvpBench {
         v = ParamVector.randn(model, 3);
         a = Tensor.randn(be, dt, 4, 0, 1, N, 512);
         b = Tensor.randn(be, dt, 5, 0, 1, 512, 512);
+        lin = Hessian.of(model, Loss.MSE, data, N).linearize();
     }
 
     static Tensor oneHot(Backend be, DType dt, int n, int classes) {
@@ -79,6 +82,7 @@ public class GradHvpBench {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        lin.close();
         be.close();
     }
 
@@ -95,6 +99,18 @@ public class GradHvpBench {
     public double hvp() {
         try (var s = carnot.engine.Scope.open()) {
             return Hessian.of(model, Loss.MSE, data, N).apply(v).get(0).buffer().length();
+        }
+    }
+
+    /**
+     * One HVP of a Hessian linearized at these weights (recorded once per trial): only the tangent half of
+     * forward-over-reverse runs, the per-product cost inside an eigen-solver (peer: a double backward through a
+     * retained create_graph gradient).
+     */
+    @Benchmark
+    public double hvpLinearized() {
+        try (var s = carnot.engine.Scope.open()) {
+            return lin.apply(v).get(0).buffer().length();
         }
     }
 

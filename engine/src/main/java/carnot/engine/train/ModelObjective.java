@@ -139,8 +139,7 @@ public final class ModelObjective implements Objective {
     @Override
     public Eigen topEigen(double[] w, int k, double[][] warm) {
         load(w);
-        try (Scope _ = Scope.open()) {
-            Hessian h = Hessian.of(model, loss, train, chunk);
+        try (Scope _ = Scope.open(); var h = Hessian.of(model, loss, train, chunk).linearize()) {
             Tensor start = null;
             if (warm != null && warm.length > 0) {
                 double[] flat = new double[warm.length * warm[0].length];
