@@ -75,6 +75,7 @@ public final class Linearized implements LinearOperator, AutoCloseable {
                 for (Storage st : tape.primal()) {
                     if (st.owner == s) {
                         s.keep(st);
+                        st.pin();
                         held.add(st);
                         bytes += st.buffer().byteSize();
                     }
@@ -176,7 +177,10 @@ public final class Linearized implements LinearOperator, AutoCloseable {
         if (!closed) {
             closed = true;
             for (Storage st : held) {
-                st.free();
+                st.unpinAndFree();
+            }
+            for (Part part : parts) {
+                part.tape().close();
             }
         }
     }

@@ -90,6 +90,14 @@ public final class Scope implements AutoCloseable {
         return t;
     }
 
+    /** Makes {@code st} unmanaged (no scope frees it; its holder calls {@link Storage#free}). */
+    static void disown(Storage st) {
+        if (st.owner != null) {
+            st.owner.release(st);
+            st.owner = null;
+        }
+    }
+
     /** {@link #keep(Tensor)} for one storage: when this scope owns it, the enclosing scope (or nobody) does now. */
     void keep(Storage st) {
         if (st.owner == this) {

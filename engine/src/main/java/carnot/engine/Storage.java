@@ -17,6 +17,7 @@ final class Storage {
 
     private final Buffer buffer;
     private boolean freed;
+    private boolean pinned;
     Scope owner;
 
     private Storage(Buffer buffer) {
@@ -57,8 +58,26 @@ final class Storage {
         return freed;
     }
 
-    /** Frees the buffer once; later frees are no-ops. Detaches from the owning scope. */
+    /**
+     * Makes {@link #free} a no-op until {@link #unpinAndFree}: for values a {@link Linearized} operator holds, which
+     * a primitive's own clean-up of an intermediate (e.g. {@code close()} on a temporary it got from a memo) must
+     * not free.
+     */
+    void pin() {
+        pinned = true;
+    }
+
+    /** Undoes {@link #pin} and frees. */
+    void unpinAndFree() {
+        pinned = false;
+        free();
+    }
+
+    /** Frees the buffer once; later frees are no-ops (also while pinned). Detaches from the owning scope. */
     void free() {
+        if (pinned) {
+            return;
+        }
         if (owner != null) {
             owner.release(this);
             owner = null;

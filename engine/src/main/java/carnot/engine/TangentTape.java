@@ -20,10 +20,14 @@ import java.util.Set;
  * the same arithmetic as a fresh pass, so it is bitwise equal to one.
  *
  * <p>During a replay, a slot's storage is freed right after its last reader (tracked per storage, since views
- * share one), so the pass reuses a few hot buffers instead of holding every intermediate tangent.
+ * share one), so the pass reuses a few hot buffers instead of holding every intermediate tangent. Primal-only
+ * subexpressions inside jvp rules (e.g. {@code -2 g y} in the tangent of tanh's backward) are computed by the
+ * first replay and then memoized: an apply without tangents whose inputs are all kept primal values (or earlier
+ * memoized ones) returns the cached result, since tensors are immutable and primitives are pure. Not thread-safe.
  */
 final class TangentTape {
     private static final ThreadLocal<TangentTape> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<TangentTape> REPLAYING = new ThreadLocal<>();
 
     /** One logged jvp: tangents read from slots {@code tan} (-1 = zero), output tangent into slot {@code result}. */
     private record Entry(Primitive p, Tensor[] in, Tensor out, int[] tan, int result) {
@@ -35,6 +39,83 @@ final class TangentTape {
     private int next;
     private int[] lastUse;
     private Set<Storage> primal;
+    private final Map<MemoKey, Tensor> memo = new java.util.HashMap<>();
+    private final Set<Storage> memoStorages = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** A primal-only apply: the primitive (a record, compared by value) and its inputs' storages and shapes. */
+    private record MemoKey(Primitive p, Storage[] storages, int[][] shapes) {
+        @Override
+        public boolean equals(Object o) {
+            if (!(o instanceof MemoKey k) || !p.equals(k.p) || storages.length != k.storages.length) {
+                return false;
+            }
+            for (int i = 0; i < storages.length; i++) {
+                if (storages[i] != k.storages[i] || !Arrays.equals(shapes[i], k.shapes[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            int h = p.hashCode();
+            for (int i = 0; i < storages.length; i++) {
+                h = 31 * h + System.identityHashCode(storages[i]);
+                h = 31 * h + Arrays.hashCode(shapes[i]);
+            }
+            return h;
+        }
+    }
+
+    /** A memo slot handed to {@link Tensor#apply} during a replay. */
+    record Memo(TangentTape tape, MemoKey key) {
+        /** The cached result, or null. */
+        Tensor get() {
+            return tape.memo.get(key);
+        }
+
+        /** Caches {@code out}; a new storage becomes the tape's (freed by {@link TangentTape#close}). */
+        void put(Tensor out) {
+            Storage st = out.storage();
+            if (!tape.primal.contains(st) && !tape.memoStorages.contains(st)) {
+                Scope.disown(st);
+                st.pin();
+                tape.memoStorages.add(st);
+            }
+            tape.memo.put(key, out);
+        }
+    }
+
+    /**
+     * During a replay on this thread, the memo slot of a tangent-free apply whose inputs are all kept primal or
+     * memoized values; else null.
+     */
+    static Memo memo(Primitive p, Tensor[] plain) {
+        TangentTape t = REPLAYING.get();
+        if (t == null) {
+            return null;
+        }
+        Storage[] st = new Storage[plain.length];
+        int[][] shapes = new int[plain.length][];
+        for (int i = 0; i < plain.length; i++) {
+            st[i] = plain[i].storage();
+            if (!t.primal.contains(st[i]) && !t.memoStorages.contains(st[i])) {
+                return null;
+            }
+            shapes[i] = plain[i].shape();
+        }
+        return new Memo(t, new MemoKey(p, st, shapes));
+    }
+
+    /** Frees the memoized values. */
+    void close() {
+        for (Storage st : memoStorages) {
+            st.unpinAndFree();
+        }
+        memoStorages.clear();
+        memo.clear();
+    }
 
     /** Starts recording on this thread; seed tangents must be registered with {@link #seed} first. */
     static TangentTape start() {
@@ -149,6 +230,20 @@ final class TangentTape {
                 keepSlot[w] = 1;
             }
         }
+        REPLAYING.set(this);
+        try {
+            run(vals, last, keepSlot);
+        } finally {
+            REPLAYING.remove();
+        }
+        Tensor[] out = new Tensor[wanted.length];
+        for (int i = 0; i < wanted.length; i++) {
+            out[i] = wanted[i] < 0 ? null : vals[wanted[i]];
+        }
+        return out;
+    }
+
+    private void run(Tensor[] vals, Map<Storage, Integer> last, int[] keepSlot) {
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             Tensor[] t = new Tensor[e.tan.length];
@@ -166,15 +261,10 @@ final class TangentTape {
             vals[e.result] = r;
             for (int s : e.tan) {
                 if (s >= 0 && vals[s] != null && last.getOrDefault(vals[s].storage(), Integer.MAX_VALUE) <= i
-                        && !primal.contains(vals[s].storage())) {
+                        && !primal.contains(vals[s].storage()) && !memoStorages.contains(vals[s].storage())) {
                     vals[s].close();
                 }
             }
         }
-        Tensor[] out = new Tensor[wanted.length];
-        for (int i = 0; i < wanted.length; i++) {
-            out[i] = wanted[i] < 0 ? null : vals[wanted[i]];
-        }
-        return out;
     }
 }

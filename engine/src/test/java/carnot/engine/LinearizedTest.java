@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A linearized Hessian / Gauss-Newton operator (tangent tape recorded once, replayed per product) gives exactly
  * the products of a fresh forward-over-reverse pass: same arithmetic, so bitwise equal, for single and batched
- * directions, over several chunks, on the reference and the CPU backend; it refuses stale weights and use after
- * close, and its replays hold flat memory.
+ * directions, over several chunks, on the reference and the CPU backend, also on repeated products (which reuse
+ * memoized primal subexpressions); it refuses stale weights and use after close, and its replays hold flat memory.
  */
 class LinearizedTest {
     static final Backend REF = new RefBackend();
@@ -43,7 +43,7 @@ class LinearizedTest {
     private static void sameProducts(String what, Hessian h, Model m, Backend be, DType dt) {
         int p = (int) m.numParams();
         try (Linearized lin = h.linearize()) {
-            for (int k : new int[]{1, 3}) {
+            for (int k : new int[]{1, 3, 3, 1}) {
                 Tensor v = Tensor.randn(be, dt, 10 + k, 0, 1, k, p);
                 assertArrayEquals(h.applyFlatBatch(v).toDoubles(), lin.applyBatch(v).toDoubles(),
                         what + ": k = " + k + " replayed products must equal fresh passes bitwise");
@@ -102,6 +102,9 @@ class LinearizedTest {
             Tensor v = Tensor.randn(CPU, DType.F64, 1, 0, 1, 4, (int) m.numParams());
             long atStart = Scope.liveBuffers();
             try (Linearized lin = Hessian.of(m, Loss.MSE, d, 10).linearize()) {
+                try (Scope s = Scope.open()) {
+                    lin.applyBatch(v);
+                }
                 long held = Scope.liveBuffers();
                 for (int i = 0; i < 30; i++) {
                     try (Scope s = Scope.open()) {
@@ -110,7 +113,7 @@ class LinearizedTest {
                     assertEquals(held, Scope.liveBuffers(), "a replay must not leave buffers behind (iteration " + i + ")");
                 }
             }
-            assertEquals(atStart, Scope.liveBuffers(), "close() frees the tape's primal values");
+            assertEquals(atStart, Scope.liveBuffers(), "close() frees the tape's primal and memoized values");
         }
         assertEquals(before, Scope.liveBuffers());
     }
