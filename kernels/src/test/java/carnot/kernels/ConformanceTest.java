@@ -289,6 +289,7 @@ class ConformanceTest {
             }
             Broadcast[] views = {
                     new Broadcast(new int[]{33, 65}, new long[]{1, 33}, 0, new long[2], 0),
+                    new Broadcast(new int[]{40, 50}, new long[]{1, 42}, 5, new long[2], 0),
                     new Broadcast(new int[]{5, 20}, new long[]{65, 1}, 70, new long[2], 0),
                     new Broadcast(new int[]{4, 65, 33}, new long[]{0, 33, 1}, 0, new long[3], 0),
                     new Broadcast(new int[]{65, 33}, new long[]{-33, 1}, 64 * 33, new long[2], 0),

@@ -3,6 +3,7 @@ package carnot.bench.engine;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Hessian;
+import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.Tensor;
 import carnot.kernels.Backend;
@@ -49,6 +50,7 @@ public class BatchedHvpBench {
     Hessian h;
     Tensor vs;
     Tensor[] rows;
+    Linearized lin;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -57,6 +59,7 @@ public class BatchedHvpBench {
         DataSet d = new ArrayDataSet(Tensor.randn(be, DType.F64, 2, 0, 1, N, WIDTHS[0]),
                 GradHvpBench.oneHot(be, DType.F64, N, WIDTHS[3]));
         h = Hessian.of(m, Loss.MSE, d, N);
+        lin = h.linearize();
         int p = h.dim();
         vs = Tensor.randn(be, DType.F64, 3, 0, 1, K, p);
         rows = new Tensor[K];
@@ -67,6 +70,7 @@ public class BatchedHvpBench {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        lin.close();
         be.close();
     }
 
@@ -87,6 +91,26 @@ public class BatchedHvpBench {
     public double hvp32Batched() {
         try (var sc = carnot.engine.Scope.open()) {
             return h.applyFlatBatch(vs).buffer().length();
+        }
+    }
+
+    /** 32 single-direction products of the Hessian linearized once (tangent replay only). */
+    @Benchmark
+    public double hvp32SinglesLinearized() {
+        double s = 0;
+        for (Tensor r : rows) {
+            try (var sc = carnot.engine.Scope.open()) {
+                s += lin.apply(r).buffer().length();
+            }
+        }
+        return s;
+    }
+
+    /** The 32 directions as one tangent batch through the linearized Hessian. */
+    @Benchmark
+    public double hvp32BatchedLinearized() {
+        try (var sc = carnot.engine.Scope.open()) {
+            return lin.applyBatch(vs).buffer().length();
         }
     }
 }

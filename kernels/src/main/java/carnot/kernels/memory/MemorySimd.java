@@ -54,6 +54,10 @@ public final class MemorySimd {
     public static void copyStrided(DType t, MemorySegment src, int[] shape, long[] strides, long offset,
                                    MemorySegment dst, long dstOff, long from, long to) {
         int rank = shape.length;
+        if (rank == 2 && strides[0] == 1 && shape[1] >= 8 && to - from >= 2L * shape[1]) {
+            transpose(t, src, shape[0], shape[1], strides[1], offset, dst, dstOff, from, to);
+            return;
+        }
         if (rank == 0 || strides[rank - 1] != 1 || shape[rank - 1] < 8) {
             MemoryRef.copyStrided(t, src, shape, strides, offset, dst, dstOff, from, to);
             return;
@@ -74,5 +78,44 @@ public final class MemorySimd {
             MemorySegment.copy(src, p * w, dst, (dstOff + pos) * w, len * w);
             pos += len;
         }
+    }
+
+    /** Tile edge of {@link #transpose}: a tile of source columns and destination rows stays in L1. */
+    private static final int TILE = 32;
+
+    /**
+     * {@code dst[dstOff + i cols + j] = src[offset + i + j ld]} for output elements [from, to) of a
+     * {@code rows x cols} transposed read: whole output rows go tile by tile (reads along i contiguous, writes
+     * within one tile of rows); the partial first and last rows use the reference. Bit copies, so exact.
+     */
+    private static void transpose(DType t, MemorySegment src, long rows, long cols, long ld, long offset,
+                                  MemorySegment dst, long dstOff, long from, long to) {
+        long r0 = (from + cols - 1) / cols;
+        long r1 = to / cols;
+        int[] shape = {(int) rows, (int) cols};
+        long[] strides = {1, ld};
+        MemoryRef.copyStrided(t, src, shape, strides, offset, dst, dstOff, from, Math.min(to, r0 * cols));
+        int w = t.bytes();
+        for (long ib = r0; ib < r1; ib += TILE) {
+            long ie = Math.min(ib + TILE, r1);
+            for (long jb = 0; jb < cols; jb += TILE) {
+                long je = Math.min(jb + TILE, cols);
+                for (long j = jb; j < je; j++) {
+                    long s0 = offset + j * ld;
+                    for (long i = ib; i < ie; i++) {
+                        long so = (s0 + i) * w;
+                        long d = (dstOff + i * cols + j) * w;
+                        if (w == 8) {
+                            dst.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, d,
+                                    src.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, so));
+                        } else {
+                            dst.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, d,
+                                    src.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, so));
+                        }
+                    }
+                }
+            }
+        }
+        MemoryRef.copyStrided(t, src, shape, strides, offset, dst, dstOff, Math.max(from, r1 * cols), to);
     }
 }
