@@ -4,10 +4,12 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Hessian;
+import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.ParamVector;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
+import carnot.engine.spectral.Lanczos;
 import carnot.kernels.Backend;
 import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;
@@ -35,6 +37,10 @@ public final class LibraryExample {
             Tensor hvs = h.applyFlatBatch(Tensor.randn(be, DType.F64, 8, 0, 1.0, 16, h.dim())); // 16 at once: [16, P]
             System.out.printf("loss %.4f  |grad| %.4f  v.Hv %.4f  HV %s%n", g.loss(), g.grad().norm(), v.dot(hv),
                     java.util.Arrays.toString(hvs.shape()));
+            try (Linearized lin = h.linearize()) {                                // primal pass once, then
+                double top = Lanczos.topK(lin, 1, 1e-8, 200, null).values()[0];  // tangent-only products
+                System.out.printf("lambda_max %.6f%n", top);
+            }
 
             // the same machinery on any function of tensors
             Tensor w = Tensor.randn(be, DType.F64, 3, 0, 1.0, 5).variable();

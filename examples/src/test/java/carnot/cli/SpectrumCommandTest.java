@@ -88,6 +88,15 @@ class SpectrumCommandTest {
         }
         String[] chunked = run(concat(base, "--method", "lanczos", "--top", "1", "--tol", "1e-9", "--chunk", "7"));
         assertEquals(exact[0], array(chunked[1], "eigenvalues")[0], 1e-10 * Math.abs(exact[0]), "chunk 7");
+        assertTrue(chunked[1].contains("\"linearized\":true"), chunked[1]);
+        String[] fresh = run(concat(base, "--method", "lanczos", "--top", "1", "--tol", "1e-9", "--chunk", "7",
+                "--linearize", "off"));
+        assertTrue(fresh[1].contains("\"linearized\":false"), fresh[1]);
+        assertEquals(array(chunked[1], "eigenvalues")[0], array(fresh[1], "eigenvalues")[0], 0.0,
+                "linearized products are bitwise those of fresh passes, so the solve is identical");
+        assertEquals(number(chunked[1], "hvps"), number(fresh[1], "hvps"));
+        String[] bad = run(concat(base, "--linearize", "maybe"));
+        assertTrue(bad[2].contains("--linearize must be on or off"), bad[2]);
     }
 
     /** SLQ writes the PNG and table and reports an integral of 1; trace reports both estimators; warm start works. */
