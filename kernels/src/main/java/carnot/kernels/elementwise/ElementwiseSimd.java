@@ -96,8 +96,8 @@ public final class ElementwiseSimd {
         }
     }
 
-    /** One run {@code out[io + q] = op(a[ia + q sa], b[ib + q sb])}, q &lt; len. */
-    static void run(Binary op, DType t, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
+    /** One run {@code out[io + q] = op(a[ia + q sa], b[ib + q sb])}, q &lt; len (strides 0 or 1 vectorized). */
+    public static void run(Binary op, DType t, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
                     MemorySegment out, long io, long len) {
         long q = 0;
         if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
