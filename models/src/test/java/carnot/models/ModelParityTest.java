@@ -10,6 +10,7 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Hessian;
+import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.Model;
 import carnot.engine.Param;
@@ -114,6 +115,10 @@ class ModelParityTest {
             double an = g.grad().dot(v);
             assertEquals(fd, an, 1e-7 * Math.max(1, Math.abs(an)), what + " grad·v direction " + k);
             double[] hv = Hessian.of(m, loss, data).apply(v).flatten().toDoubles();
+            try (Linearized lin = Hessian.of(m, loss, data, 2).linearize()) {
+                assertArrayEquals(Hessian.of(m, loss, data, 2).apply(v).flatten().toDoubles(),
+                        lin.apply(v).flatten().toDoubles(), what + ": linearized product equals the fresh pass bitwise");
+            }
             setAll(m, shifted(w0, v, eps));
             double[] gp = Grad.of(m, loss, data).grad().flatten().toDoubles();
             setAll(m, shifted(w0, v, -eps));
