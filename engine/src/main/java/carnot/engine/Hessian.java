@@ -112,7 +112,18 @@ public final class Hessian implements LinearOperator {
      * {@link #applyBatch}. Holds the primal values until closed; see {@link Linearized}.
      */
     public Linearized linearize() {
-        return Linearized.record(model, loss, data, chunk, product);
+        return linearize(Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #linearize()} with a memory budget: throws {@link IllegalStateException} (stating the estimate) as soon
+     * as the primal values to hold, extrapolated from the chunks recorded so far, exceed {@code maxBytes}.
+     */
+    public Linearized linearize(long maxBytes) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("linearize: maxBytes must be positive; given " + maxBytes);
+        }
+        return Linearized.record(model, loss, data, chunk, product, maxBytes);
     }
 
     /** Loss, gradient and {@code H v} from one forward-over-reverse pass. */

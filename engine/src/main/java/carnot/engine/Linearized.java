@@ -42,8 +42,12 @@ public final class Linearized implements LinearOperator, AutoCloseable {
         this.bytes = bytes;
     }
 
-    /** Records the tangent tapes of {@code product} over all chunks of {@code data}. */
-    static Linearized record(Model m, Loss loss, DataSet d, int chunk, FullBatch.Product product) {
+    /**
+     * Records the tangent tapes of {@code product} over all chunks of {@code data}. When the primal values held
+     * after a chunk, extrapolated to all chunks, exceed {@code maxBytes}, recording stops, what was held is freed,
+     * and {@link IllegalStateException} says how much it would need.
+     */
+    static Linearized record(Model m, Loss loss, DataSet d, int chunk, FullBatch.Product product, long maxBytes) {
         FullBatch.checkChunk(d, chunk);
         double norm = loss.count(d);
         List<Param> ps = m.params();
@@ -82,8 +86,25 @@ public final class Linearized implements LinearOperator, AutoCloseable {
                 }
                 parts.add(new Part(tape, wanted));
             }
+            int chunks = (d.size() + chunk - 1) / chunk;
+            double estimate = (double) bytes / parts.size() * chunks;
+            if (estimate > maxBytes) {
+                for (Storage st : held) {
+                    st.unpinAndFree();
+                }
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                        "linearize: holding the primal values of all %d chunks needs about %.0f MB; the budget is %.0f MB"
+                                + " (use fresh products, or a larger budget)", chunks, estimate / 1e6, maxBytes / 1e6));
+            }
         }
         return new Linearized(m, m.values(), parts, held, bytes);
+    }
+
+    /** A quarter of the machine's physical memory (2 GiB when the JVM cannot tell): the default budget of callers. */
+    public static long defaultBudget() {
+        long total = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
+        return total > 0 ? total / 4 : 2L << 30;
     }
 
     @Override

@@ -117,4 +117,19 @@ class LinearizedTest {
         }
         assertEquals(before, Scope.liveBuffers());
     }
+
+    @Test
+    void memoryBudgetRefusesWithTheEstimateAndLeavesNothingBehind() {
+        try (Scope outer = Scope.open()) {
+            Model m = new TinyMlp(CPU, DType.F64, 5, true, 3, 8, 2);
+            DataSet d = regression(CPU, 40, 3, 2);
+            long before = Scope.liveBuffers();
+            var e = assertThrows(IllegalStateException.class, () -> Hessian.of(m, Loss.MSE, d, 10).linearize(100));
+            assertTrue(e.getMessage().contains("all 4 chunks") && e.getMessage().contains("budget"), e.getMessage());
+            assertEquals(before, Scope.liveBuffers(), "a refused recording frees what it held");
+            try (Linearized lin = Hessian.of(m, Loss.MSE, d, 10).linearize(1L << 30)) {
+                assertEquals(4, lin.chunks());
+            }
+        }
+    }
 }

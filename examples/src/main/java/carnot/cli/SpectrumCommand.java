@@ -88,9 +88,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Option(names = "--solver-seed", defaultValue = "0", description = "Seed of start vectors and probes (default ${DEFAULT-VALUE}).")
     long solverSeed;
 
-    @Option(names = "--linearize", defaultValue = "on", paramLabel = "on|off",
+    @Option(names = "--linearize", defaultValue = "auto", paramLabel = "auto|on|off",
             description = "on: record the primal pass once and replay only tangent work per product (faster; holds the"
-                    + " activations of the whole data set); off: a fresh forward-over-reverse pass per product"
+                    + " activations of the whole data set); off: a fresh forward-over-reverse pass per product;"
+                    + " auto: on unless that memory would exceed a quarter of the machine's RAM"
                     + " (default ${DEFAULT-VALUE}).")
     String linearize;
 
@@ -158,15 +159,26 @@ public final class SpectrumCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--plot and --table need --method slq; given " + s.method());
         }
         Problems.Problem p = Problems.build(cfg, System.err);
-        if (!linearize.equals("on") && !linearize.equals("off")) {
-            throw new IllegalArgumentException("--linearize must be on or off; given '" + linearize + "'");
+        if (!java.util.List.of("auto", "on", "off").contains(linearize)) {
+            throw new IllegalArgumentException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
         try (Scope scope = Scope.open()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             long t0 = System.nanoTime();
             long cpu0 = processCpuNanos();
-            Linearized lin = linearize.equals("on") ? h.linearize() : null;
+            Linearized lin = null;
+            String skipped = null;
+            if (linearize.equals("on")) {
+                lin = h.linearize();
+            } else if (linearize.equals("auto")) {
+                try {
+                    lin = h.linearize(Linearized.defaultBudget());
+                } catch (IllegalStateException e) {
+                    skipped = e.getMessage();
+                    System.err.println("carnot spectrum: fresh products per HVP; " + skipped);
+                }
+            }
             double recordWall = (System.nanoTime() - t0) * 1e-9;
             double recordCpu = (processCpuNanos() - cpu0) * 1e-9;
             LinearOperator op = lin != null ? lin : h;
@@ -181,6 +193,9 @@ public final class SpectrumCommand implements Callable<Integer> {
             out.put("dtype", cfg.dtype());
             out.put("chunk", p.chunk());
             out.put("linearized", lin != null);
+            if (skipped != null) {
+                out.put("linearize_skipped", skipped);
+            }
             if (lin != null) {
                 out.put("linearize_seconds", recordWall);
                 out.put("linearized_bytes", lin.bytes());

@@ -96,7 +96,7 @@ class SpectrumCommandTest {
                 "linearized products are bitwise those of fresh passes, so the solve is identical");
         assertEquals(number(chunked[1], "hvps"), number(fresh[1], "hvps"));
         String[] bad = run(concat(base, "--linearize", "maybe"));
-        assertTrue(bad[2].contains("--linearize must be on or off"), bad[2]);
+        assertTrue(bad[2].contains("--linearize must be auto, on or off"), bad[2]);
     }
 
     /** SLQ writes the PNG and table and reports an integral of 1; trace reports both estimators; warm start works. */

@@ -4,6 +4,8 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Hessian;
+import carnot.engine.LinearOperator;
+import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.Model;
 import carnot.engine.Param;
@@ -136,27 +138,51 @@ public final class ModelObjective implements Objective {
         }
     }
 
+    /**
+     * Top-k Hessian eigenpairs by Lanczos from the warm rows (or a random start), through the Hessian linearized at
+     * {@code w} (fresh products when its primal values would exceed {@link Linearized#defaultBudget()}).
+     */
     @Override
     public Eigen topEigen(double[] w, int k, double[][] warm) {
         load(w);
-        try (Scope _ = Scope.open(); var h = Hessian.of(model, loss, train, chunk).linearize()) {
-            Tensor start = null;
-            if (warm != null && warm.length > 0) {
-                double[] flat = new double[warm.length * warm[0].length];
-                for (int i = 0; i < warm.length; i++) {
-                    System.arraycopy(warm[i], 0, flat, i * warm[i].length, warm[i].length);
+        try (Scope _ = Scope.open()) {
+            Hessian fresh = Hessian.of(model, loss, train, chunk);
+            Linearized lin = withinBudget(fresh);
+            try {
+                return lanczos(lin != null ? lin : fresh, k, warm);
+            } finally {
+                if (lin != null) {
+                    lin.close();
                 }
-                start = Tensor.of(h.backend(), h.dtype(), flat, warm.length, warm[0].length);
             }
-            carnot.engine.spectral.Eigen e = Lanczos.topK(h, k, eigTol, eigMaxIter, start);
-            double[] v = e.vectors().toDoubles();
-            int p = h.dim();
-            double[][] vecs = new double[e.values().length][];
-            for (int i = 0; i < vecs.length; i++) {
-                vecs[i] = Arrays.copyOfRange(v, i * p, (i + 1) * p);
-            }
-            return new Eigen(e.values().clone(), vecs, e.products());
         }
+    }
+
+    private static Linearized withinBudget(Hessian h) {
+        try {
+            return h.linearize(Linearized.defaultBudget());
+        } catch (IllegalStateException tooLarge) {
+            return null;
+        }
+    }
+
+    private Eigen lanczos(LinearOperator h, int k, double[][] warm) {
+        Tensor start = null;
+        if (warm != null && warm.length > 0) {
+            double[] flat = new double[warm.length * warm[0].length];
+            for (int i = 0; i < warm.length; i++) {
+                System.arraycopy(warm[i], 0, flat, i * warm[i].length, warm[i].length);
+            }
+            start = Tensor.of(h.backend(), h.dtype(), flat, warm.length, warm[0].length);
+        }
+        carnot.engine.spectral.Eigen e = Lanczos.topK(h, k, eigTol, eigMaxIter, start);
+        double[] v = e.vectors().toDoubles();
+        int p = h.dim();
+        double[][] vecs = new double[e.values().length][];
+        for (int i = 0; i < vecs.length; i++) {
+            vecs[i] = Arrays.copyOfRange(v, i * p, (i + 1) * p);
+        }
+        return new Eigen(e.values().clone(), vecs, e.products());
     }
 
     /** train_acc (classification only), and test_loss, test_acc when a held-out set was given. */
