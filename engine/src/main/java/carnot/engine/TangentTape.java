@@ -68,8 +68,8 @@ final class TangentTape {
         }
     }
 
-    /** A memo slot handed to {@link Tensor#apply} during a replay. */
-    record Memo(TangentTape tape, MemoKey key) {
+    /** A memo slot of one primal-only apply during a replay. */
+    private record Memo(TangentTape tape, MemoKey key) {
         /** The cached result, or null. */
         Tensor get() {
             return tape.memo.get(key);
@@ -88,10 +88,24 @@ final class TangentTape {
     }
 
     /**
-     * During a replay on this thread, the memo slot of a tangent-free apply whose inputs are all kept primal or
-     * memoized values; else null.
+     * {@code p.forward(plain)} for an apply without tangents or graph: during a replay on this thread, memoized when
+     * every input is a kept primal or an earlier memoized value.
      */
-    static Memo memo(Primitive p, Tensor[] plain) {
+    static Tensor forward(Primitive p, Tensor[] plain) {
+        Memo memo = memo(p, plain);
+        Tensor hit = memo == null ? null : memo.get();
+        if (hit != null) {
+            return hit;
+        }
+        Tensor out = p.forward(plain);
+        if (memo != null) {
+            memo.put(out);
+        }
+        return out;
+    }
+
+    /** The memo slot of such an apply during a replay on this thread, else null. */
+    private static Memo memo(Primitive p, Tensor[] plain) {
         TangentTape t = REPLAYING.get();
         if (t == null) {
             return null;

@@ -348,17 +348,7 @@ public final class Tensor implements AutoCloseable {
                 tans[i] = x.tangent;
             }
         }
-        TangentTape.Memo memo = tans == null && !grad ? TangentTape.memo(p, plain) : null;
-        if (memo != null) {
-            Tensor hit = memo.get();
-            if (hit != null) {
-                return hit;
-            }
-        }
-        Tensor out = p.forward(plain);
-        if (memo != null) {
-            memo.put(out);
-        }
+        Tensor out = tans == null && !grad ? TangentTape.forward(p, plain) : p.forward(plain);
         Tensor tan = tans == null ? null : p.jvp(plain, out, tans);
         if (tan != null && (tan.shape.length != out.shape.length + 1 || tan.shape[0] != k)) {
             throw new IllegalStateException(p.name() + ": jvp must give shape [" + k + ", " + Arrays.toString(out.shape)
