@@ -19,8 +19,10 @@ import java.util.List;
  *
  * <p>Memory: the kept primal values of every chunk ({@link #bytes()}), about one forward-and-backward's worth
  * of activations for the whole data set, held until {@link #close()} (or until the scope that was open at
- * creation closes). The operator belongs to the weights it saw: after a weight is replaced
- * ({@link Param#set}) a product throws; linearize again.
+ * creation closes), plus the primal subexpressions memoized by the first product, which only {@link #close()}
+ * frees: use it in try-with-resources. {@link Hessian#linearize(long)} refuses beyond a byte budget. The operator
+ * belongs to the weights it saw: after a weight is replaced ({@link Param#set}) a product throws; linearize
+ * again. Products run on the calling thread; one operator is not for concurrent use.
  */
 public final class Linearized implements LinearOperator, AutoCloseable {
     /** One chunk's tape and the slots holding each parameter's product (-1 = identically zero). */
