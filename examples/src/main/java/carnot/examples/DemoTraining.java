@@ -4,6 +4,8 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Hessian;
+import carnot.engine.LinearOperator;
+import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.Param;
 import carnot.engine.Scope;
@@ -77,7 +79,10 @@ public final class DemoTraining {
                     last = g.loss();
                     if (step % s.every() == 0 || step == s.steps()) {
                         double[] lambda = new double[1];
-                        Tensor nv = sc.keep(power(Hessian.of(model, Loss.MSE, data, n), v, 20, lambda));
+                        Tensor nv;
+                        try (Linearized h = Hessian.of(model, Loss.MSE, data, n).linearize()) {
+                            nv = sc.keep(power(h, v, 20, lambda));
+                        }
                         v.close();
                         v = nv;
                         out.printf("%6d %14.6e %12.5f%n", step, g.loss(), lambda[0]);
@@ -98,10 +103,10 @@ public final class DemoTraining {
     }
 
     /** Power iteration on H from {@code v0}: returns the unit top eigenvector estimate; lambda[0] = Rayleigh quotient. */
-    static Tensor power(Hessian h, Tensor v0, int iters, double[] lambda) {
+    static Tensor power(LinearOperator h, Tensor v0, int iters, double[] lambda) {
         Tensor v = v0.div(Math.sqrt(v0.square().sum().item()));
         for (int i = 0; i < iters; i++) {
-            Tensor hv = h.applyFlat(v);
+            Tensor hv = h.apply(v);
             lambda[0] = hv.mul(v).sum().item();
             v = hv.div(Math.sqrt(hv.square().sum().item()));
         }
