@@ -34,6 +34,9 @@ final class FullBatch {
      */
     static Pass run(Model m, Loss loss, DataSet d, int chunk, List<Tensor> tangents, Product product, boolean wantGrad) {
         checkChunk(d, chunk);
+        if (product == Product.GAUSS_NEWTON && tangents != null && wantGrad) {
+            throw new IllegalArgumentException("Gauss-Newton passes do not compute gradients");
+        }
         double norm = loss.count(d);
         List<Param> ps = m.params();
         Tensor[] g = new Tensor[ps.size()];
@@ -46,9 +49,6 @@ final class FullBatch {
                 for (int i = 0; i < ps.size(); i++) {
                     Tensor w = ps.get(i).value();
                     ws.add((tangents == null ? w : w.withTangent(tangents.get(i))).variable());
-                }
-                if (product == Product.GAUSS_NEWTON && tangents != null && wantGrad) {
-                    throw new IllegalArgumentException("Gauss-Newton passes do not compute gradients");
                 }
                 var c = chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, tangents != null ? product : Product.HESSIAN);
                 total += c.loss();

@@ -104,9 +104,7 @@ public final class Linearized implements LinearOperator, AutoCloseable {
 
     /** A quarter of the machine's physical memory (2 GiB when the JVM cannot tell): the default budget of callers. */
     public static long defaultBudget() {
-        long total = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
-        return total > 0 ? total / 4 : 2L << 30;
+        return carnot.kernels.HostMemory.quarterOfMemory();
     }
 
     @Override

@@ -216,11 +216,6 @@ final class TangentTape {
         return primal;
     }
 
-    /** Number of logged jvp rules. */
-    int size() {
-        return entries.size();
-    }
-
     /**
      * Runs the logged jvp rules for new seeds ({@code [k, shape]} per seed slot, same order as registered) and
      * returns the tangents in {@code wanted} slots (null = zero). Intermediate tangents are freed after their

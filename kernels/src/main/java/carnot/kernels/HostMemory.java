@@ -109,11 +109,16 @@ public final class HostMemory implements AutoCloseable {
         }
     }
 
-    /** A quarter of the physical memory, at most 16 GiB (2 GiB when the JVM cannot tell). */
+    /** A quarter of the physical memory, at most 16 GiB. */
     private static long largeBudget() {
+        return Math.min(quarterOfMemory(), 16L << 30);
+    }
+
+    /** A quarter of the machine's physical memory (2 GiB when the JVM cannot tell): the default budget of caches. */
+    public static long quarterOfMemory() {
         long total = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
-        return total <= 0 ? 2L << 30 : Math.min(total / 4, 16L << 30);
+        return total > 0 ? total / 4 : 2L << 30;
     }
 
     /** Whether a freed arena of {@code cap} bytes fits the small per-size limit or the large byte budget (reserves it). */
