@@ -3,6 +3,7 @@ package carnot.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import carnot.examples.experiments.Experiments;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -11,20 +12,55 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code carnot experiment}: the saddles experiment prints its stage times and writes a plot; unknown names fail. */
+/** {@code carnot experiment}: --list names every experiment; unknown names, bad presets and bad --set keys fail. */
 class ExperimentCommandTest {
 
-    @Test
-    void saddlesRunsAndUnknownFails(@TempDir Path tmp) {
+    private static String[] run(int expected, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        assertEquals(0, Main.run(o, e, "experiment", "saddles", "--steps", "600", "--out", tmp.toString()),
-                err.toString(StandardCharsets.UTF_8));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("reaches half its target"), out.toString(StandardCharsets.UTF_8));
-        assertTrue(Files.exists(tmp.resolve("saddles.png")));
-        assertEquals(1, Main.run(o, e, "experiment", "nope", "--out", tmp.toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown experiment 'nope'"));
+        int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        String o = out.toString(StandardCharsets.UTF_8);
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertEquals(expected, code, o + e);
+        return new String[] {o, e};
+    }
+
+    @Test
+    void listNamesEveryExperiment() {
+        String o = run(0, "experiment", "--list")[0];
+        for (var e : Experiments.ALL) {
+            assertTrue(o.contains(e.name() + " "), o);
+        }
+        assertEquals(Experiments.ALL.size(), o.lines().count(), o);
+    }
+
+    @Test
+    void unknownNameBadPresetAndBadSetAreRefusedWithoutWriting(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("x");
+        assertTrue(run(1, "experiment", "nope", "--out", out.toString())[1].contains("unknown experiment 'nope'"));
+        assertTrue(run(2, "experiment")[1].contains("missing experiment NAME"));
+        if (!Experiments.ALL.isEmpty()) {
+            String n = Experiments.ALL.getFirst().name();
+            assertTrue(run(2, "experiment", n, "--preset", "huge", "--out", out.toString())[1]
+                    .contains("--preset must be smoke or paper; given 'huge'"));
+            assertTrue(run(2, "experiment", n, "--set", "no-such-key=1", "--out", out.toString())[1]
+                    .contains("has no key [no-such-key]"));
+            assertTrue(run(2, "experiment", n, "--set", "novalue", "--out", out.toString())[1]
+                    .contains("--set expects key=value"));
+        }
+        assertTrue(!Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void nonEmptyOutIsRefusedAndUntouched(@TempDir Path tmp) throws Exception {
+        if (Experiments.ALL.isEmpty()) {
+            return;
+        }
+        Path f = tmp.resolve("keep.txt");
+        Files.writeString(f, "mine");
+        String e = run(1, "experiment", Experiments.ALL.getFirst().name(), "--out", tmp.toString())[1];
+        assertTrue(e.contains("is not empty (holds keep.txt)"), e);
+        assertEquals("mine", Files.readString(f));
     }
 }
