@@ -49,7 +49,22 @@ public record Verdict(String name, String statistic, double measured, double pre
 
     /** One line: {@code PASS name: statistic = measured (predicted p, band [lo, hi])}. */
     public String line(String experiment) {
-        return String.format(Locale.ROOT, "%s %s/%s: %s = %.6g (predicted %.6g, band [%.6g, %.6g])",
-                pass ? "PASS" : "FAIL", experiment, name, statistic, measured, predicted, lo, hi);
+        return String.format(Locale.ROOT, "%s %s/%s: %s = %s (predicted %s, band [%s, %s])",
+                pass ? "PASS" : "FAIL", experiment, name, statistic, num(measured), num(predicted), num(lo), num(hi));
+    }
+
+    /** Six significant digits without trailing zeros; plain notation for magnitudes in [1e-4, 1e6). */
+    static String num(double x) {
+        if (!Double.isFinite(x)) {
+            return Double.isNaN(x) ? "NaN" : x > 0 ? "inf" : "-inf";
+        }
+        if (x == 0) {
+            return "0";
+        }
+        double a = Math.abs(x);
+        if (a < 1e-4 || a >= 1e6) {
+            return String.format(Locale.ROOT, "%.5e", x);
+        }
+        return new java.math.BigDecimal(x).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 }
