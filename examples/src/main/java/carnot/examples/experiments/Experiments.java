@@ -10,6 +10,7 @@ public final class Experiments {
 
     /** All experiments, in the order {@code carnot experiment --list} prints them. */
     public static final List<Experiment<?>> ALL = List.of(
+            new Saxe()
     );
 
     /** The experiment called {@code name}; the error lists the known names. */
