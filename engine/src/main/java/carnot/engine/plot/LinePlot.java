@@ -1,5 +1,6 @@
 package carnot.engine.plot;
 
+import carnot.engine.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -127,7 +128,7 @@ public final class LinePlot {
         save(file, 800, 500);
     }
 
-    /** Writes a {@code width x height} PNG to {@code file}, creating parent folders. */
+    /** Writes a {@code width x height} PNG to {@code file} atomically ({@link AtomicFiles}), creating parent folders. */
     public void save(Path file, int width, int height) {
         BufferedImage img = render(width, height);
         try {
@@ -135,9 +136,11 @@ public final class LinePlot {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            if (!ImageIO.write(img, "png", file.toFile())) {
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            if (!ImageIO.write(img, "png", png)) {
                 throw new IllegalStateException("no PNG writer available to write " + file);
             }
+            AtomicFiles.write(file, png.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write plot PNG to " + file + ": " + e.getMessage(), e);
         }

@@ -41,6 +41,7 @@ public final class Trainer {
     private final List<Observable> observables;
     private final Path outDir;
     private final Consumer<Map<String, Object>> progress;
+    private final String fingerprint;
 
     /**
      * @param objective   the problem
@@ -51,6 +52,19 @@ public final class Trainer {
      */
     public Trainer(Objective objective, TrainConfig cfg, List<Observable> observables, Path outDir,
                    Consumer<Map<String, Object>> progress) {
+        this(objective, cfg, observables, outDir, progress, "");
+    }
+
+    /**
+     * The same, stamping every checkpoint with {@code fingerprint} (the text of the run's {@link Fingerprint}, ""
+     * for none) so that a resume can tell whether a checkpoint was made by its configuration.
+     */
+    public Trainer(Objective objective, TrainConfig cfg, List<Observable> observables, Path outDir,
+                   Consumer<Map<String, Object>> progress, String fingerprint) {
+        if (fingerprint == null) {
+            throw new IllegalArgumentException("the run fingerprint must be a text (\"\" for none); given null");
+        }
+        this.fingerprint = fingerprint;
         this.objective = objective;
         this.cfg = cfg;
         this.observables = List.copyOf(observables);
@@ -120,12 +134,21 @@ public final class Trainer {
         Result result = null;
         try {
             for (long t = start; ; t++) {
+                // the flow state at the start of step t, for the final checkpoint (the arrays are replaced, never mutated)
+                double flowTime0 = flowTime;
+                double flowSharp0 = flowSharp;
+                double[] flowWarm0 = flowWarm;
                 int[] batch = cfg.optimizer().fullBatch() ? null : batchIndices(t);
                 double loss = objective.lossAndGradient(x, batch, g);
                 if (t == 0) {
                     firstLoss = loss;
                 }
                 String bad = diagnose(t, loss, x, g, firstLoss);
+                boolean converged = bad == null && cfg.stopLoss() > 0 && loss < cfg.stopLoss() && batch == null;
+                // The last step's checkpoint is its state before it is measured, as a periodic checkpoint of that
+                // step would be, so that resuming from it repeats the last record bitwise (and may go on).
+                Checkpoint last = outDir != null && bad == null && (converged || t >= cfg.steps())
+                        ? checkpoint(t, x, w0, opt, firstLoss, flowTime0, flowSharp0, flowWarm0) : null;
                 double lr = cfg.schedule().at(t);
                 Map<String, Object> rec = new LinkedHashMap<>();
                 rec.put("step", t);
@@ -153,7 +176,10 @@ public final class Trainer {
                     }
                 }
                 emit(metrics, rec);
-                if (cfg.stopLoss() > 0 && loss < cfg.stopLoss() && batch == null) {
+                if (last != null) {
+                    last.save(Checkpoint.file(outDir, t));
+                }
+                if (converged) {
                     result = new Result(Status.CONVERGED, t, loss, "loss " + loss + " < " + cfg.stopLoss() + " at step " + t, x);
                     break;
                 }
@@ -168,13 +194,8 @@ public final class Trainer {
                 }
                 if (cfg.checkpointEvery() > 0 && (t + 1) % cfg.checkpointEvery() == 0 && outDir != null
                         && allFinite(x)) {
-                    checkpoint(t + 1, x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm)
-                            .save(outDir.resolve("checkpoints").resolve(String.format("step-%08d.npz", t + 1)));
+                    checkpoint(t + 1, x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm).save(Checkpoint.file(outDir, t + 1));
                 }
-            }
-            if (outDir != null && result.status() != Status.DIVERGED) {
-                checkpoint(result.steps(), x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm)
-                        .save(outDir.resolve("checkpoints").resolve(String.format("step-%08d.npz", result.steps())));
             }
         } finally {
             if (metrics != null) {
@@ -194,18 +215,20 @@ public final class Trainer {
     private Checkpoint checkpoint(long step, double[] x, double[] w0, Optimizer opt, double firstLoss, double flowTime,
                                   double flowSharp, double[] flowWarm) {
         Map<String, double[]> extra = new LinkedHashMap<>();
-        extra.put("w0", w0);
+        extra.put("w0", w0.clone());
         extra.put("first_loss", new double[] {firstLoss});
         if (cfg.flowFraction() > 0) {
             extra.put("flow", new double[] {flowTime, flowSharp});
             if (flowWarm != null) {
-                extra.put("flow_warm", flowWarm);
+                extra.put("flow_warm", flowWarm.clone());
             }
         }
         for (Observable o : observables) {
-            o.state().forEach((k, v) -> extra.put(o.name() + "." + k, v));
+            o.state().forEach((k, v) -> extra.put(o.name() + "." + k, v.clone()));
         }
-        return new Checkpoint(step, objective.names(), objective.shapes(), x.clone(), opt.state(), extra);
+        Map<String, double[]> os = new LinkedHashMap<>();
+        opt.state().forEach((k, v) -> os.put(k, v.clone()));
+        return new Checkpoint(step, objective.names(), objective.shapes(), x.clone(), os, extra, fingerprint);
     }
 
     /** SGD's mini-batch at step t: epoch e = ⌊t·B/N⌋ shuffles 0..N−1 with seed (seed, e); wraps within an epoch. */
