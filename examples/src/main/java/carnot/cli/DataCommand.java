@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code carnot data list|fetch}: the built-in data sets and fetching the real ones into the cache. */
-@Command(name = "data", mixinStandardHelpOptions = true, description = "Built-in data sets: list, fetch.",
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Built-in data sets: list, fetch, export.",
         subcommands = {DataCommand.ListData.class, DataCommand.Fetch.class, DataCommand.Export.class})
 public final class DataCommand implements Runnable {
     @Spec
@@ -76,11 +76,14 @@ public final class DataCommand implements Runnable {
 
     /** {@code carnot data export}: the examples a model command would use, as an npz with arrays x and y. */
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = "Write the examples chosen by the model/data flags (--dataset or --data, --samples, --subset,"
+            description = "Write the examples chosen by the data flags (--dataset or --data, --samples, --subset,"
                     + " --standardize) to an npz with arrays x and y, e.g. for PyTorch.")
     static final class Export implements Callable<Integer> {
         @Mixin
-        ModelOptions options;
+        ShapeOptions shape;
+
+        @Mixin
+        DataOptions data;
 
         @Option(names = "--out", required = true, paramLabel = "D.npz", description = "Output npz (arrays x, y).")
         Path out;
@@ -90,11 +93,35 @@ public final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var ex = Problems.examples(options.config(), System.err);
+            var ex = Problems.examples(config(), System.err);
             Npz.write(ex.toNpz(), out, true);
             spec.commandLine().getOut().println("x " + ex.x() + ", y " + ex.y() + " -> " + out);
             spec.commandLine().getOut().flush();
             return 0;
+        }
+
+        /**
+         * The data part of a model configuration. --widths (first and last), --ctx and --vocab size a generated
+         * --dataset; with --data they would be ignored, so they are refused.
+         */
+        private ModelConfig config() {
+            ModelConfig.Arch arch = shape.arch();
+            boolean tf = arch == ModelConfig.Arch.TRANSFORMER;
+            if (data.data != null) {
+                FlagException.refuseGiven(spec, "with --data (the file's arrays are written as they are)",
+                        "--widths", "--model", "--ctx", "--vocab");
+                tf = false;
+            } else if (tf) {
+                FlagException.refuseGiven(spec, "to --model transformer (its data are sized by --ctx and --vocab)",
+                        "--widths");
+            } else {
+                FlagException.refuseGiven(spec, "to --model " + arch + " (transformer only)", "--ctx", "--vocab");
+            }
+            boolean file = data.data != null;
+            int[] widths = file ? new int[] {1, 1} : shape.widthArray();
+            return new ModelConfig(file ? ModelConfig.Arch.MLP : arch, widths, "linear", false, shape.vocab, shape.ctx,
+                    1, 1, 1, 1, "f64", shape.seed, "cpu", null, data.data, data.dataset, data.samples, data.subset(spec),
+                    data.standardize, tf && !file ? "ce" : "mse", 0, false);
         }
     }
 }

@@ -61,26 +61,29 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        DType dt = DType.parse(dtype);
+        DType dt = FlagException.parse("--dtype", dtype, "f32 or f64", () -> DType.parse(dtype));
         if (!dt.isFloating()) {
-            throw new IllegalArgumentException("--dtype must be f32 or f64; given '" + dtype + "'");
+            throw new FlagException("--dtype must be f32 or f64; given '" + dtype + "'");
         }
         if (!selfCheck) {
-            var settings = new DemoTraining.Settings(seed, steps, every, lr, dt);
-            try (Backend be = BackendSelector.select(backend).backend()) {
+            var settings = FlagException.parse("--steps, --every, --lr", steps + ", " + every + ", " + lr,
+                    "--steps >= 1, --every >= 1, --lr > 0", () -> new DemoTraining.Settings(seed, steps, every, lr, dt));
+            try (Backend be = BackendSelector.select(NetOptions.backendName(backend)).backend()) {
                 PrintStream ps = new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8);
                 int code = DemoTraining.run(ps, be, settings);
                 ps.flush();
                 return code;
             }
         }
+        FlagException.refuseGiven(spec, "with --self-check (it runs a fixed check: same seed on both backends, 20 GD"
+                + " steps at lr 0.5)", "--lr", "--steps", "--seed", "--every");
         return selfCheck(out, dt);
     }
 
     private int selfCheck(PrintWriter out, DType dt) {
         int[] widths = {8, 32, 4};
         Examples ex = Generated.teacherStudent(64, widths, "tanh", 0.0, 1);
-        Backend be = BackendSelector.select(backend).backend();
+        Backend be = BackendSelector.select(NetOptions.backendName(backend)).backend();
         Backend ref = new RefBackend();
         Mlp m = new Mlp(be, dt, widths, Activation.TANH, true, 7);
         Mlp r = new Mlp(ref, dt, widths, Activation.TANH, true, 7);

@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code carnot grad}: the full-batch loss gradient, saved named like the weights; prints the loss. */
 @Command(name = "grad", mixinStandardHelpOptions = true,
-        description = "Full-batch loss and gradient over the whole data set; writes the gradient named like the weights.")
+        description = {"Full-batch loss and gradient over the whole data set; writes the gradient named like the weights.",
+            Problems.TRANSFORMER_TARGETS})
 public final class GradCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;

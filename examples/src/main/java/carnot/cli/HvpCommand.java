@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code carnot hvp}: the exact full-batch Hessian-vector product H·v, v and H·v named like the weights. */
 @Command(name = "hvp", mixinStandardHelpOptions = true,
-        description = "Exact full-batch Hessian-vector product H v of the loss (forward-over-reverse).")
+        description = {"Exact full-batch Hessian-vector product H v of the loss (forward-over-reverse).",
+            Problems.TRANSFORMER_TARGETS})
 public final class HvpCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
@@ -30,7 +31,8 @@ public final class HvpCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Problems.Problem p = Problems.build(options.config(), System.err);
-        ParamVector v = Weights.load(p.model(), vector, "vector");
+        ParamVector v = Weights.fromArrays(p.model(), Problems.readInput(vector, "vector", p.config().allowNonfinite()),
+                "vector file " + vector);
         long t0 = System.nanoTime();
         Hessian.WithGradient r = Hessian.of(p.model(), p.loss(), p.data(), p.chunk()).applyWithGradient(v);
         double ms = (System.nanoTime() - t0) / 1e6;

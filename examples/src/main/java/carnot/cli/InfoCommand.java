@@ -19,7 +19,10 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Print the model's parameters: name, shape, role, fan-in, fan-out, size; and the total.")
 public final class InfoCommand implements Callable<Integer> {
     @Mixin
-    ModelOptions options;
+    ShapeOptions shape;
+
+    @Mixin
+    NetOptions net;
 
     @Option(names = "--save-weights", paramLabel = "W.npz",
             description = "Also write the weights (initialized from --seed, or --weights) named like the parameters.")
@@ -30,7 +33,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelConfig c = options.config();
+        ModelConfig c = ModelOptions.build(spec, shape, net, null, null, 0);
         var out = spec.commandLine().getOut();
         Model m = Problems.model(c, Problems.backend(c, System.err));
         out.println(m + " (" + c.dtype() + ", seed " + c.seed() + (c.weights() != null ? ", weights " + c.weights() : "")

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code carnot} command line. Subcommands are listed once, in the {@code subcommands} attribute below: adding
  * a command is adding its class there. Failures print {@code carnot: error: …} on stderr and exit with 1 (bad
- * input or a failed computation) or 2 (bad flags); nothing is written on failure.
+ * input or a failed computation) or 2 (bad flags: a malformed value, or a flag the command would not use — a
+ * {@link FlagException}); nothing is written on failure.
  */
 @Command(name = "carnot", mixinStandardHelpOptions = true, version = "carnot 0.1.0",
         description = "Carnot: train networks and measure the mechanics of learning.",
@@ -42,11 +43,14 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             String msg = ex.getMessage() != null ? ex.getMessage() : ex.toString();
             line.getErr().println("carnot: error: " + msg);
+            if (ex instanceof FlagException) {
+                line.getErr().println("Try '" + line.getCommandSpec().qualifiedName() + " --help'.");
+            }
             if (System.getenv("CARNOT_DEBUG") != null) {
                 ex.printStackTrace(line.getErr());
             }
             line.getErr().flush();
-            return 1;
+            return ex instanceof FlagException ? 2 : 1;
         });
         cl.setParameterExceptionHandler((ex, args1) -> {
             CommandLine line = ex.getCommandLine();

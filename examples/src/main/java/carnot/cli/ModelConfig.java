@@ -8,7 +8,7 @@ import java.util.Locale;
 /**
  * The validated model/data/loss configuration shared by every command that needs a model ({@code grad}, {@code hvp},
  * {@code info}, {@code spectrum}, {@code train}, …). Built once from {@link ModelOptions}; constructing one with
- * inconsistent values throws an {@link IllegalArgumentException} naming the flag.
+ * inconsistent values throws a {@link FlagException} naming the flag.
  *
  * @param model      architecture
  * @param widths     layer widths d0,…,dL for mlp/linear (empty for transformer)
@@ -31,11 +31,21 @@ import java.util.Locale;
  * @param standardize standardize each input feature to mean 0, variance 1 over the chosen examples (mlp/linear)
  * @param loss       "mse" or "ce"
  * @param chunk      examples per chunk (0 = all at once); memory only
+ * @param allowNonfinite accept NaN or infinite values in the weights and data files (refused otherwise)
  */
 public record ModelConfig(Arch model, int[] widths, String act, boolean bias, int vocab, int ctx, int dModel,
                           int heads, int layers, int mlpRatio, String dtype, long seed, String backend,
                           Path weights, Path data, String dataset, int samples, Examples.Subset subset,
-                          boolean standardize, String loss, int chunk) {
+                          boolean standardize, String loss, int chunk, boolean allowNonfinite) {
+
+    /** A configuration that refuses non-finite input values. */
+    public ModelConfig(Arch model, int[] widths, String act, boolean bias, int vocab, int ctx, int dModel,
+                       int heads, int layers, int mlpRatio, String dtype, long seed, String backend,
+                       Path weights, Path data, String dataset, int samples, Examples.Subset subset,
+                       boolean standardize, String loss, int chunk) {
+        this(model, widths, act, bias, vocab, ctx, dModel, heads, layers, mlpRatio, dtype, seed, backend, weights, data,
+                dataset, samples, subset, standardize, loss, chunk, false);
+    }
 
     /** Architectures the command line builds. */
     public enum Arch {
@@ -48,7 +58,7 @@ public record ModelConfig(Arch model, int[] widths, String act, boolean bias, in
                     return a;
                 }
             }
-            throw new IllegalArgumentException("--model must be mlp, linear or transformer; given '" + s + "'");
+            throw new FlagException("--model must be mlp, linear or transformer; given '" + s + "'");
         }
 
         @Override
@@ -62,16 +72,16 @@ public record ModelConfig(Arch model, int[] widths, String act, boolean bias, in
         widths = widths == null ? new int[0] : widths.clone();
         if (model != Arch.TRANSFORMER) {
             if (widths.length < 2) {
-                throw new IllegalArgumentException("--widths needs at least two comma-separated sizes (input,…,output)"
+                throw new FlagException("--widths needs at least two comma-separated sizes (input,…,output)"
                         + " for --model " + model + "; given " + Arrays.toString(widths));
             }
             for (int w : widths) {
                 if (w <= 0) {
-                    throw new IllegalArgumentException("--widths must all be positive; given " + Arrays.toString(widths));
+                    throw new FlagException("--widths must all be positive; given " + Arrays.toString(widths));
                 }
             }
             if (model == Arch.LINEAR && bias) {
-                throw new IllegalArgumentException("--model linear has no biases; --bias true is not allowed");
+                throw new FlagException("--model linear has no biases; --bias true is not allowed");
             }
         } else {
             requirePositive("--vocab", vocab);
@@ -81,33 +91,36 @@ public record ModelConfig(Arch model, int[] widths, String act, boolean bias, in
             requirePositive("--layers", layers);
             requirePositive("--mlp-ratio", mlpRatio);
             if (dModel % heads != 0) {
-                throw new IllegalArgumentException("--heads must divide --d-model; given heads " + heads
+                throw new FlagException("--heads must divide --d-model; given heads " + heads
                         + ", d-model " + dModel);
             }
         }
         if (!dtype.equals("f32") && !dtype.equals("f64")) {
-            throw new IllegalArgumentException("--dtype must be f32 or f64; given '" + dtype + "'");
+            throw new FlagException("--dtype must be f32 or f64; given '" + dtype + "'");
         }
         if (!loss.equals("mse") && !loss.equals("ce")) {
-            throw new IllegalArgumentException("--loss must be mse or ce; given '" + loss + "'");
+            throw new FlagException("--loss must be mse or ce; given '" + loss + "'");
+        }
+        if (model == Arch.TRANSFORMER && !loss.equals("ce")) {
+            throw new FlagException("--model transformer needs --loss ce (token targets); given --loss " + loss);
         }
         if (data != null && dataset != null) {
-            throw new IllegalArgumentException("give either --data FILE or --dataset NAME, not both");
+            throw new FlagException("give either --data FILE or --dataset NAME, not both");
         }
         if (chunk < 0) {
-            throw new IllegalArgumentException("--chunk must be >= 0 (0 = all examples at once); given " + chunk);
+            throw new FlagException("--chunk must be >= 0 (0 = all examples at once); given " + chunk);
         }
         if (standardize && model == Arch.TRANSFORMER) {
-            throw new IllegalArgumentException("--standardize applies to mlp/linear inputs, not to transformer token ids");
+            throw new FlagException("--standardize applies to mlp/linear inputs, not to transformer token ids");
         }
         if (samples < 0) {
-            throw new IllegalArgumentException("--samples must be >= 0; given " + samples);
+            throw new FlagException("--samples must be >= 0; given " + samples);
         }
     }
 
     private static void requirePositive(String flag, int v) {
         if (v <= 0) {
-            throw new IllegalArgumentException(flag + " must be a positive integer for --model transformer; given " + v);
+            throw new FlagException(flag + " must be a positive integer for --model transformer; given " + v);
         }
     }
 

@@ -1,78 +1,31 @@
 package carnot.cli;
 
 import carnot.models.data.Examples;
-import java.nio.file.Path;
-import java.util.List;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The shared model, data and loss flags as a picocli mixin: a command declares
- * {@code @Mixin ModelOptions model;} and calls {@link #config()} once for the validated {@link ModelConfig}, then
- * {@link Problems#build(ModelConfig)} for the model, data set and loss.
+ * The model, data and loss flags of the commands that compute on a model and a data set ({@code grad},
+ * {@code hvp}, {@code spectrum}, {@code train}) as one picocli mixin, made of {@link ShapeOptions},
+ * {@link NetOptions}, {@link DataOptions} and the loss flags. A command declares {@code @Mixin ModelOptions model;}
+ * and calls {@link #config()} once for the validated {@link ModelConfig}, then {@link Problems#build} for the
+ * model, data set and loss. Commands that use fewer flags take fewer mixins ({@code info}: shape and network;
+ * {@code data export}: shape and data), so no command lists a flag it ignores.
+ *
+ * <p>{@link #config} also refuses, with a {@link FlagException}, a flag given that the chosen architecture does not
+ * use (e.g. {@code --act} with {@code --model linear}, {@code --widths} with {@code --model transformer}).
  */
 public final class ModelOptions {
-    @Option(names = "--model", defaultValue = "mlp", paramLabel = "mlp|linear|transformer",
-            description = "Architecture (default ${DEFAULT-VALUE}).")
-    String model;
+    @Mixin
+    ShapeOptions shape;
 
-    @Option(names = "--widths", split = ",", paramLabel = "D0,D1,..",
-            description = "Layer widths for mlp/linear, input first, e.g. 784,512,10.")
-    List<Integer> widths = List.of();
+    @Mixin
+    NetOptions net;
 
-    @Option(names = "--act", defaultValue = "tanh", paramLabel = "tanh|relu|gelu|linear|sigmoid|softplus",
-            description = "Hidden activation for mlp (default ${DEFAULT-VALUE}).")
-    String act;
-
-    @Option(names = "--bias", arity = "1", paramLabel = "true|false",
-            description = "Biases in mlp layers (default true for mlp, false for linear).")
-    Boolean bias;
-
-    @Option(names = "--vocab", defaultValue = "0", description = "Transformer vocabulary size.")
-    int vocab;
-
-    @Option(names = "--ctx", defaultValue = "0", description = "Transformer context length.")
-    int ctx;
-
-    @Option(names = "--d-model", defaultValue = "0", description = "Transformer width.")
-    int dModel;
-
-    @Option(names = "--heads", defaultValue = "1", description = "Transformer attention heads (default ${DEFAULT-VALUE}).")
-    int heads;
-
-    @Option(names = "--layers", defaultValue = "1", description = "Transformer blocks (default ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(names = "--mlp-ratio", defaultValue = "4", description = "Transformer MLP width / d-model (default ${DEFAULT-VALUE}).")
-    int mlpRatio;
-
-    @Option(names = "--dtype", defaultValue = "f64", paramLabel = "f32|f64", description = "Compute dtype (default ${DEFAULT-VALUE}).")
-    String dtype;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed for initialization and generated data (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "auto|cpu|cuda|ref|cuda-emu",
-            description = "Compute backend (default ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--weights", paramLabel = "W.npz", description = "Weights npz named like the parameters (else initialized from --seed).")
-    Path weights;
-
-    @Option(names = "--data", paramLabel = "D.npz", description = "Data npz with arrays x and y (float targets for mse, integer ids for ce; token ids for the transformer).")
-    Path data;
-
-    @Option(names = "--dataset", paramLabel = "NAME", description = "A built-in data set instead of --data (see 'carnot data list').")
-    String dataset;
-
-    @Option(names = "--samples", defaultValue = "0", description = "Examples to use (0 = the --dataset default, or all of --data).")
-    int samples;
-
-    @Option(names = "--subset", defaultValue = "first", paramLabel = "first|seeded|balanced",
-            description = "How --samples examples are chosen: first N, seeded random, or class-balanced (default ${DEFAULT-VALUE}).")
-    String subset;
-
-    @Option(names = "--standardize", description = "Standardize input features to mean 0, variance 1 (mlp/linear).")
-    boolean standardize;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--loss", paramLabel = "mse|ce", description = "Loss (default mse for mlp/linear, ce for transformer).")
     String loss;
@@ -80,14 +33,48 @@ public final class ModelOptions {
     @Option(names = "--chunk", defaultValue = "0", description = "Examples per chunk, memory only; results do not depend on it (0 = all).")
     int chunk;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
     /** Parses and validates the flags into a {@link ModelConfig}; errors name the flag and the value given. */
     public ModelConfig config() {
-        ModelConfig.Arch arch = ModelConfig.Arch.parse(model);
-        boolean b = bias != null ? bias : arch == ModelConfig.Arch.MLP;
-        String a = arch == ModelConfig.Arch.LINEAR ? "linear" : act.toLowerCase();
+        return build(spec, shape, net, data, loss, chunk);
+    }
+
+    /**
+     * The validated configuration from the given mixins of the command {@code spec}; {@code data} may be null (no
+     * data flags: {@code info}), {@code loss} null for the architecture's default.
+     */
+    static ModelConfig build(CommandSpec spec, ShapeOptions s, NetOptions n, DataOptions d, String loss, int chunk) {
+        ModelConfig.Arch arch = s.arch();
+        String act = n.act.toLowerCase();
+        switch (arch) {
+            case LINEAR -> {
+                if (!act.equals("linear")) {
+                    FlagException.refuseGiven(spec, "to --model linear (its layers are linear; use --model mlp for"
+                            + " an activation)", "--act");
+                }
+                act = "linear";
+            }
+            case MLP -> {
+            }
+            case TRANSFORMER -> FlagException.refuseGiven(spec, "to --model transformer (mlp/linear only)", "--widths",
+                    "--act", "--bias");
+        }
+        if (arch != ModelConfig.Arch.TRANSFORMER) {
+            FlagException.refuseGiven(spec, "to --model " + arch + " (transformer only)", "--vocab", "--ctx",
+                    "--d-model", "--heads", "--layers", "--mlp-ratio");
+        }
+        String backend = NetOptions.backendName(n.backend);
+        if (n.weights == null && (d == null || d.data == null)) {
+            FlagException.refuseGiven(spec, "without an input file (--weights or --data)", "--allow-nonfinite");
+        }
+        boolean b = n.bias != null ? n.bias : arch == ModelConfig.Arch.MLP;
         String l = loss != null ? loss.toLowerCase() : (arch == ModelConfig.Arch.TRANSFORMER ? "ce" : "mse");
-        int[] w = widths.stream().mapToInt(Integer::intValue).toArray();
-        return new ModelConfig(arch, w, a, b, vocab, ctx, dModel, heads, layers, mlpRatio, dtype.toLowerCase(), seed,
-                backend.toLowerCase(), weights, data, dataset, samples, Examples.Subset.parse(subset), standardize, l, chunk);
+        Examples.Subset subset = d == null ? Examples.Subset.FIRST : d.subset(spec);
+        return new ModelConfig(arch, s.widthArray(), act, b, s.vocab, s.ctx, n.dModel, n.heads, n.layers, n.mlpRatio,
+                n.dtype.toLowerCase(), s.seed, backend, n.weights, d == null ? null : d.data,
+                d == null ? null : d.dataset, d == null ? 0 : d.samples, subset, d != null && d.standardize, l, chunk,
+                n.allowNonfinite);
     }
 }

@@ -19,7 +19,9 @@ import carnot.models.data.Examples;
 import carnot.models.data.RealData;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.SequencedMap;
 
 /**
  * Builds what a command computes on from a validated {@link ModelConfig}: the backend, the model (weights from
@@ -35,6 +37,10 @@ import java.util.Map;
  * or in one that outlives the use of the problem.
  */
 public final class Problems {
+    /** The help line of every command that takes a transformer's data: how the shape of y picks the loss. */
+    public static final String TRANSFORMER_TARGETS = "For --model transformer the shape of y picks the loss: y [B]"
+            + " is the cross-entropy of the last position's next token only (the model returns the last position's"
+            + " logits), y [B, t] that of every position.";
 
     /**
      * Everything a model command needs.
@@ -75,9 +81,29 @@ public final class Problems {
                     c.heads(), c.layers(), c.mlpRatio()), lastOnly, c.seed());
         };
         if (c.weights() != null) {
-            Weights.loadInto(m, c.weights());
+            var v = Weights.fromArrays(m, readInput(c.weights(), "weights", c.allowNonfinite()),
+                    "weights file " + c.weights());
+            for (int i = 0; i < m.params().size(); i++) {
+                m.params().get(i).set(v.get(i));
+            }
         }
         return m;
+    }
+
+    /**
+     * The arrays of an input npz ({@code role}: weights, data, vector, …); unless {@code allowNonfinite}, an array
+     * holding NaN or ±Inf is refused naming the file, the array and the first such index.
+     */
+    public static SequencedMap<String, NdArray> readInput(Path file, String role, boolean allowNonfinite) {
+        SequencedMap<String, NdArray> a = Npz.read(file);
+        if (!allowNonfinite) {
+            try {
+                Npz.requireFinite(a, role + " file " + file);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (--allow-nonfinite accepts them)", e);
+            }
+        }
+        return a;
     }
 
     /** Backend, model, data and loss; fails naming the flag or file when something does not fit. */
@@ -110,7 +136,7 @@ public final class Problems {
 
     private static Examples rawExamples(ModelConfig c, PrintStream log) {
         if (c.data() != null) {
-            Map<String, NdArray> a = Npz.read(c.data());
+            Map<String, NdArray> a = readInput(c.data(), "data", c.allowNonfinite());
             return new Examples(Npz.require(a, "x", c.data()), Npz.require(a, "y", c.data()));
         }
         if (c.dataset() != null) {
@@ -119,7 +145,7 @@ public final class Problems {
             return Catalog.load(c.dataset(), new Catalog.Request(c.samples(), tf ? 0 : w[0], tf ? 0 : w[w.length - 1],
                     tf ? c.ctx() : 0, tf ? c.vocab() : 0, c.seed(), RealData.defaultCache(), log, c.subset()));
         }
-        throw new IllegalArgumentException("this command needs data: give --data D.npz (arrays x, y) or --dataset NAME"
+        throw new FlagException("this command needs data: give --data D.npz (arrays x, y) or --dataset NAME"
                 + " (see 'carnot data list')");
     }
 
@@ -140,9 +166,6 @@ public final class Problems {
             }
             int[] ids = checkIds(x.toInts(), c.vocab(), src + " x");
             Tensor xt = Tensor.indices(backend, ids, x.shape());
-            if (!ce) {
-                throw new IllegalArgumentException("--model transformer needs --loss ce (token targets)");
-            }
             if (!(y.rank() == 1 || (y.rank() == 2 && y.shape()[1] == x.shape()[1]))) {
                 throw new IllegalArgumentException(src + ": transformer y must be token ids [n] (last position) or [n, "
                         + x.shape()[1] + "] (every position); given " + y);

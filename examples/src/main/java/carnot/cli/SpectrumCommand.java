@@ -39,7 +39,9 @@ import picocli.CommandLine.Spec;
  * computation (including the one recording pass of the linearized operator, {@code --linearize on}).
  */
 @Command(name = "spectrum", mixinStandardHelpOptions = true,
-        description = "Hessian spectra: Lanczos/LOBPCG/power eigenvalues, full eigendecomposition, SLQ density, trace.")
+        description = {"Hessian spectra: Lanczos/LOBPCG/power eigenvalues, full eigendecomposition, SLQ density, trace.",
+            "Each flag applies to the methods its description names; any other is refused.",
+            Problems.TRANSFORMER_TARGETS})
 public final class SpectrumCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
@@ -150,21 +152,29 @@ public final class SpectrumCommand implements Callable<Integer> {
     public Integer call() {
         ModelConfig cfg = options.config();
         double t = tol != null ? tol : (cfg.dtype().equals("f32") ? 1e-4 : 1e-6);
-        Settings s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, maxIter, basis, probes,
-                steps, batch, sigma, grid, solverSeed, all, saveVectors != null);
-        if (!matrix.equals("hessian") && !matrix.equals("gn")) {
-            throw new IllegalArgumentException("--matrix must be hessian or gn; given '" + matrix + "'");
+        Settings s;
+        try {
+            s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, maxIter, basis, probes,
+                    steps, batch, sigma, grid, solverSeed, all, saveVectors != null);
+        } catch (IllegalArgumentException e) {
+            throw new FlagException(e.getMessage(), e);
         }
-        if ((plot != null || table != null) && !s.method().equals("slq")) {
-            throw new IllegalArgumentException("--plot and --table need --method slq; given " + s.method());
+        refuseUnused(s.method());
+        if (!matrix.equals("hessian") && !matrix.equals("gn")) {
+            throw new FlagException("--matrix must be hessian or gn; given '" + matrix + "'");
+        }
+        if (!java.util.List.of("auto", "on", "off").contains(linearize)) {
+            throw new FlagException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
         Problems.Problem p = Problems.build(cfg, System.err);
-        if (!java.util.List.of("auto", "on", "off").contains(linearize)) {
-            throw new IllegalArgumentException("--linearize must be auto, on or off; given '" + linearize + "'");
-        }
         try (Scope scope = Scope.open()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
+            if (s.method().equals("full")) {
+                LinearOperator sized = block != null ? BlockOperator.ofParams(h, p.model().params(), block) : h;
+                checkFullFits(sized.dim(), cfg.dtype().equals("f32") ? 4 : 8, saveVectors != null,
+                        availableMemory());
+            }
             long t0 = System.nanoTime();
             long cpu0 = processCpuNanos();
             Linearized lin = null;
@@ -185,7 +195,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             if (block != null) {
                 op = BlockOperator.ofParams(op, p.model().params(), block);
             }
-            Tensor warm = warmStart == null ? null : loadVectors(warmStart, op);
+            Tensor warm = warmStart == null ? null : loadVectors(warmStart, op, cfg.allowNonfinite());
             Result r = compute(op, s, warm);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("matrix", matrix);
@@ -233,6 +243,79 @@ public final class SpectrumCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Refuses each flag given that {@code method} would not read: the eigen-solver flags outside lanczos, lobpcg and
+     * power, the probe flags outside slq and trace, and so on (see each flag's description).
+     */
+    private void refuseUnused(String m) {
+        boolean eigen = m.equals("lanczos") || m.equals("lobpcg") || m.equals("power");
+        if (!eigen) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (lanczos, lobpcg and power only)", "--tol",
+                    "--max-iter", "--warm-start");
+        }
+        if (!m.equals("lanczos")) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (lanczos only)", "--basis", "--magnitude");
+        }
+        if (!m.equals("slq")) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (slq only)", "--steps", "--sigma", "--grid",
+                    "--plot", "--table");
+        }
+        if (!m.equals("slq") && !m.equals("trace")) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (slq and trace only)", "--probes");
+        }
+        if (m.equals("slq") || m.equals("trace")) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (it estimates the whole spectrum, not"
+                    + " eigenvalues; use lanczos, lobpcg, power or full)", "--top", "--bottom", "--save-vectors");
+        }
+        if (m.equals("full")) {
+            FlagException.refuseGiven(spec, "to --method full (it is exact and deterministic: no start vectors)",
+                    "--solver-seed");
+        } else {
+            FlagException.refuseGiven(spec, "to --method " + m + " (full only)", "--all");
+        }
+        if (eigen) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (its products go one direction at a time; full,"
+                    + " slq and trace batch them)", "--batch");
+        }
+        if (m.equals("power") && (bottom > 0 || top != 1)) {
+            throw new FlagException("--method power finds the one top eigenvalue by magnitude; given --top " + top
+                    + ", --bottom " + bottom + " (use lanczos or lobpcg)");
+        }
+    }
+
+    /**
+     * Refuses {@code --method full} when its dense matrices would not fit: assembling needs two P x P matrices
+     * ({@code 2 P^2 b} bytes for b bytes per element), the eigendecomposition with eigenvectors a third
+     * (LAPACK's workspace), and {@code --save-vectors} a host copy of all P^2 vector elements in f64 and their file
+     * image ({@code 16 P^2} bytes more). The error states the estimate, the memory available and the
+     * alternatives.
+     */
+    static void checkFullFits(long p, int bytes, boolean vectors, long available) {
+        double need = (double) p * p * bytes * (vectors ? 3 : 2) + (vectors ? 16.0 * p * p : 0);
+        if (need > available) {
+            throw new FlagException(String.format(Locale.ROOT, "--method full on P = %d parameters needs about %.3g"
+                    + " GB (%s P x P matrices of %d-byte elements%s) but %.3g GB are available; use --method lanczos"
+                    + " (--top K / --bottom K eigenvalues) or --method slq (the spectral density) instead, or"
+                    + " --block NAME for one block", p, need / 1e9, vectors ? "three" : "two", bytes,
+                    vectors ? " and the saved vectors" : "", available / 1e9));
+        }
+    }
+
+    /** Memory available to new allocations: MemAvailable of /proc/meminfo, else the JVM's free physical memory. */
+    static long availableMemory() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // not Linux: fall through
+        }
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getFreeMemorySize() : Long.MAX_VALUE;
     }
 
     /** What {@link #compute} returns: the JSON fields, and for file outputs the density or eigenvectors. */
@@ -365,8 +448,8 @@ public final class SpectrumCommand implements Callable<Integer> {
         return m;
     }
 
-    private static Tensor loadVectors(Path file, LinearOperator op) {
-        NdArray a = Npz.require(Npz.read(file), "vectors", file);
+    private static Tensor loadVectors(Path file, LinearOperator op, boolean allowNonfinite) {
+        NdArray a = Npz.require(Problems.readInput(file, "--warm-start", allowNonfinite), "vectors", file);
         int[] sh = a.shape();
         if (sh.length != 2 || sh[1] != op.dim()) {
             throw new IllegalArgumentException("--warm-start " + file + ": array 'vectors' must be [k, " + op.dim()

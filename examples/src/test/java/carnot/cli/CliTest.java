@@ -261,9 +261,11 @@ class CliTest {
     @Test
     void exportedDataGivesTheSameGradient() {
         Path d = dir.resolve("E.npz");
-        String[] flags = {"--widths", "4,6,3", "--backend", "ref", "--dataset", "mixture", "--loss", "ce", "--samples", "24"};
-        assertEquals(0, run(cat(cat(new String[] {"data", "export"}, flags), "--out", d.toString())).code());
-        Result a = run(cat(cat(new String[] {"grad"}, flags), "--out", dir.resolve("a.npz").toString()));
+        String[] flags = {"--widths", "4,6,3", "--dataset", "mixture", "--samples", "24"};
+        Result export = run(cat(cat(new String[] {"data", "export"}, flags), "--out", d.toString()));
+        assertEquals(0, export.code(), export.err());
+        Result a = run(cat(cat(new String[] {"grad"}, flags), "--backend", "ref", "--loss", "ce", "--out",
+                dir.resolve("a.npz").toString()));
         Result b = run("grad", "--widths", "4,6,3", "--backend", "ref", "--data", d.toString(), "--loss", "ce", "--out",
                 dir.resolve("b.npz").toString());
         assertEquals(0, b.code(), b.err());
@@ -282,7 +284,7 @@ class CliTest {
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("self-check passed"), c.out());
         Result bad = run("demo", "--backend", "ref", "--lr", "-1");
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code());
         assertTrue(bad.err().contains("lr must be"), bad.err());
     }
 

@@ -131,6 +131,39 @@ public record NdArray(NpyType dtype, int[] shape, Object data) {
         return r;
     }
 
+    /** The flat index of the first NaN or infinite element, or -1 when every element is finite (always for ints). */
+    public int firstNonFinite() {
+        switch (data) {
+            case double[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    if (!Double.isFinite(a[i])) {
+                        return i;
+                    }
+                }
+            }
+            case float[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    if (!Float.isFinite(a[i])) {
+                        return i;
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+        return -1;
+    }
+
+    /** The multi-index {@code [i0, …, ik]} of flat index {@code flat} in C order. */
+    public int[] unravel(int flat) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return idx;
+    }
+
     /** Same data viewed with another shape of equal element count. */
     public NdArray reshape(int... newShape) {
         if (elementCount(newShape) != size()) {

@@ -74,6 +74,22 @@ public final class Npz {
         return a;
     }
 
+    /**
+     * Refuses an array holding NaN or ±Inf: the error names {@code source}, the array, the first such element's
+     * flat index and multi-index, and its value. Integer arrays always pass.
+     */
+    public static void requireFinite(Map<String, NdArray> arrays, String source) {
+        for (Map.Entry<String, NdArray> e : arrays.entrySet()) {
+            NdArray a = e.getValue();
+            int i = a.firstNonFinite();
+            if (i >= 0) {
+                throw new IllegalArgumentException(source + ": array '" + e.getKey() + "' " + a + " holds "
+                        + a.toDoubles()[i] + " at index " + i + " " + java.util.Arrays.toString(a.unravel(i))
+                        + "; values must be finite");
+            }
+        }
+    }
+
     /** The complete zip image of {@code arrays}; {@code compress} chooses deflated over stored entries. */
     public static byte[] toBytes(Map<String, NdArray> arrays, boolean compress) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

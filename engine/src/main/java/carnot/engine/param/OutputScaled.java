@@ -40,6 +40,11 @@ public final class OutputScaled implements Model {
         return alpha;
     }
 
+    /** True when the output is {@code α (f(w) − f(w0))}. */
+    public boolean centered() {
+        return initial != null;
+    }
+
     @Override
     public List<Param> params() {
         return inner.params();
