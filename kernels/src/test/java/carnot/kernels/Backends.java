@@ -20,8 +20,9 @@ public final class Backends {
     }
 
     /**
-     * The list the conformance harness runs over; each is compared against {@link RefBackend}. The system
-     * property {@code carnot.test.backends} (comma-separated names, e.g. {@code ref,cpu-2}) narrows it for local runs.
+     * Every backend, the reference included: for the tests a backend must pass on its own (validation, run-to-run
+     * determinism). The system property {@code carnot.test.backends} (comma-separated names, e.g.
+     * {@code ref,cpu-2}) narrows it for local runs.
      */
     public static List<Entry> forTests() {
         String only = System.getProperty("carnot.test.backends", "");
@@ -32,9 +33,20 @@ public final class Backends {
         return all().stream().filter(e -> names.contains(e.name())).toList();
     }
 
+    /**
+     * The backends the conformance harness compares against the {@link RefBackend} oracle: {@link #forTests()}
+     * without the oracle itself (the oracle is checked against hand-computed values in {@code RefBackendTest}).
+     */
+    public static List<Entry> againstReference() {
+        return forTests().stream().filter(e -> !e.name().equals(REF)).toList();
+    }
+
+    /** Name of the oracle entry. */
+    public static final String REF = "ref";
+
     private static List<Entry> all() {
         return List.of(
-                new Entry("ref", RefBackend::new),
+                new Entry(REF, RefBackend::new),
                 new Entry("cpu-1", () -> new CpuBackend(1)),
                 new Entry("cpu-2", () -> new CpuBackend(2)),
                 new Entry("cuda-emu", carnot.kernels.cuda.CudaBackend::emulated)

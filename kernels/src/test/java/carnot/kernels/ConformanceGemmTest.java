@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The conformance harness for the BLAS/LAPACK families: GEMM (all transposes, non-square, padded leading
  * dimensions, offsets, beta = 0 over NaN, beta != 0), batched GEMM (shared operand via stride 0) and the
- * symmetric eigensolver, on every backend of {@link Backends#forTests()} against {@link RefBackend}.
+ * symmetric eigensolver, on every backend of {@link Backends#againstReference()} against {@link RefBackend}.
+ * GEMM elements must lie within {@code (gamma_(K+2)(dtype) + gamma_(K+2)(f64) + u) S_ij} of the oracle's, with
+ * {@code S = |alpha| |A| |B| + |beta| |C0|} computed in f64 from the stored inputs ({@link RoundingBound}): the
+ * worst-case bound that holds for every OpenBLAS kernel family and thread split.
  */
 class ConformanceGemmTest {
     static final int[][] MNK = {{1, 1, 1}, {7, 7, 7}, {33, 7, 65}, {65, 33, 7}, {7, 65, 33}, {130, 129, 131},
@@ -43,12 +46,26 @@ class ConformanceGemmTest {
                         if (beta == 0) {
                             blankPadding(got, want, m, n, ldc);
                         }
-                        f.close("gemm", m + "x" + n + "x" + k + (ta ? " A^T" : "") + (tb ? " B^T" : "")
-                                + " beta " + beta, got, want, f.atol() * 4 * Math.sqrt(k), f.rtol() * 4 * Math.sqrt(k));
+                        double[] mag = RoundingBound.gemmMagnitude(ta, tb, m, n, k, 1.25, HostData.toDoubles(a[1]), 5,
+                                lda, HostData.toDoubles(b[1]), 2, ldb, beta, rounded(f, c0), 4, ldc, c0.length);
+                        RoundingBound.assertWithin(f.where("gemm", m + "x" + n + "x" + k + (ta ? " A^T" : "")
+                                + (tb ? " B^T" : "") + " beta " + beta), got, want,
+                                RoundingBound.scaled(mag, RoundingBound.versusReference(dt, k)));
                     }
                 }
             }
         }
+    }
+
+    /** The host values as the fixture's dtype stores them. */
+    private static double[] rounded(Fixture f, double[] v) {
+        double[] r = v.clone();
+        if (f.dt == DType.F32) {
+            for (int i = 0; i < r.length; i++) {
+                r[i] = (float) r[i];
+            }
+        }
+        return r;
     }
 
     private static double[] nan(int n) {
@@ -87,13 +104,25 @@ class ConformanceGemmTest {
                     long sa = (long) m * k + 1;
                     Buffer[] a = f.pair(f.normal((int) (3 + sa * batch)));
                     Buffer[] b = f.pair(f.normal(k * n));
-                    Buffer[] c = f.pair(f.normal(m * n * batch));
+                    double[] c0 = f.normal(m * n * batch);
+                    Buffer[] c = f.pair(c0);
                     f.be.gemmBatched(ta, tb, m, n, k, 0.5, a[0], 3, lda, sa, b[0], 0, ldb, 0, 2, c[0], 0, n,
                             (long) m * n, batch);
                     f.ref.gemmBatched(ta, tb, m, n, k, 0.5, a[1], 3, lda, sa, b[1], 0, ldb, 0, 2, c[1], 0, n,
                             (long) m * n, batch);
-                    f.same("gemmBatched", batch + " x " + m + "x" + n + "x" + k + (ta ? " A^T" : "")
-                            + (tb ? " B^T" : ""), c, 4 * Math.sqrt(k));
+                    double[] ha = HostData.toDoubles(a[1]);
+                    double[] hb = HostData.toDoubles(b[1]);
+                    double[] bound = new double[m * n * batch];
+                    for (int q = 0; q < batch; q++) {
+                        double[] sq = RoundingBound.gemmMagnitude(ta, tb, m, n, k, 0.5, ha, (int) (3 + q * sa), lda,
+                                hb, 0, ldb, 2, rounded(f, c0), q * m * n, n, m * n * batch);
+                        for (int i = q * m * n; i < (q + 1) * m * n; i++) {
+                            bound[i] = sq[i] * RoundingBound.versusReference(dt, k);
+                        }
+                    }
+                    RoundingBound.assertWithin(f.where("gemmBatched", batch + " x " + m + "x" + n + "x" + k
+                            + (ta ? " A^T" : "") + (tb ? " B^T" : "")), HostData.toDoubles(c[0]),
+                            HostData.toDoubles(c[1]), bound);
                 }
             }
         }

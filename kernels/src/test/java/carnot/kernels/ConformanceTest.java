@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The conformance harness: every op family on every backend of {@link Backends#forTests()} x {F32, F64} x shapes
+ * The conformance harness: every op family on every backend of {@link Backends#againstReference()} x {F32, F64} x shapes
  * that hit SIMD and tile tails (1, 7, 33, 4099, non-square and transposed GEMMs, batches, broadcasting over each
  * axis), compared to {@link RefBackend} with {@code atol + rtol |ref|} per dtype (see {@link Fixture}).
  */
@@ -18,7 +18,7 @@ class ConformanceTest {
     static final int[] SIZES = {1, 7, 33, 4099};
 
     static Stream<Arguments> cases() {
-        return Backends.forTests().stream()
+        return Backends.againstReference().stream()
                 .flatMap(e -> Stream.of(DType.F32, DType.F64).map(d -> Arguments.of(e, d)));
     }
 
