@@ -1,5 +1,6 @@
 package carnot.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +12,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code carnot train} in process: files written, determinism, bitwise resume, divergence exit code. */
+/**
+ * {@code carnot train} in process: files written, determinism, bitwise resume, divergence exit code, and the run
+ * folder rules (a used folder refused unless --overwrite; --resume only into a run of the same configuration).
+ */
 class TrainCommandTest {
     private static final String[] BASE = {"train", "--model", "mlp", "--widths", "4,16,16,2", "--dataset", "teacher",
         "--samples", "64", "--backend", "cpu", "--seed", "3"};
@@ -72,9 +78,130 @@ class TrainCommandTest {
         assertTrue(r.out().contains("resuming at step 10"), r.out());
         assertEquals(Files.readString(a.resolve("metrics.jsonl")), Files.readString(b.resolve("metrics.jsonl")));
         assertEquals(Files.readString(a.resolve("metrics.csv")), Files.readString(b.resolve("metrics.csv")));
+        Map<String, byte[]> before = snapshot(b);
         Run wrong = run(b, "--opt", "adam", "--lr", "0.02", "--steps", "20", "--resume");
         assertEquals(1, wrong.code());
-        assertTrue(wrong.err().contains("same flags"), wrong.err());
+        assertTrue(wrong.err().contains("holds a run of another configuration; flags that differ: --lr: 0.02 in this "
+                + "command, 0.01 in " + b.resolve("config.json") + "; --observe: (empty) "), wrong.err());
+        assertSameFiles(before, snapshot(b));
+    }
+
+    /** Every regular file under dir (relative path to bytes), to show that a refusal changed nothing. */
+    private static Map<String, byte[]> snapshot(Path dir) throws Exception {
+        Map<String, byte[]> m = new TreeMap<>();
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                m.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return m;
+    }
+
+    private static void assertSameFiles(Map<String, byte[]> before, Map<String, byte[]> after) {
+        assertEquals(before.keySet(), after.keySet(), "files");
+        before.forEach((k, v) -> assertArrayEquals(v, after.get(k), k));
+    }
+
+    /** A new run refuses a used folder, naming what is there and changing nothing; --overwrite clears it first. */
+    @Test
+    void newRunRefusesUsedFolderUnlessOverwrite(@TempDir Path tmp) throws Exception {
+        Path d = tmp.resolve("used");
+        Files.createDirectories(d.resolve("checkpoints"));
+        Files.writeString(d.resolve("notes.txt"), "keep me");
+        Map<String, byte[]> before = snapshot(d);
+        Run r = run(d, "--lr", "0.05", "--steps", "3");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("--out " + d + " is not empty (holds checkpoints, notes.txt); pass --overwrite to "
+                + "clear it, or --resume to continue the run in it"), r.err());
+        assertSameFiles(before, snapshot(d));
+        Run bad = run(d, "--lr", "0.05", "--steps", "3", "--overwrite", "--resume");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("--resume continues the run in --out and --overwrite clears it"), bad.err());
+        assertSameFiles(before, snapshot(d));
+        Run ok = run(d, "--lr", "0.05", "--steps", "3", "--overwrite");
+        assertEquals(0, ok.code(), ok.err());
+        assertFalse(Files.exists(d.resolve("notes.txt")));
+        assertTrue(Files.exists(d.resolve("checkpoints/step-00000003.npz")));
+        assertTrue(Files.readString(d.resolve("config.json")).contains("\"--lr\": \"0.05\""));
+    }
+
+    /** --resume without a run there, or a run without checkpoints: a clear error, nothing written. */
+    @Test
+    void resumeNeedsARunWithACheckpoint(@TempDir Path tmp) throws Exception {
+        Path none = tmp.resolve("none");
+        Run r = run(none, "--lr", "0.05", "--steps", "3", "--resume");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--resume: " + none + " holds no config.json"), r.err());
+        assertFalse(Files.exists(none));
+        Path d = tmp.resolve("d");
+        assertEquals(0, run(d, "--lr", "0.05", "--steps", "3").code());
+        try (var s = Files.list(d.resolve("checkpoints"))) {
+            for (Path f : s.toList()) {
+                Files.delete(f);
+            }
+        }
+        Map<String, byte[]> before = snapshot(d);
+        r = run(d, "--lr", "0.05", "--steps", "3", "--resume");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--resume: " + d + " has no checkpoint (checkpoints/step-N.npz); the run stopped "
+                + "before its first checkpoint: start it again with --overwrite"), r.err());
+        assertSameFiles(before, snapshot(d));
+    }
+
+    /**
+     * A checkpoint copied in from another run (another --seed) is refused, naming --seed with both values, even
+     * though config.json matches; nothing is changed.
+     */
+    @Test
+    void checkpointOfAnotherRunIsNeverLoaded(@TempDir Path tmp) throws Exception {
+        Path a = tmp.resolve("a");
+        Path other = tmp.resolve("other");
+        assertEquals(0, run(a, "--lr", "0.05", "--steps", "4", "--checkpoint-every", "2").code());
+        List<String> flags = new ArrayList<>(List.of(BASE));
+        flags.set(flags.indexOf("--seed") + 1, "5");
+        flags.addAll(List.of("--lr", "0.05", "--steps", "4", "--checkpoint-every", "2", "--out", other.toString()));
+        assertEquals(0, Main.run(System.out, System.err, flags.toArray(String[]::new)));
+        Files.copy(other.resolve("checkpoints/step-00000004.npz"), a.resolve("checkpoints/step-00000004.npz"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Map<String, byte[]> before = snapshot(a);
+        Run r = run(a, "--lr", "0.05", "--steps", "4", "--checkpoint-every", "2", "--resume");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.err().contains("checkpoint " + a.resolve("checkpoints/step-00000004.npz") + " was made by another "
+                + "configuration; flags that differ: --seed: 3 in this command, 5 in the checkpoint"), r.err());
+        assertSameFiles(before, snapshot(a));
+    }
+
+    /**
+     * --steps is outside the fingerprint of a schedule that does not depend on it: continuing a 6-step run to 10
+     * steps gives bitwise the 10-step run. Under --schedule cosine it is inside, and a change is refused by name.
+     */
+    @Test
+    void resumeMayExtendStepsUnlessTheScheduleDependsOnThem(@TempDir Path tmp) throws Exception {
+        String[] flags = {"--opt", "adam", "--lr", "0.01", "--observe", "sharpness:3", "--checkpoint-every", "4"};
+        Path longer = tmp.resolve("long");
+        Path cont = tmp.resolve("cont");
+        assertEquals(0, run(longer, concat(flags, "--steps", "10")).code());
+        assertEquals(0, run(cont, concat(flags, "--steps", "6")).code());
+        Run r = run(cont, concat(flags, "--steps", "10", "--resume"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("resuming at step 6"), r.out());
+        for (String f : List.of("metrics.jsonl", "metrics.csv")) {
+            assertEquals(Files.readString(longer.resolve(f)), Files.readString(cont.resolve(f)), f);
+        }
+        Path cos = tmp.resolve("cos");
+        assertEquals(0, run(cos, concat(flags, "--steps", "6", "--schedule", "cosine")).code());
+        Map<String, byte[]> before = snapshot(cos);
+        Run c = run(cos, concat(flags, "--steps", "10", "--schedule", "cosine", "--resume"));
+        assertEquals(1, c.code());
+        assertTrue(c.err().contains("flags that differ: --steps: 10 in this command, 6 in " + cos.resolve("config.json")),
+                c.err());
+        assertSameFiles(before, snapshot(cos));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> l = new ArrayList<>(List.of(a));
+        l.addAll(List.of(b));
+        return l.toArray(String[]::new);
     }
 
     /** A huge learning rate diverges: exit code 3, message with the step, earlier checkpoint kept, none after. */

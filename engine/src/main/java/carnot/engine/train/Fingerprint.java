@@ -82,7 +82,7 @@ public record Fingerprint(SortedMap<String, String> flags) {
 
     /**
      * The entries that differ, one per flag in flag order, as {@code "--flag: VALUE_HERE in <here>, VALUE_OTHER in
-     * <there>"} (a missing entry reads {@code (absent)}); empty when equal.
+     * <there>"} (a missing entry reads {@code (absent)}, an empty value {@code (empty)}); empty when equal.
      */
     public List<String> differences(Fingerprint other, String here, String there) {
         TreeSet<String> keys = new TreeSet<>(flags.keySet());
@@ -92,9 +92,13 @@ public record Fingerprint(SortedMap<String, String> flags) {
             String a = flags.getOrDefault(k, "(absent)");
             String b = other.flags.getOrDefault(k, "(absent)");
             if (!a.equals(b)) {
-                out.add(k + ": " + a + " " + here + ", " + b + " " + there);
+                out.add(k + ": " + shown(a) + " " + here + ", " + shown(b) + " " + there);
             }
         }
         return out;
+    }
+
+    private static String shown(String v) {
+        return v.isEmpty() ? "(empty)" : v;
     }
 }
