@@ -11,4 +11,12 @@ public interface DataSet {
 
     /** Targets of samples {@code [from, to)}: leading axis {@code to - from}. */
     Tensor y(int from, int to);
+
+    /**
+     * Samples of the whole data set this one is a shard of (default {@link #size()}): the full-batch loss
+     * normaliser ({@link Loss#count(DataSet)}) counts these, so a sum of shard passes is the full-batch pass.
+     */
+    default int totalSize() {
+        return size();
+    }
 }

@@ -55,12 +55,15 @@ public enum Loss {
         return apply(out, y, count(y));
     }
 
-    /** The normaliser of a whole data set: N samples for MSE, N times the targets per sample for CE. */
+    /**
+     * The normaliser of a whole data set: N samples for MSE, N times the targets per sample for CE, with
+     * N = {@link DataSet#totalSize()} (the whole set's size also for a shard of it).
+     */
     public long count(DataSet data) {
         if (data.size() == 0) {
             return 0;
         }
-        return this == MSE ? data.size() : (long) data.size() * data.y(0, 1).size();
+        return this == MSE ? data.totalSize() : (long) data.totalSize() * data.y(0, 1).size();
     }
 
     /** CE from elementary ops (log-softmax, product, sum): the oracle the fused loss is tested against. */

@@ -167,6 +167,14 @@ public final class ModelObjective implements Objective {
     }
 
     private Eigen lanczos(LinearOperator h, int k, double[][] warm) {
+        return lanczos(h, k, warm, eigTol, eigMaxIter);
+    }
+
+    /**
+     * The k largest eigenpairs of {@code h} by Lanczos (tolerance {@code tol}, at most {@code maxIter} products)
+     * started from the warm rows (or a random start): what {@link #topEigen} does on any operator.
+     */
+    public static Eigen lanczos(LinearOperator h, int k, double[][] warm, double tol, int maxIter) {
         Tensor start = null;
         if (warm != null && warm.length > 0) {
             double[] flat = new double[warm.length * warm[0].length];
@@ -175,7 +183,7 @@ public final class ModelObjective implements Objective {
             }
             start = Tensor.of(h.backend(), h.dtype(), flat, warm.length, warm[0].length);
         }
-        carnot.engine.spectral.Eigen e = Lanczos.topK(h, k, eigTol, eigMaxIter, start);
+        carnot.engine.spectral.Eigen e = Lanczos.topK(h, k, tol, maxIter, start);
         double[] v = e.vectors().toDoubles();
         int p = h.dim();
         double[][] vecs = new double[e.values().length][];
