@@ -11,7 +11,8 @@ public final class Experiments {
     /** All experiments, in the order {@code carnot experiment --list} prints them. */
     public static final List<Experiment<?>> ALL = List.of(
             new Saxe(),
-            new Ntk()
+            new Ntk(),
+            new LazyRich()
     );
 
     /** The experiment called {@code name}; the error lists the known names. */

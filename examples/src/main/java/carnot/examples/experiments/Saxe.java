@@ -83,7 +83,7 @@ public final class Saxe implements Experiment<Saxe.Config> {
         /** d = 10, modes 4, 3, 2, 1, 0.5, depths 2, 3 and 4. */
         public static Config paper() {
             return new Config(10, 16, new double[] {4, 3, 2, 1, 0.5}, 200, new int[] {2, 3, 4},
-                    new double[] {1e-4, 1e-6, 1e-6}, 0.01, 0.5, 50, 400_000, 1e-7, 10, 1);
+                    new double[] {1e-4, 1e-6, 1e-5}, 0.05, 0.5, 50, 400_000, 1e-7, 2, 1);
         }
 
         @Override
@@ -258,20 +258,24 @@ public final class Saxe implements Experiment<Saxe.Config> {
         double worst = 0;
         LinePlot p = LinePlot.titled("Saxe depth 2: mode strengths vs the closed-form sigmoid").xLabel("flow time t")
                 .yLabel("mode strength u_i");
+        double[] grid = grid(tr.times());
         for (int i = 0; i < c.targets().length; i++) {
             double si = c.targets()[i];
-            double[] th = new double[tr.times().length];
             double modeWorst = 0;
-            for (int k = 0; k < th.length; k++) {
-                th[k] = SaxeTheory.depth2(si, tr.u0(), tr.times()[k]);
-                modeWorst = Math.max(modeWorst, Math.abs(tr.u()[i][k] - th[k]) / si);
+            for (int k = 0; k < tr.times().length; k++) {
+                double th = SaxeTheory.depth2(si, tr.u0(), tr.times()[k]);
+                modeWorst = Math.max(modeWorst, Math.abs(tr.u()[i][k] - th) / si);
+            }
+            double[] th = new double[grid.length];
+            for (int k = 0; k < grid.length; k++) {
+                th[k] = SaxeTheory.depth2(si, tr.u0(), grid[k]);
             }
             worst = Math.max(worst, modeWorst);
             run.log().printf(Locale.ROOT, "depth 2 mode %d: s=%.4g, max |u - theory|/s = %.3e, t_half measured %.4f, "
                             + "theory %.4f%n", i + 1, si, modeWorst, SaxeTheory.crossing(tr.times(), tr.u()[i], si / 2),
                     Math.log(si / tr.u0() - 1) / (2 * si));
             p.series(String.format(Locale.ROOT, "measured s=%.3g", si), tr.times(), tr.u()[i]);
-            p.series(String.format(Locale.ROOT, "theory s=%.3g", si), tr.times(), th);
+            p.series(String.format(Locale.ROOT, "theory s=%.3g", si), grid, th);
         }
         for (int k = 0; k < tr.times().length; k++) {
             Map<String, Object> rec = new LinkedHashMap<>();
@@ -287,6 +291,15 @@ public final class Saxe implements Experiment<Saxe.Config> {
         return Verdict.of("depth2-trajectory", "max_i max_t |u_i(t) - u_i^theory(t)| / s_i", worst, 0, 0, TRAJECTORY_BAND);
     }
 
+    /** 401 equally spaced times from 0 to the last measured time (the theory curves of the plots). */
+    private static double[] grid(double[] times) {
+        double[] g = new double[401];
+        for (int k = 0; k < g.length; k++) {
+            g[k] = times[times.length - 1] * k / (g.length - 1);
+        }
+        return g;
+    }
+
     private static List<Verdict> deep(Config c, Trajectory tr, ExperimentRun run) {
         int r = c.targets().length;
         int depth = tr.depth();
@@ -296,12 +309,13 @@ public final class Saxe implements Experiment<Saxe.Config> {
         for (int i = 0; i < r; i++) {
             double si = c.targets()[i];
             half[i] = SaxeTheory.crossing(tr.times(), tr.u()[i], si / 2);
-            double[] th = SaxeTheory.trajectory(depth, si, tr.u0(), tr.times(), 1e-3);
+            double[] grid = grid(tr.times());
+            double[] th = SaxeTheory.trajectory(depth, si, tr.u0(), grid, 1e-3);
             run.log().printf(Locale.ROOT, "depth %d mode %d: s=%.4g, t_half measured %.5g, exact integral %.5g, "
                             + "leading u0^-(1-2/L)/((L-2)s) %.5g%n", depth, i + 1, si, half[i],
                     SaxeTheory.halfTime(depth, si, tr.u0()), SaxeTheory.halfTimeLeading(depth, si, tr.u0()));
             p.series(String.format(Locale.ROOT, "measured s=%.3g", si), tr.times(), tr.u()[i]);
-            p.series(String.format(Locale.ROOT, "theory s=%.3g", si), tr.times(), th);
+            p.series(String.format(Locale.ROOT, "theory s=%.3g", si), grid, th);
             Map<String, Object> rec = new LinkedHashMap<>();
             rec.put("depth", depth);
             rec.put("mode", i + 1);
