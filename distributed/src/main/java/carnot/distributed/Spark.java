@@ -10,7 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * Creates the Spark context a {@link DistributedProblem} runs on, with Carnot's defaults: no web UI, 4 attempts per
  * task ({@code spark.task.maxFailures}; {@code local[N]} becomes {@code local[N,4]}, since local mode otherwise
  * never retries), unlimited result size (a product returns k P values per shard), the executors' JVM flags for
- * the Vector API and native access ({@link #EXECUTOR_JAVA_OPTIONS}), and the driver on 127.0.0.1 for local and
+ * the Vector API, native access and Spark's use of sun.misc.Unsafe ({@link #EXECUTOR_JAVA_OPTIONS}), and the driver on 127.0.0.1 for local and
  * loopback masters. Entries of {@code conf} override every default.
  */
 public final class Spark {
@@ -18,7 +18,8 @@ public final class Spark {
     public static final int TASK_ATTEMPTS = 4;
 
     /** JVM flags every executor needs (the engine's Vector API kernels and native memory). */
-    public static final String EXECUTOR_JAVA_OPTIONS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED";
+    public static final String EXECUTOR_JAVA_OPTIONS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+            + " --sun-misc-unsafe-memory-access=allow";
 
     private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)])?");
 

@@ -18,6 +18,9 @@ public final class GradCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
+    @Mixin
+    SparkOptions spark;
+
     @Option(names = "--out", required = true, paramLabel = "G.npz", description = "Output npz of the gradient.")
     Path out;
 
@@ -28,7 +31,7 @@ public final class GradCommand implements Callable<Integer> {
     public Integer call() {
         Problems.Problem p = Problems.build(options.config(), System.err);
         long t0 = System.nanoTime();
-        Grad g = Grad.of(p.model(), p.loss(), p.data(), p.chunk());
+        Grad g = spark.enabled() ? spark.grad(p, System.err) : Grad.of(p.model(), p.loss(), p.data(), p.chunk());
         double ms = (System.nanoTime() - t0) / 1e6;
         Weights.save(p.model(), g.grad(), out);
         spec.commandLine().getOut().printf("loss = %.17g%n", g.loss());

@@ -19,6 +19,9 @@ public final class HvpCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
+    @Mixin
+    SparkOptions spark;
+
     @Option(names = "--vector", required = true, paramLabel = "V.npz", description = "Direction v, named like the weights.")
     Path vector;
 
@@ -34,7 +37,8 @@ public final class HvpCommand implements Callable<Integer> {
         ParamVector v = Weights.fromArrays(p.model(), Problems.readInput(vector, "vector", p.config().allowNonfinite()),
                 "vector file " + vector);
         long t0 = System.nanoTime();
-        Hessian.WithGradient r = Hessian.of(p.model(), p.loss(), p.data(), p.chunk()).applyWithGradient(v);
+        Hessian.WithGradient r = spark.enabled() ? spark.hvpWithGradient(p, v, System.err)
+                : Hessian.of(p.model(), p.loss(), p.data(), p.chunk()).applyWithGradient(v);
         double ms = (System.nanoTime() - t0) / 1e6;
         Weights.save(p.model(), r.hv(), out);
         var o = spec.commandLine().getOut();

@@ -46,6 +46,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
+    @Mixin
+    SparkOptions spark;
+
     @Option(names = "--method", defaultValue = "lanczos", paramLabel = "lanczos|lobpcg|power|full|slq|trace",
             description = "Algorithm (default ${DEFAULT-VALUE}).")
     String method;
@@ -167,7 +170,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             throw new FlagException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
         Problems.Problem p = Problems.build(cfg, System.err);
-        try (Scope scope = Scope.open()) {
+        try (SparkOptions.Session dist = spark.open(p, p.model(), System.err); Scope scope = Scope.open()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             if (s.method().equals("full")) {
@@ -179,9 +182,9 @@ public final class SpectrumCommand implements Callable<Integer> {
             long cpu0 = processCpuNanos();
             Linearized lin = null;
             String skipped = null;
-            if (linearize.equals("on")) {
+            if (dist == null && linearize.equals("on")) {
                 lin = h.linearize();
-            } else if (linearize.equals("auto")) {
+            } else if (dist == null && linearize.equals("auto")) {
                 try {
                     lin = h.linearize(Linearized.defaultBudget());
                 } catch (IllegalStateException e) {
@@ -189,9 +192,11 @@ public final class SpectrumCommand implements Callable<Integer> {
                     System.err.println("carnot spectrum: fresh products per HVP; " + skipped);
                 }
             }
+            LinearOperator distributed = dist == null ? null : dist.operator(
+                    carnot.engine.train.ModelObjective.flatten(p.model()), matrix.equals("gn"), linearize, System.err);
             double recordWall = (System.nanoTime() - t0) * 1e-9;
             double recordCpu = (processCpuNanos() - cpu0) * 1e-9;
-            LinearOperator op = lin != null ? lin : h;
+            LinearOperator op = distributed != null ? distributed : lin != null ? lin : h;
             if (block != null) {
                 op = BlockOperator.ofParams(op, p.model().params(), block);
             }
@@ -209,6 +214,9 @@ public final class SpectrumCommand implements Callable<Integer> {
             if (lin != null) {
                 out.put("linearize_seconds", recordWall);
                 out.put("linearized_bytes", lin.bytes());
+            }
+            if (dist != null) {
+                out.putAll(dist.json());
             }
             out.putAll(r.json());
             out.put("wall_seconds", (Double) r.json().get("wall_seconds") + recordWall);

@@ -55,6 +55,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
+    @Mixin
+    SparkOptions spark;
+
     @Option(names = "--opt", defaultValue = "gd", paramLabel = "gd|momentum|nesterov|sgd|adam|adamw",
             description = "Optimizer (default ${DEFAULT-VALUE}).")
     String opt;
@@ -200,8 +203,10 @@ public final class TrainCommand implements Callable<Integer> {
         boolean tty = System.console() != null;
         long every = printEvery > 0 ? printEvery : Math.max(1, steps / 20);
         long t0 = System.nanoTime();
-        Trainer.Result r = new Trainer(obj, cfg, obs, out, rec -> progress(o, rec, every, tty, steps))
+        carnot.engine.train.Objective target = spark.objective(obj, prob, trained, eigTol, 300, System.err);
+        Trainer.Result r = new Trainer(target, cfg, obs, out, rec -> progress(o, rec, every, tty, steps))
                 .run(ModelObjective.flatten(model), table.lrMultipliers(), from);
+        spark.close();
         double secs = (System.nanoTime() - t0) * 1e-9;
         if (tty) {
             o.println();
