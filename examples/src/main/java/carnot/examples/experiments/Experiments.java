@@ -12,7 +12,8 @@ public final class Experiments {
     public static final List<Experiment<?>> ALL = List.of(
             new Saxe(),
             new Ntk(),
-            new LazyRich()
+            new LazyRich(),
+            new Conservation()
     );
 
     /** The experiment called {@code name}; the error lists the known names. */
