@@ -12,6 +12,7 @@ import carnot.engine.param.OutputScaled;
 import carnot.engine.param.Parameterization;
 import carnot.engine.param.Table;
 import carnot.engine.train.Checkpoint;
+import carnot.engine.train.Fingerprint;
 import carnot.engine.train.Json;
 import carnot.engine.train.ModelObjective;
 import carnot.engine.train.Observable;
@@ -19,6 +20,7 @@ import carnot.engine.train.RunPlots;
 import carnot.engine.train.TrainConfig;
 import carnot.engine.train.Trainer;
 import carnot.engine.io.AtomicFiles;
+import carnot.engine.io.RunFolder;
 import carnot.examples.experiments.CollapseObservable;
 import carnot.examples.experiments.FeatureObservable;
 import carnot.models.Mlp;
@@ -34,7 +36,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,9 +45,17 @@ import picocli.CommandLine.Spec;
 /**
  * {@code carnot train}: trains a model with GD/momentum/Nesterov/SGD/Adam(W) or RK4 gradient flow under a
  * parameterization (SP, NTP, µP, mean-field, depth-µP; output multiplier α), measuring observables on a schedule.
- * Writes {@code RUN_DIR/config.json} (flags, parameterization table), {@code metrics.jsonl}, {@code metrics.csv},
- * {@code checkpoints/step-N.npz} and PNG plots. Exit code 3 when the run diverges (the message names the step and
- * the first bad tensor; the last good checkpoint stays).
+ * Writes {@code RUN_DIR/config.json} (flags, configuration fingerprint, parameterization table),
+ * {@code metrics.jsonl}, {@code metrics.csv}, {@code checkpoints/step-N.npz} and PNG plots, each file atomically.
+ * Exit code 3 when the run diverges (the message names the step and the first bad tensor; the last good checkpoint
+ * stays).
+ *
+ * <p>A run folder belongs to one run: a new run refuses a non-empty {@code --out} (naming what is there) unless
+ * {@code --overwrite} clears it. {@code --resume} continues only a run of the same configuration: the
+ * {@link Fingerprint} of every option except {@link #NOT_FINGERPRINTED} (and except {@code --steps} when the
+ * schedule does not depend on it, so that a run may be continued for more steps) must equal the one in
+ * {@code config.json} and in the checkpoint, else it refuses naming each flag that differs with both values. Files
+ * named by a path option ({@code --data}, {@code --weights}) enter by the SHA-256 of their bytes.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a model and stream metrics (loss, sharpness, movement, ...) to RUN_DIR.",
@@ -122,8 +131,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every K steps (0 = only at the end).")
     int checkpointEvery;
 
-    @Option(names = "--resume", description = "Resume from the latest checkpoint in --out (same flags required).")
+    @Option(names = "--resume", description = "Resume from the latest checkpoint in --out (same configuration "
+            + "required; --steps may change unless --schedule cosine).")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "Clear --out first if it holds files (else a new run refuses it).")
+    boolean overwrite;
 
     @Option(names = "--stop-loss", defaultValue = "0", description = "Stop once the full-batch loss is below this.")
     double stopLoss;
@@ -157,6 +170,12 @@ public final class TrainCommand implements Callable<Integer> {
         Parameterization p = Parameterization.preset(param, kind == Optimizer.Kind.ADAM || kind == Optimizer.Kind.ADAMW)
                 .withAlpha(alpha).withInitScale(initScale);
         Schedule sched = Schedule.parse(schedule, lr * p.alphaLrFactor(), steps);
+        Fingerprint fp = fingerprint(sched.kind() == Schedule.Kind.COSINE);
+        if (resume) {
+            refuseResume(fp);
+        } else {
+            RunFolder.refuseIfUsed(out, overwrite, "--out", "or --resume to continue the run in it");
+        }
         TrainConfig cfg = new TrainConfig(kind, hyper, sched, steps, batch, mc.seed(), checkpointEvery, blowUp, stopLoss,
                 flow, 10);
 
@@ -180,20 +199,25 @@ public final class TrainCommand implements Callable<Integer> {
         config.put("command", "train");
         config.put("args", spec.commandLine().getParseResult().originalArgs().stream()
                 .filter(a -> !a.equals("--resume")).toList());
+        Map<String, Object> fpJson = new LinkedHashMap<>();
+        fpJson.put("sha256", fp.sha256());
+        fpJson.put("flags", fp.flags());
+        config.put("fingerprint", fpJson);
         config.put("parameters", model.numParams());
         config.put("parameterization", table.toMap());
-        String configJson = Json.pretty(config);
+        byte[] configJson = Json.pretty(config).getBytes(StandardCharsets.UTF_8);
         Checkpoint from = null;
         if (resume) {
-            from = latestCheckpoint(obj);
-            String old = read(out.resolve("config.json"));
-            if (!old.equals(configJson)) {
-                throw new IllegalArgumentException("--resume needs the same flags as the run in " + out
-                        + "; its config.json differs from this command's");
+            PrintWriter err = spec.commandLine().getErr();
+            from = Checkpoint.resumable(out, obj.names(), obj.shapes(), fp, steps, m -> err.println("carnot: " + m));
+            err.flush();
+            RunFolder.removeTempFiles(out);
+            if (!java.util.Arrays.equals(configJson, readBytes(out.resolve("config.json")))) {
+                AtomicFiles.write(out.resolve("config.json"), configJson);
             }
         } else {
-            mkdirs(out);
-            AtomicFiles.write(out.resolve("config.json"), configJson.getBytes(StandardCharsets.UTF_8));
+            RunFolder.claim(out, overwrite, "--out", "or --resume to continue the run in it");
+            AtomicFiles.write(out.resolve("config.json"), configJson);
         }
         o.print(table.format());
         o.printf(Locale.ROOT, "%s, lr %s (%s), %d steps, %d parameters, %d samples%s%n", kind.name().toLowerCase(Locale.ROOT),
@@ -204,7 +228,7 @@ public final class TrainCommand implements Callable<Integer> {
         long every = printEvery > 0 ? printEvery : Math.max(1, steps / 20);
         long t0 = System.nanoTime();
         carnot.engine.train.Objective target = spark.objective(obj, prob, trained, eigTol, 300, System.err);
-        Trainer.Result r = new Trainer(target, cfg, obs, out, rec -> progress(o, rec, every, tty, steps))
+        Trainer.Result r = new Trainer(target, cfg, obs, out, rec -> progress(o, rec, every, tty, steps), fp.text())
                 .run(ModelObjective.flatten(model), table.lrMultipliers(), from);
         spark.close();
         double secs = (System.nanoTime() - t0) * 1e-9;
@@ -347,15 +371,117 @@ public final class TrainCommand implements Callable<Integer> {
         return m;
     }
 
-    private Checkpoint latestCheckpoint(ModelObjective obj) {
-        Path dir = out.resolve("checkpoints");
-        try (Stream<Path> s = Files.exists(dir) ? Files.list(dir) : Stream.empty()) {
-            Path last = s.filter(f -> f.getFileName().toString().matches("step-\\d+\\.npz")).sorted().reduce((a, b) -> b)
-                    .orElseThrow(() -> new IllegalArgumentException("--resume: no checkpoint step-N.npz in " + dir));
-            return Checkpoint.load(last, obj.names(), obj.shapes());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    /**
+     * Options that change no number a run writes, so they stay out of its fingerprint: where it is written, how it
+     * reports progress, how often it checkpoints (a checkpoint is the state the run passes through anyway).
+     */
+    static final java.util.Set<String> NOT_FINGERPRINTED = java.util.Set.of("--out", "--resume", "--overwrite",
+            "--print-every", "--checkpoint-every", "--help", "--version");
+
+    /**
+     * The configuration fingerprint: every option of this command (mixins included) by its longest name and its
+     * parsed value (defaults too), except {@link #NOT_FINGERPRINTED} and, unless {@code stepsMatter}, {@code --steps}.
+     * Lists are comma-joined; a path option that names a file enters as {@code sha256:HEX} of its bytes.
+     */
+    Fingerprint fingerprint(boolean stepsMatter) {
+        Map<String, String> m = new java.util.TreeMap<>();
+        for (picocli.CommandLine.Model.OptionSpec opt : spec.options()) {
+            String name = opt.longestName();
+            if (opt.usageHelp() || opt.versionHelp() || NOT_FINGERPRINTED.contains(name)
+                    || (name.equals("--steps") && !stepsMatter)) {
+                continue;
+            }
+            m.put(name, canonical(opt.getValue()));
         }
+        return Fingerprint.of(m);
+    }
+
+    private static String canonical(Object v) {
+        return switch (v) {
+            case null -> "";
+            case List<?> l -> String.join(",", l.stream().map(TrainCommand::canonical).toList());
+            case Path f when Files.isRegularFile(f) -> "sha256:" + Fingerprint.sha256(readBytes(f));
+            default -> v.toString().replace('\n', ' ');
+        };
+    }
+
+    /**
+     * Refuses, before anything is built or written, a resume into a folder that is not a run of this
+     * configuration: no {@code config.json}, another fingerprint there (naming each flag that differs), or no
+     * checkpoint file.
+     */
+    private void refuseResume(Fingerprint fp) {
+        if (overwrite) {
+            throw new IllegalArgumentException("--resume continues the run in --out and --overwrite clears it; pass one");
+        }
+        Path cj = out.resolve("config.json");
+        if (!Files.isRegularFile(cj)) {
+            throw new IllegalArgumentException("--resume: " + out + " holds no config.json, so it is not the folder of "
+                    + "a carnot train run" + (Files.isDirectory(out) ? "" : " (it does not exist)")
+                    + "; start the run without --resume");
+        }
+        Fingerprint old = configFingerprint(new String(readBytes(cj), StandardCharsets.UTF_8), cj);
+        List<String> d = fp.differences(old, "in this command", "in " + cj);
+        if (!d.isEmpty()) {
+            throw new IllegalArgumentException("--resume: " + out + " holds a run of another configuration; flags "
+                    + "that differ: " + String.join("; ", d) + " (resume with the run's values, or start a new run in "
+                    + "another --out)");
+        }
+        if (Checkpoint.steps(out).isEmpty()) {
+            throw new IllegalArgumentException("--resume: " + out + " has no checkpoint (checkpoints/step-N.npz); the "
+                    + "run stopped before its first checkpoint: start it again with --overwrite");
+        }
+    }
+
+    /** The fingerprint flags of a config.json this command wrote (its "flags" object, one entry per line). */
+    static Fingerprint configFingerprint(String json, Path file) {
+        List<String> lines = json.lines().toList();
+        int at = 0;
+        while (at < lines.size() && !lines.get(at).trim().equals("\"flags\": {")) {
+            at++;
+        }
+        if (at == lines.size()) {
+            throw new IllegalArgumentException("--resume: " + file + " has no configuration fingerprint "
+                    + "(fingerprint.flags); start the run again with --overwrite");
+        }
+        java.util.regex.Pattern entry = java.util.regex.Pattern.compile(
+                "\\s*\"((?:[^\"\\\\]|\\\\.)*)\": \"((?:[^\"\\\\]|\\\\.)*)\",?");
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = at + 1; i < lines.size() && !lines.get(i).trim().startsWith("}"); i++) {
+            java.util.regex.Matcher e = entry.matcher(lines.get(i));
+            if (!e.matches()) {
+                throw new IllegalArgumentException("--resume: " + file + " line " + (i + 1) + " is not a fingerprint "
+                        + "entry \"--flag\": \"value\"; given " + lines.get(i).trim());
+            }
+            m.put(unescape(e.group(1)), unescape(e.group(2)));
+        }
+        return Fingerprint.of(m);
+    }
+
+    /** Undoes {@link Json}'s string escapes. */
+    private static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '\\' || i + 1 == s.length()) {
+                b.append(c);
+                continue;
+            }
+            char n = s.charAt(++i);
+            switch (n) {
+                case 'n' -> b.append('\n');
+                case 't' -> b.append('\t');
+                case 'r' -> b.append('\r');
+                case 'b' -> b.append('\b');
+                case 'f' -> b.append('\f');
+                case 'u' -> {
+                    b.append((char) Integer.parseInt(s.substring(i + 1, Math.min(s.length(), i + 5)), 16));
+                    i += 4;
+                }
+                default -> b.append(n);
+            }
+        }
+        return b.toString();
     }
 
     /**
@@ -389,19 +515,11 @@ public final class TrainCommand implements Callable<Integer> {
         return mc.model() == ModelConfig.Arch.TRANSFORMER ? mc.layers() : Math.max(1, mc.widths().length - 2);
     }
 
-    private static String read(Path f) {
+    private static byte[] readBytes(Path f) {
         try {
-            return Files.readString(f);
+            return Files.readAllBytes(f);
         } catch (IOException e) {
-            throw new UncheckedIOException("--resume: cannot read " + f + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void mkdirs(Path d) {
-        try {
-            Files.createDirectories(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create run folder " + d + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
         }
     }
 }
