@@ -101,7 +101,12 @@ public final class Npy {
             throw bad(source, "dtype '" + d + "' is not supported; supported: <f4, <f8, <i4, <i8 "
                     + "(float32, float64, int32, int64)");
         }
-        long n = NdArray.elementCount(shape);
+        long n;
+        try {
+            n = NdArray.elementCount(shape);
+        } catch (IllegalArgumentException e) {
+            throw bad(source, e.getMessage());
+        }
         long dataStart = headerStart + (long) headerLen;
         long need = n * type.bytes();
         if (bytes.length - dataStart != need) {

@@ -2,19 +2,15 @@ package carnot.engine.io;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -33,33 +29,46 @@ public final class Npz {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("npz file " + file + " does not exist or is not a regular file");
         }
-        SequencedMap<String, NdArray> out = new LinkedHashMap<>();
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry e = entries.nextElement();
-                if (e.isDirectory()) {
-                    continue;
-                }
-                String name = e.getName();
-                if (!name.endsWith(".npy")) {
-                    throw new IllegalArgumentException("npz file " + file + " has entry '" + name
-                            + "' which is not a .npy array");
-                }
-                String key = name.substring(0, name.length() - 4);
-                try (InputStream in = zip.getInputStream(e)) {
-                    out.put(key, Npy.read(in, file + "[" + name + "]"));
-                }
-            }
-        } catch (ZipException e) {
-            throw new IllegalArgumentException("npz file " + file + " is not a valid zip archive: " + e.getMessage(), e);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("npz file " + file + " does not exist", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read npz file " + file + ": " + e.getMessage(), e);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalArgumentException("npz file " + file + " is too large to read into memory", e);
+        }
+        return read(bytes, file.toString());
+    }
+
+    /**
+     * Parses a complete {@code .npz} image held in memory; {@code source} names it in errors. The zip structure is
+     * read from its central directory (zip64 sizes and offsets included), entries stored or deflated, each checked
+     * against its CRC-32. Every malformed input — not a zip, a truncated or inconsistent directory, a size that does
+     * not match, a bad CRC, an entry that is not a valid {@code .npy} — is an {@link IllegalArgumentException}
+     * naming {@code source} (and the entry); no size declared in the file is trusted before it is checked against
+     * the bytes there are.
+     */
+    public static SequencedMap<String, NdArray> read(byte[] bytes, String source) {
+        SequencedMap<String, NdArray> out = new LinkedHashMap<>();
+        for (ZipImage.Entry e : ZipImage.entries(bytes, source)) {
+            String name = e.name();
+            if (name.endsWith("/")) {
+                continue;
+            }
+            if (!name.endsWith(".npy")) {
+                throw new IllegalArgumentException("npz file " + source + " has entry '" + name
+                        + "' which is not a .npy array");
+            }
+            String key = name.substring(0, name.length() - 4);
+            if (out.containsKey(key)) {
+                throw new IllegalArgumentException("npz file " + source + " has entry '" + name + "' twice");
+            }
+            out.put(key, Npy.read(ZipImage.contents(bytes, e, source), source + "[" + name + "]"));
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("npz file " + file + " holds no arrays");
+            throw new IllegalArgumentException("npz file " + source + " holds no arrays");
         }
         return out;
     }

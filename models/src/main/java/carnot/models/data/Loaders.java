@@ -1,7 +1,6 @@
 package carnot.models.data;
 
 import carnot.engine.io.NdArray;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,20 +21,31 @@ public final class Loaders {
 
     /** The bytes of {@code file}, gunzipped when it starts with the gzip magic 1f 8b. */
     static byte[] readMaybeGzip(Path file) {
+        byte[] b;
         try {
-            byte[] b = Files.readAllBytes(file);
-            if (b.length >= 2 && (b[0] & 0xff) == 0x1f && (b[1] & 0xff) == 0x8b) {
-                try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(b))) {
-                    return in.readAllBytes();
-                }
-            }
-            return b;
+            b = Files.readAllBytes(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new IllegalArgumentException("data file " + file + " does not exist", e);
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new IllegalArgumentException("data file " + file + " is a corrupt gzip stream: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read data file " + file + ": " + e.getMessage(), e);
+        }
+        return gunzipIfGzip(b, "data file " + file);
+    }
+
+    /**
+     * {@code b} itself, or its gunzipped contents when it starts with the gzip magic 1f 8b; a corrupt gzip stream
+     * (or one inflating beyond 2^31-9 bytes) is an {@link IllegalArgumentException} naming {@code what}.
+     */
+    static byte[] gunzipIfGzip(byte[] b, String what) {
+        if (b.length < 2 || (b[0] & 0xff) != 0x1f || (b[1] & 0xff) != 0x8b) {
+            return b;
+        }
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(b))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + " is a corrupt gzip stream: " + e.getMessage(), e);
+        } catch (OutOfMemoryError e) {
+            throw new IllegalArgumentException(what + " inflates to more than fits in memory", e);
         }
     }
 
@@ -45,31 +55,49 @@ public final class Loaders {
      * higher ranks are images, scaled to [0, 1] F32 of shape [n, prod(rest)] (flattened).
      */
     public static NdArray idx(Path file) {
-        byte[] b = readMaybeGzip(file);
+        return idx(readMaybeGzip(file), file.toString());
+    }
+
+    /**
+     * Parses an IDX image held in memory (gunzipped first when it starts with the gzip magic); {@code source} names
+     * it in errors. Every malformed image — bad magic, element type other than unsigned bytes, truncated header, a
+     * dimension product beyond 2^31-9 or not matching the data — is an {@link IllegalArgumentException} naming
+     * {@code source}.
+     */
+    public static NdArray idx(byte[] bytes, String source) {
+        byte[] b = gunzipIfGzip(bytes, "IDX file " + source);
         if (b.length < 4 || b[0] != 0 || b[1] != 0) {
-            throw new IllegalArgumentException("IDX file " + file + " does not start with the magic 00 00");
+            throw new IllegalArgumentException("IDX file " + source + " does not start with the magic 00 00");
         }
         if ((b[2] & 0xff) != 0x08) {
-            throw new IllegalArgumentException("IDX file " + file + " has element type 0x"
+            throw new IllegalArgumentException("IDX file " + source + " has element type 0x"
                     + Integer.toHexString(b[2] & 0xff) + "; only unsigned bytes (0x08) are supported");
         }
         int rank = b[3] & 0xff;
         if (rank < 1 || b.length < 4 + 4 * rank) {
-            throw new IllegalArgumentException("IDX file " + file + " has rank " + rank + " and a truncated header");
+            throw new IllegalArgumentException("IDX file " + source + " has rank " + rank + " and a truncated header");
         }
         ByteBuffer bb = ByteBuffer.wrap(b);
         int[] dims = new int[rank];
         long count = 1;
+        long rest = 1;
         for (int i = 0; i < rank; i++) {
             dims[i] = bb.getInt(4 + 4 * i);
             if (dims[i] < 0) {
-                throw new IllegalArgumentException("IDX file " + file + " has negative dimension " + dims[i]);
+                throw new IllegalArgumentException("IDX file " + source + " has negative dimension " + dims[i]);
+            }
+            if (i > 0) {
+                rest *= dims[i];
             }
             count *= dims[i];
+            if (rest > Integer.MAX_VALUE - 8 || count > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("IDX file " + source + " declares dimensions "
+                        + Arrays.toString(Arrays.copyOf(dims, i + 1)) + "…, more than 2^31-9 elements");
+            }
         }
         int start = 4 + 4 * rank;
         if (b.length - start != count) {
-            throw new IllegalArgumentException("IDX file " + file + " of dims " + Arrays.toString(dims) + " needs "
+            throw new IllegalArgumentException("IDX file " + source + " of dims " + Arrays.toString(dims) + " needs "
                     + count + " data bytes but has " + (b.length - start));
         }
         if (rank == 1) {
@@ -83,7 +111,7 @@ public final class Loaders {
         for (int i = 0; i < px.length; i++) {
             px[i] = (b[start + i] & 0xff) / 255f;
         }
-        return NdArray.ofF32(px, dims[0], (int) (count / Math.max(dims[0], 1)));
+        return NdArray.ofF32(px, dims[0], (int) rest);
     }
 
     /** An IDX images file and its labels file as one data set; the counts must agree. */
@@ -103,29 +131,56 @@ public final class Loaders {
      * order, scaled to [0, 1]; y I32 [n]. Several files are concatenated in order.
      */
     public static Examples cifar10(Path... files) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (Path f : files) {
-            byte[] b = readMaybeGzip(f);
+        byte[][] images = new byte[files.length][];
+        String[] names = new String[files.length];
+        for (int i = 0; i < files.length; i++) {
+            images[i] = readMaybeGzip(files[i]);
+            names[i] = files[i].toString();
+        }
+        return cifar10(images, names);
+    }
+
+    /**
+     * CIFAR-10 batches held in memory ({@code images[i]} named {@code sources[i]} in errors; gunzipped when they
+     * start with the gzip magic), concatenated in order. A length that is not a positive multiple of 3073, a label
+     * above 9, or more than 2^31-9 pixels in all is an {@link IllegalArgumentException} naming the file.
+     */
+    public static Examples cifar10(byte[][] images, String[] sources) {
+        if (images.length != sources.length || images.length == 0) {
+            throw new IllegalArgumentException("CIFAR-10 needs at least one batch and one name per batch; given "
+                    + images.length + " batches, " + sources.length + " names");
+        }
+        long records = 0;
+        byte[][] raw = new byte[images.length][];
+        for (int i = 0; i < images.length; i++) {
+            byte[] b = gunzipIfGzip(images[i], "CIFAR-10 file " + sources[i]);
             if (b.length == 0 || b.length % 3073 != 0) {
-                throw new IllegalArgumentException("CIFAR-10 file " + f + " has " + b.length
+                throw new IllegalArgumentException("CIFAR-10 file " + sources[i] + " has " + b.length
                         + " bytes; need a positive multiple of 3073 (1 label + 3072 pixels per image)");
             }
             for (int r = 0; r < b.length / 3073; r++) {
                 if ((b[r * 3073] & 0xff) > 9) {
-                    throw new IllegalArgumentException("CIFAR-10 file " + f + " record " + r + " has label "
+                    throw new IllegalArgumentException("CIFAR-10 file " + sources[i] + " record " + r + " has label "
                             + (b[r * 3073] & 0xff) + "; labels are 0-9");
                 }
             }
-            all.writeBytes(b);
+            records += b.length / 3073;
+            if (records * 3072 > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("CIFAR-10 files up to " + sources[i] + " hold " + records
+                        + " images, more than 2^31-9 pixels in all");
+            }
+            raw[i] = b;
         }
-        byte[] b = all.toByteArray();
-        int n = b.length / 3073;
+        int n = (int) records;
         float[] x = new float[n * 3072];
         int[] y = new int[n];
-        for (int r = 0; r < n; r++) {
-            y[r] = b[r * 3073] & 0xff;
-            for (int j = 0; j < 3072; j++) {
-                x[r * 3072 + j] = (b[r * 3073 + 1 + j] & 0xff) / 255f;
+        int r = 0;
+        for (byte[] b : raw) {
+            for (int k = 0; k < b.length / 3073; k++, r++) {
+                y[r] = b[k * 3073] & 0xff;
+                for (int j = 0; j < 3072; j++) {
+                    x[r * 3072 + j] = (b[k * 3073 + 1 + j] & 0xff) / 255f;
+                }
             }
         }
         return new Examples(NdArray.ofF32(x, n, 3072), NdArray.ofI32(y, n));
