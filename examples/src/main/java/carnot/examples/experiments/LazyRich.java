@@ -74,7 +74,7 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
 
         /** d = 16, width 256, α from 0.03 to 100 (3.5 decades). */
         public static Config paper() {
-            return new Config(16, 256, 512, 2048, new double[] {0.03, 0.1, 0.3, 1, 3, 10, 30, 100}, 0.01, 0.1, 100, 1);
+            return new Config(16, 256, 512, 2048, new double[] {0.03, 0.1, 0.3, 1, 3, 10, 30, 100}, 0.01, 0.1, 50, 1);
         }
 
         @Override

@@ -21,9 +21,9 @@ class FitsTest {
 
     @Test
     void linearR2OfAKnownNoisySet() {
-        // y = {1, 3, 2}: slope 0.5, intercept 1.5, SS_res = 1.5, SS_tot = 2, R² = 0.25.
-        Fits.Fit f = Fits.linear(new double[] {0, 1, 2}, new double[] {1, 3, 2});
-        assertEquals(0.5, f.slope(), 1e-12);
+        // x = {0, 2, 4}, y = {1, 3, 2}: slope 0.25, intercept 1.5, SS_res = 1.5, SS_tot = 2, R² = 0.25.
+        Fits.Fit f = Fits.linear(new double[] {0, 2, 4}, new double[] {1, 3, 2});
+        assertEquals(0.25, f.slope(), 1e-12);
         assertEquals(1.5, f.intercept(), 1e-12);
         assertEquals(0.25, f.r2(), 1e-12);
     }
