@@ -45,9 +45,7 @@ final class FullCore {
             }
             mt = be.alloc(t, nn);
             be.copyStrided(m, new Broadcast(new int[] {n, n}, new long[] {1, n}, 0, new long[] {0, 0}, 0), mt, 0);
-            double mm = be.dot(nn, m, m);
-            double mtm = be.dot(nn, m, mt);
-            asymmetryOut[0] = mm > 0 ? Math.sqrt(Math.max(0, 2 * (mm - mtm)) / mm) : 0;
+            asymmetryOut[0] = asymmetry(be, m, mt, e, n, b);
             Broadcast dense = new Broadcast(new int[] {n, n}, new long[] {n, 1}, 0, new long[] {n, 1}, 0);
             be.binary(Binary.ADD, m, mt, mt, dense);
             be.affine(mt, mt, nn, 0.5, 0.0);
@@ -61,6 +59,28 @@ final class FullCore {
                 be.free(mt);
             }
         }
+    }
+
+    /**
+     * {@code ||M - M^T||_F / ||M||_F} from the differences themselves (never from {@code ||M||^2 - <M, M^T>}, which
+     * cancels to 0 or to noise of order sqrt(u)): {@code M - M^T} is formed {@code rows} rows at a time in
+     * {@code scratch} (rows x n), each difference of two nearly equal entries being exact, so rounding-level
+     * asymmetries such as 1e-14 are reported as they are; 0 for the zero matrix.
+     */
+    static double asymmetry(carnot.kernels.Backend be, Buffer m, Buffer mt, Buffer scratch, int n, int rows) {
+        double mm = be.dot((long) n * n, m, m);
+        if (!(mm > 0)) {
+            return 0;
+        }
+        double dd = 0;
+        for (int first = 0; first < n; first += rows) {
+            int cnt = Math.min(rows, n - first);
+            long off = (long) first * n;
+            be.binary(Binary.SUB, m, mt, scratch,
+                    new Broadcast(new int[] {cnt, n}, new long[] {n, 1}, off, new long[] {n, 1}, off));
+            dd += be.dot((long) cnt * n, scratch, scratch);
+        }
+        return Math.sqrt(dd / mm);
     }
 
     static Raw run(VecOp op, int batch, boolean vectors) {

@@ -121,6 +121,48 @@ class SolverCoresTest {
         be.free(raw.vectors());
     }
 
+    /**
+     * The asymmetry is {@code ||M - M^T||_F / ||M||_F} computed from the differences: 0 for an exactly symmetric
+     * matrix, and a known rounding-level asymmetry (entries perturbed by about 1e-14 relative) is reported to 1e-6
+     * relative of its exact value, on the reference and the CPU backend, in batches that do not divide n.
+     */
+    @Test
+    void fullMatrixReportsRoundingLevelAsymmetry() {
+        double[][] a = Matrices.withSpectrum(Matrices.hessianLike(30, 9), 17);
+        for (int i = 0; i < 30; i++) {
+            for (int j = 0; j < i; j++) {
+                a[i][j] = a[j][i];
+            }
+        }
+        double[][] skew = new double[30][];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 30; i++) {
+            skew[i] = a[i].clone();
+            for (int j = 0; j < 30; j++) {
+                skew[i][j] *= 1 + 2e-14 * (rnd.nextDouble() - 0.5);
+            }
+        }
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < 30; i++) {
+            for (int j = 0; j < 30; j++) {
+                double d = skew[i][j] - skew[j][i];
+                num += d * d;
+                den += skew[i][j] * skew[i][j];
+            }
+        }
+        double expect = Math.sqrt(num / den);
+        assertTrue(expect > 1e-15 && expect < 1e-14, "test matrix asymmetry " + expect);
+        try (carnot.kernels.CpuBackend cpu = new carnot.kernels.CpuBackend(2)) {
+            for (Backend b : new Backend[] {be, cpu}) {
+                FullCore.Raw sym = FullCore.run(new Matrices.Dense(b, DType.F64, a), 7, false);
+                assertEquals(0.0, sym.asymmetry(), 0, b.name() + ": exactly symmetric matrix");
+                FullCore.Raw raw = FullCore.run(new Matrices.Dense(b, DType.F64, skew), 7, false);
+                assertEquals(expect, raw.asymmetry(), 1e-6 * expect, b.name() + ": asymmetry of a perturbed matrix");
+            }
+        }
+    }
+
     private static double[] mul(double[][] a, double[] x) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {

@@ -41,8 +41,15 @@ class TrainerTest {
                 .run(new double[6], null, null);
         assertEquals(Trainer.Status.DIVERGED, bad.status());
         assertTrue(bad.message().startsWith("diverged at step ") && bad.steps() < 3000, bad.message());
-        assertTrue(bad.message().contains("initial loss") || bad.message().contains(" b ") || bad.message().contains("a"),
-                bad.message());
+        // 2.1 / lambda grows the top mode by |1 - 2.1| = 1.1 per step: the loss passes 1e6 x the initial loss
+        // long before any weight overflows, so that is the diagnosis, naming the step, both losses and a block.
+        java.util.regex.Matcher msg = java.util.regex.Pattern.compile("diverged at step (\\d+): loss (\\S+) exceeds "
+                + "1000000\\.0 x the initial loss (\\S+) \\(largest gradient entries in (a|b)\\)").matcher(bad.message());
+        assertTrue(msg.matches(), bad.message());
+        double initial = q.lossAndGradient(new double[6], null, new double[6]);
+        assertEquals(initial, Double.parseDouble(msg.group(3)), 0, "initial loss in " + bad.message());
+        assertTrue(Double.parseDouble(msg.group(2)) > 1e6 * initial, bad.message());
+        assertEquals(bad.steps(), Long.parseLong(msg.group(1)), bad.message());
     }
 
     /** Non-finite weights are reported with the parameter name and index. */
