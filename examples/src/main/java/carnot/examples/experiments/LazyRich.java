@@ -72,9 +72,9 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
             return new Config(8, 64, 128, 256, new double[] {0.3, 1, 3, 10, 30}, 0.02, 0.1, 40, 1);
         }
 
-        /** d = 16, width 256, α from 0.03 to 100 (3.5 decades). */
+        /** d = 16, width 128, α from 0.1 to 100 (3 decades). */
         public static Config paper() {
-            return new Config(16, 256, 512, 2048, new double[] {0.03, 0.1, 0.3, 1, 3, 10, 30, 100}, 0.01, 0.1, 50, 1);
+            return new Config(16, 128, 384, 2048, new double[] {0.1, 0.3, 1, 3, 10, 30, 100}, 0.01, 0.1, 40, 1);
         }
 
         @Override
