@@ -10,6 +10,11 @@ public final class Experiments {
 
     /** All experiments, in the order {@code carnot experiment --list} prints them. */
     public static final List<Experiment<?>> ALL = List.of(
+            new Collapse(),
+            new FeatureAnsatz(),
+            new Universality(),
+            new Scaling(),
+            new Grokking(),
             new Saxe(),
             new Ntk(),
             new LazyRich(),
