@@ -18,7 +18,10 @@ public final class Experiments {
             new Saxe(),
             new Ntk(),
             new LazyRich(),
-            new Conservation()
+            new Conservation(),
+            new Eos(),
+            new CentralFlowExperiment(),
+            new MupTransfer()
     );
 
     /** The experiment called {@code name}; the error lists the known names. */

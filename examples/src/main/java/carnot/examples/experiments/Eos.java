@@ -1,0 +1,395 @@
+package carnot.examples.experiments;
+
+import carnot.engine.ArrayDataSet;
+import carnot.engine.DataSet;
+import carnot.engine.Hessian;
+import carnot.engine.Loss;
+import carnot.engine.Model;
+import carnot.engine.Scope;
+import carnot.engine.Tensor;
+import carnot.engine.observe.Sharpness;
+import carnot.engine.optim.Optimizer;
+import carnot.engine.param.Apply;
+import carnot.engine.param.Parameterization;
+import carnot.engine.plot.LinePlot;
+import carnot.engine.spectral.Eigen;
+import carnot.engine.spectral.Lanczos;
+import carnot.engine.spectral.Preconditioned;
+import carnot.engine.train.ModelObjective;
+import carnot.engine.train.TrainConfig;
+import carnot.engine.train.Trainer;
+import carnot.kernels.DType;
+import carnot.models.Activation;
+import carnot.models.Mlp;
+import carnot.models.Transformer;
+import carnot.models.data.Catalog;
+import carnot.models.data.Examples;
+import carnot.models.data.RealData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Edge of stability (Cohen, Kaur, Li, Kolter and Talwalkar 2021, ICLR): under full-batch GD with step η the
+ * sharpness λ_max(H) rises (progressive sharpening) until it reaches the stability threshold 2/η and then hovers
+ * just above it. The same holds for heavy-ball momentum β with threshold 2(1+β)/η (Cohen et al. 2021, appendix;
+ * the engine's PyTorch form v ← βv + g, w ← w − ηv is the same iteration as w_{t+1} = w_t − η g_t + β(w_t − w_{t−1})),
+ * and for Adam with the preconditioned sharpness λ_max(P⁻¹H), P = diag(√v̂) + ε, against (2 + 2β₁)/((1 − β₁)η)
+ * (Cohen et al. 2022, "Adaptive gradient methods at the edge of stability"). Parts:
+ * <ul>
+ *   <li>{@code gd}: an MLP (tanh, MSE on one-hot labels) for each η in {@code lrs} until loss &lt; stopLoss or maxSteps;</li>
+ *   <li>{@code momentum}: the same MLP on the first {@code optSamples} examples, heavy ball β;</li>
+ *   <li>{@code adam}: the same, Adam (β₁, β₂, ε = 1e-8, no decay), preconditioned sharpness every {@code sharpEvery};</li>
+ *   <li>{@code transformer}: next-token cross-entropy on text, GD.</li>
+ * </ul>
+ * Law, for every run: the median of sharpness ÷ threshold over the measurements from the first one ≥ 1 on lies in
+ * [0.95, 1.15] (NaN, failing, when it never crosses).
+ */
+public final class Eos implements Experiment<Eos.Config> {
+    /** Band of the median sharpness / threshold after the first crossing. */
+    static final double LO = 0.95;
+    static final double HI = 1.15;
+    private static final double ADAM_EPS = 1e-8;
+
+    /**
+     * @param parts       which runs: any of gd, momentum, adam, transformer (comma-separated)
+     * @param dataset     MLP data set (Catalog name; labels one-hot)
+     * @param samples     MLP training examples (first ones)
+     * @param standardize standardize the inputs per feature
+     * @param widths      MLP widths d0..dL (d0 = inputs, dL = classes)
+     * @param initScale   every init std multiplied by this (SP)
+     * @param f32         compute in f32 (else f64)
+     * @param lrs         GD steps η
+     * @param maxSteps    GD steps at most
+     * @param stopLoss    stop once the loss is below this
+     * @param sharpEvery  sharpness every this many steps
+     * @param eigTol      Lanczos tolerance
+     * @param optSamples  examples for the momentum and Adam runs
+     * @param momentumLr  momentum run's η
+     * @param beta        heavy-ball β
+     * @param adamLr      Adam's η
+     * @param beta1       Adam β₁
+     * @param beta2       Adam β₂
+     * @param optSteps    momentum and Adam steps at most
+     * @param text        transformer data set (Catalog name: language or austen)
+     * @param vocab       transformer vocabulary (81 for austen)
+     * @param ctx         context length
+     * @param dModel      transformer width
+     * @param textSamples text windows
+     * @param textLr      transformer GD η
+     * @param textSteps   transformer steps at most
+     * @param seed        weight and data seed
+     */
+    public record Config(String parts, String dataset, int samples, boolean standardize, int[] widths, double initScale,
+                         boolean f32, double[] lrs, long maxSteps, double stopLoss, int sharpEvery, double eigTol,
+                         int optSamples, double momentumLr, double beta, double adamLr, double beta1, double beta2,
+                         long optSteps, String text, int vocab, int ctx, int dModel, int textSamples, double textLr,
+                         long textSteps, long seed) implements Experiment.Config {
+
+        /** Seconds: a 10-32-32-4 MLP on a 100-point Gaussian mixture, a tiny transformer on a Markov language. */
+        public static Config smoke() {
+            return new Config("gd,momentum,adam,transformer", "mixture", 100, false, new int[] {10, 32, 32, 4}, 1, false,
+                    new double[] {0.4}, 400, 0, 10, 1e-3, 100, 0.15, 0.5, 0.02, 0.9, 0.999, 400,
+                    "language", 8, 8, 16, 32, 1.0, 300, 1);
+        }
+
+        /**
+         * The reference protocol: 784-200-200-10 tanh, first 5,000 Fashion-MNIST images standardized, init ×0.57735,
+         * f32, η ∈ {2/30, 2/50, 2/70} until loss &lt; 0.01 or 10,000 steps, sharpness every 50 steps; momentum and
+         * Adam on the first 1,000 images; a one-block transformer on Austen characters.
+         */
+        public static Config paper() {
+            return new Config("gd,momentum,adam,transformer", "fashion-mnist", 5000, true, new int[] {784, 200, 200, 10},
+                    0.57735, true, new double[] {2.0 / 30, 2.0 / 50, 2.0 / 70}, 10_000, 0.01, 50, 1e-3, 1000,
+                    2.0 / 100, 0.9, 2e-4, 0.9, 0.999, 3000, "austen", 81, 32, 32, 256, 0.5, 2000, 0);
+        }
+
+        @Override
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("parts", parts);
+            m.put("dataset", dataset);
+            m.put("samples", samples);
+            m.put("standardize", standardize);
+            m.put("widths", widths);
+            m.put("initScale", initScale);
+            m.put("f32", f32);
+            m.put("lrs", lrs);
+            m.put("maxSteps", maxSteps);
+            m.put("stopLoss", stopLoss);
+            m.put("sharpEvery", sharpEvery);
+            m.put("eigTol", eigTol);
+            m.put("optSamples", optSamples);
+            m.put("momentumLr", momentumLr);
+            m.put("beta", beta);
+            m.put("adamLr", adamLr);
+            m.put("beta1", beta1);
+            m.put("beta2", beta2);
+            m.put("optSteps", optSteps);
+            m.put("text", text);
+            m.put("vocab", vocab);
+            m.put("ctx", ctx);
+            m.put("dModel", dModel);
+            m.put("textSamples", textSamples);
+            m.put("textLr", textLr);
+            m.put("textSteps", textSteps);
+            m.put("seed", seed);
+            return m;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "eos";
+    }
+
+    @Override
+    public String tests() {
+        return "edge of stability: sharpness rises to and hovers at 2/eta (GD), 2(1+beta)/eta (heavy ball), "
+                + "(2+2beta1)/((1-beta1)eta) preconditioned (Adam) (Cohen et al. 2021, 2022)";
+    }
+
+    @Override
+    public Config preset(Preset preset) {
+        return preset == Preset.SMOKE ? Config.smoke() : Config.paper();
+    }
+
+    @Override
+    public Config override(Config b, Overrides o) {
+        return new Config(o.getString("parts", b.parts()), o.getString("dataset", b.dataset()), o.getInt("samples", b.samples()),
+                o.getBoolean("standardize", b.standardize()), o.getInts("widths", b.widths()),
+                o.getDouble("initScale", b.initScale()), o.getBoolean("f32", b.f32()), o.getDoubles("lrs", b.lrs()),
+                o.getLong("maxSteps", b.maxSteps()), o.getDouble("stopLoss", b.stopLoss()), o.getInt("sharpEvery", b.sharpEvery()),
+                o.getDouble("eigTol", b.eigTol()), o.getInt("optSamples", b.optSamples()),
+                o.getDouble("momentumLr", b.momentumLr()), o.getDouble("beta", b.beta()), o.getDouble("adamLr", b.adamLr()),
+                o.getDouble("beta1", b.beta1()), o.getDouble("beta2", b.beta2()), o.getLong("optSteps", b.optSteps()),
+                o.getString("text", b.text()), o.getInt("vocab", b.vocab()), o.getInt("ctx", b.ctx()),
+                o.getInt("dModel", b.dModel()), o.getInt("textSamples", b.textSamples()), o.getDouble("textLr", b.textLr()),
+                o.getLong("textSteps", b.textSteps()), o.getLong("seed", b.seed()));
+    }
+
+    /**
+     * Median of {@code ratios[i]} for i from the first index with ratio ≥ 1 to the end; NaN when none reaches 1.
+     */
+    public static double medianAfterFirstCrossing(double[] ratios) {
+        int first = -1;
+        for (int i = 0; i < ratios.length; i++) {
+            if (ratios[i] >= 1) {
+                first = i;
+                break;
+            }
+        }
+        if (first < 0) {
+            return Double.NaN;
+        }
+        double[] tail = Arrays.copyOfRange(ratios, first, ratios.length);
+        Arrays.sort(tail);
+        int n = tail.length;
+        return n % 2 == 1 ? tail[n / 2] : 0.5 * (tail[n / 2 - 1] + tail[n / 2]);
+    }
+
+    /** One run's sharpness curve against its threshold. */
+    record Curve(String label, double threshold, double[] steps, double[] sharpness, long stepsRun, double finalLoss,
+                 String status) {
+        double[] ratios() {
+            return Arrays.stream(sharpness).map(s -> s / threshold).toArray();
+        }
+
+        long firstCrossing() {
+            for (int i = 0; i < sharpness.length; i++) {
+                if (sharpness[i] >= threshold) {
+                    return (long) steps[i];
+                }
+            }
+            return -1;
+        }
+    }
+
+    @Override
+    public List<Verdict> run(Config c, ExperimentRun run) {
+        List<String> parts = Arrays.stream(c.parts().split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        for (String p : parts) {
+            if (!List.of("gd", "momentum", "adam", "transformer").contains(p)) {
+                throw new IllegalArgumentException("eos parts must be among gd, momentum, adam, transformer; given '" + p + "'");
+            }
+        }
+        List<Curve> curves = new ArrayList<>();
+        if (parts.contains("gd")) {
+            DataSet data = mlpData(c, c.samples(), run);
+            for (double lr : c.lrs()) {
+                curves.add(trained("gd eta=" + fmt(lr), mlp(c, run), Loss.MSE, data, c.sharpEvery(),
+                        TrainConfig.gd(lr, c.maxSteps()).withStopLoss(c.stopLoss()), 2 / lr, run));
+            }
+        }
+        if (parts.contains("momentum")) {
+            DataSet data = mlpData(c, c.optSamples(), run);
+            TrainConfig cfg = new TrainConfig(Optimizer.Kind.MOMENTUM, new Optimizer.Hyper(c.beta(), 0.9, 0.999, ADAM_EPS, 0),
+                    TrainConfig.gd(c.momentumLr(), c.optSteps()).schedule(), c.optSteps(), 1, c.seed(), 0, 1e6, c.stopLoss(), 0, 10);
+            curves.add(trained("momentum beta=" + fmt(c.beta()) + " eta=" + fmt(c.momentumLr()), mlp(c, run), Loss.MSE, data,
+                    c.sharpEvery(), cfg, 2 * (1 + c.beta()) / c.momentumLr(), run));
+        }
+        if (parts.contains("adam")) {
+            curves.add(adam(c, run));
+        }
+        if (parts.contains("transformer")) {
+            Examples ex = Catalog.load(c.text(), new Catalog.Request(c.textSamples(), 0, 0, c.ctx(), c.vocab(), c.seed(),
+                    RealData.defaultCache(), System.err));
+            DataSet data = new ArrayDataSet(Tensor.indices(run.backend(), ex.x().toInts(), ex.x().shape()),
+                    Tensor.indices(run.backend(), ex.y().toInts(), ex.y().shape()));
+            Transformer t = new Transformer(run.backend(), dtype(c),
+                    new Transformer.Config(c.vocab(), c.ctx(), c.dModel(), 1, 1, 4), false, c.seed());
+            curves.add(trained("transformer eta=" + fmt(c.textLr()), t, Loss.CE, data, c.sharpEvery(),
+                    TrainConfig.gd(c.textLr(), c.textSteps()), 2 / c.textLr(), run));
+        }
+        List<Verdict> verdicts = new ArrayList<>();
+        LinePlot plot = LinePlot.titled("Edge of stability: sharpness / threshold").xLabel("step")
+                .yLabel("sharpness / threshold");
+        double last = 1;
+        for (Curve cv : curves) {
+            double med = medianAfterFirstCrossing(cv.ratios());
+            run.log().printf(Locale.ROOT, "%s: %s after %d steps, final loss %.4g, threshold %.5g, first crossing at step %d, "
+                    + "median sharpness/threshold after it %.4f%n", cv.label(), cv.status(), cv.stepsRun(), cv.finalLoss(),
+                    cv.threshold(), cv.firstCrossing(), med);
+            verdicts.add(Verdict.of(cv.label().replace(' ', '-'),
+                    "median of sharpness/threshold after the first crossing (" + cv.label() + ", threshold " + fmt(cv.threshold())
+                            + ")", med, 1, LO, HI));
+            plot.series(cv.label(), cv.steps(), cv.ratios());
+            last = Math.max(last, cv.stepsRun());
+            run.plot("eos-" + cv.label().replaceAll("[^A-Za-z0-9.]+", "-") + ".png",
+                    LinePlot.titled("Edge of stability: " + cv.label()).xLabel("step").yLabel("sharpness")
+                            .series("measured", cv.steps(), cv.sharpness())
+                            .series("threshold (theory)", new double[] {0, cv.stepsRun()},
+                                    new double[] {cv.threshold(), cv.threshold()}));
+        }
+        plot.series("threshold (theory)", new double[] {0, last}, new double[] {1, 1});
+        run.plot("eos.png", plot);
+        return verdicts;
+    }
+
+    private static DType dtype(Config c) {
+        return c.f32() ? DType.F32 : DType.F64;
+    }
+
+    private static String fmt(double x) {
+        return Verdict.num(x);
+    }
+
+    private Mlp mlp(Config c, ExperimentRun run) {
+        Mlp m = new Mlp(run.backend(), dtype(c), c.widths(), Activation.TANH, true, c.seed());
+        Apply.apply(Parameterization.sp().withInitScale(c.initScale()).resolve(Apply.infos(m), 1, 1), m, c.seed());
+        return m;
+    }
+
+    private static DataSet mlpData(Config c, int n, ExperimentRun run) {
+        int classes = c.widths()[c.widths().length - 1];
+        Examples ex = Catalog.load(c.dataset(), new Catalog.Request(n, c.widths()[0], classes, 0, 0, c.seed(),
+                RealData.defaultCache(), System.err));
+        if (c.standardize()) {
+            ex = ex.standardized();
+        }
+        return Data.of(ex.oneHot(classes), run.backend(), dtype(c));
+    }
+
+    /** Trains with the Trainer, sharpness every {@code every} steps, and records the curve. */
+    private static Curve trained(String label, Model model, Loss loss, DataSet data, int every, TrainConfig cfg,
+                                 double threshold, ExperimentRun run) {
+        ModelObjective obj = new ModelObjective(model, loss, data, null, data.size(), 1e-3, 300);
+        List<Double> st = new ArrayList<>();
+        List<Double> sh = new ArrayList<>();
+        double[] lastLoss = {Double.NaN};
+        long t0 = System.nanoTime();
+        Trainer.Result r = new Trainer(obj, cfg, List.of(new Sharpness(every, 1)), null, rec -> {
+            lastLoss[0] = (Double) rec.get("loss");
+            if (rec.containsKey("sharpness")) {
+                st.add(((Number) rec.get("step")).doubleValue());
+                sh.add((Double) rec.get("sharpness"));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("series", label);
+                m.put("step", rec.get("step"));
+                m.put("loss", rec.get("loss"));
+                m.put("sharpness", rec.get("sharpness"));
+                m.put("ratio", (Double) rec.get("sharpness") / threshold);
+                run.record(m);
+                if (st.size() % 10 == 1) {
+                    run.log().printf(Locale.ROOT, "%s step %d loss %.5g sharpness %.5g (threshold %.5g) %.1f s%n", label,
+                            ((Number) rec.get("step")).longValue(), lastLoss[0], sh.getLast(), threshold,
+                            (System.nanoTime() - t0) * 1e-9);
+                    run.log().flush();
+                }
+            }
+        }).run(ModelObjective.flatten(model), null, null);
+        return new Curve(label, threshold, unbox(st), unbox(sh), r.steps(), lastLoss[0], r.status().toString());
+    }
+
+    /**
+     * Adam from the MLP's init on the first {@code optSamples} examples; every {@code sharpEvery} steps the top
+     * eigenvalue of P^{-1/2} H P^{-1/2} with P = √(v/(1−β₂ᵗ)) + ε from the state after the latest update (the
+     * preconditioner of the coming step up to its own gradient), by warm-started Lanczos.
+     */
+    private Curve adam(Config c, ExperimentRun run) {
+        DataSet data = mlpData(c, c.optSamples(), run);
+        Mlp model = mlp(c, run);
+        ModelObjective obj = new ModelObjective(model, Loss.MSE, data, null, data.size(), c.eigTol(), 300);
+        double[] w = ModelObjective.flatten(model);
+        int p = w.length;
+        Optimizer opt = Optimizer.create(Optimizer.Kind.ADAM, p, new Optimizer.Hyper(0, c.beta1(), c.beta2(), ADAM_EPS, 0), null);
+        double thr = Preconditioned.adamThreshold(c.adamLr(), c.beta1());
+        String label = "adam beta1=" + fmt(c.beta1()) + " eta=" + fmt(c.adamLr());
+        List<Double> st = new ArrayList<>();
+        List<Double> sh = new ArrayList<>();
+        double[] g = new double[p];
+        double[] warm = null;
+        double loss = Double.NaN;
+        long t = 0;
+        String status = "COMPLETED";
+        for (; t <= c.optSteps(); t++) {
+            loss = obj.lossAndGradient(w, null, g);
+            if (!Double.isFinite(loss)) {
+                status = "DIVERGED";
+                break;
+            }
+            if (c.stopLoss() > 0 && loss < c.stopLoss()) {
+                status = "CONVERGED";
+                break;
+            }
+            if (t > 0 && t % c.sharpEvery() == 0) {
+                double[] pre = Preconditioned.adam(opt.state().get("exp_avg_sq"), opt.steps(), c.beta2(), ADAM_EPS);
+                obj.load(w);
+                double lam;
+                try (Scope _ = Scope.open()) {
+                    Hessian h = Hessian.of(model, Loss.MSE, data, data.size());
+                    Tensor start = warm == null ? null : Tensor.of(h.backend(), h.dtype(), warm, 1, p);
+                    Eigen e = Lanczos.topK(Preconditioned.of(h, pre), 1, c.eigTol(), 300, start);
+                    lam = e.values()[0];
+                    warm = e.vectors().toDoubles();
+                }
+                st.add((double) t);
+                sh.add(lam);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("series", label);
+                m.put("step", t);
+                m.put("loss", loss);
+                m.put("sharpness", lam);
+                m.put("ratio", lam / thr);
+                run.record(m);
+                if (st.size() % 10 == 1) {
+                    run.log().printf(Locale.ROOT, "%s step %d loss %.5g preconditioned sharpness %.5g (threshold %.5g)%n",
+                            label, t, loss, lam, thr);
+                    run.log().flush();
+                }
+            }
+            if (t == c.optSteps()) {
+                break;
+            }
+            opt.step(w, g, c.adamLr());
+        }
+        return new Curve(label, thr, unbox(st), unbox(sh), t, loss, status);
+    }
+
+    private static double[] unbox(List<Double> l) {
+        return l.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}
