@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch peer for carnot.bench.engine.GradHvpBench / BatchedHvpBench (same problems, same thread count).
 
-Problems (as in the issue):
+Problems:
   big:   MLP 784-512-512-512-10, tanh, loss = (1/N) sum_i 1/2 ||f(x_i) - y_i||^2 on one-hot y, N = 5000, f32 and f64
          gradient: loss.backward(); HVP: double backward (autograd.grad twice) and functorch jvp(grad(f));
          GEMM ceiling: one 5000x512 @ 512x512 matmul.

@@ -14,7 +14,7 @@ import java.util.List;
  * <p>{@link Hessian#apply} recomputes the primal forward and backward with every product; here one recording
  * pass per chunk keeps the primal values that forward-over-reverse's tangent rules read, and every product
  * replays only those rules ({@link TangentTape}). For an MLP that removes the primal GEMMs: per hidden layer
- * 6 of the 9 GEMMs remain (for the issue's 784-512-512-512-10 MLP, 39.8 of 63.7 GFLOP per product), and the
+ * 6 of the 9 GEMMs remain (for the 784-512-512-512-10 MLP of bench/README.md, 39.8 of 63.7 GFLOP per product), and the
  * primal elementwise passes go too. Results are bitwise equal to {@link Hessian#applyBatch} (same arithmetic).
  *
  * <p>Memory: the kept primal values of every chunk ({@link #bytes()}), about one forward-and-backward's worth

@@ -42,7 +42,7 @@ public class BatchedHvpBench {
     static final int N = 1000;
     static final int K = 32;
 
-    /** Threads of the CPU backend; the case is 2. */
+    /** Threads of the CPU backend; the measured case is 2 (the benchmark host has 2 cores). */
     @org.openjdk.jmh.annotations.Param({"2"})
     public int threads;
 

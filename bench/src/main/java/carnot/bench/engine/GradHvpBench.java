@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Full-batch gradient and Hessian-vector product of the issue's MLP 784-512-512-512-10 (tanh, MSE on one-hot
+ * Full-batch gradient and Hessian-vector product of the benchmark MLP 784-512-512-512-10 (tanh, MSE on one-hot
  * targets, N = 5000, one chunk) on the 2-thread CPU backend, plus the GEMM ceiling (one 5000x512x512 GEMM) in
  * the same run. Compare with bench/python/autodiff_peer.py.
  */
@@ -47,7 +47,7 @@ public class GradHvpBench {
     @Param({"F32", "F64"})
     public String dtype;
 
-    /** Threads of the CPU backend (OpenBLAS and the elementwise pool); the case is 2. */
+    /** Threads of the CPU backend (OpenBLAS and the elementwise pool); the measured case is 2 (the benchmark host has 2 cores). */
     @Param({"2"})
     public int threads;
 

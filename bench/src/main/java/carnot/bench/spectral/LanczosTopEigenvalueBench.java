@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Top-1 Hessian eigenvalue (sharpness) of the issue's MLP 784-512-512-512-10 tanh, N = 5000, f32, MSE, by Lanczos to
+ * Top-1 Hessian eigenvalue (sharpness) of the benchmark MLP 784-512-512-512-10 tanh, N = 5000, f32, MSE, by Lanczos to
  * residual tolerance 1e-3: cold (seeded random start) and warm (started from the converged eigenvector, as when
  * tracking sharpness during training). HVP counts are printed at tear-down. Peer: bench/python/spectra_peer.py.
  * Each solve linearizes the Hessian first (one recording pass, counted in the time), as {@code carnot spectrum} does.

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's correctness checks on the exact Hessian of a small tanh MLP (P = 4*6+6+6*3+3 = 51, N = 24, MSE):
+ * Correctness checks on the exact Hessian of a small tanh MLP (P = 4*6+6+6*3+3 = 51, N = 24, MSE):
  * every iterative method against the full Hessian's LAPACK/Jacobi eigenvalues.
  */
 class HessianSpectraTest {
