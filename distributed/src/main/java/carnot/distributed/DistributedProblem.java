@@ -51,18 +51,26 @@ public final class DistributedProblem implements AutoCloseable {
      * @param chunk       samples per chunk of each shard's passes (memory only; a shard larger than it is
      *                    processed in several chunks, see the class doc for the rounding)
      * @param shardBudget bytes one shard may hold on its executor: its rows plus, when linearized, the primal values
+     * @param threads     kernel threads of each executor JVM's CPU backend, 0 = all its cores (the engine's default).
+     *                    Results are bitwise those of a single process with the same thread count; with another
+     *                    count they differ by the GEMMs' rounding (their K-split depends on it). For local[N] on one
+     *                    machine, cores / N avoids N tasks sharing one pool
      */
-    public record Options(int chunk, long shardBudget) {
+    public record Options(int chunk, long shardBudget, int threads) {
         public Options {
-            if (chunk < 1 || shardBudget < 1) {
-                throw new IllegalArgumentException("DistributedProblem.Options: chunk and shardBudget must be >= 1; given "
-                        + chunk + ", " + shardBudget);
+            if (chunk < 1 || shardBudget < 1 || threads < 0) {
+                throw new IllegalArgumentException("DistributedProblem.Options: need chunk, shardBudget >= 1, threads >= 0;"
+                        + " given " + chunk + ", " + shardBudget + ", " + threads);
             }
         }
 
-        /** Whole shards as one chunk, budget a quarter of the executor machine's memory. */
+        /** Whole shards as one chunk, budget a quarter of the executor machine's memory, all cores. */
         public static Options defaults() {
-            return new Options(Integer.MAX_VALUE, Linearized.defaultBudget());
+            return new Options(Integer.MAX_VALUE, Linearized.defaultBudget(), 0);
+        }
+
+        public Options withThreads(int t) {
+            return new Options(chunk, shardBudget, t);
         }
     }
 
@@ -104,7 +112,7 @@ public final class DistributedProblem implements AutoCloseable {
      */
     public static DistributedProblem open(JavaSparkContext sc, ModelSpec spec, Loss loss, Shards shards, Options o,
                                           Backend backend) {
-        Job job = new Job(UUID.randomUUID().toString(), spec, shards, loss, o.chunk(), o.shardBudget());
+        Job job = new Job(UUID.randomUUID().toString(), spec, shards, loss, o.chunk(), o.shardBudget(), o.threads());
         DistributedProblem p = new DistributedProblem(sc, job, backend);
         try {
             List<Partial> loaded = p.run("load " + shards.count() + " shards", Tasks.onShard(job, "load",

@@ -2,6 +2,7 @@ package carnot.distributed;
 
 import carnot.kernels.Backend;
 import carnot.kernels.BackendSelector;
+import carnot.kernels.CpuBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +25,13 @@ final class ExecutorCache {
     /** The state of shard {@code index} of {@code job}'s problem, read and built on first use. */
     static ShardState state(Job job, int index) {
         return STATES.computeIfAbsent(job.problemId() + "/" + index,
-                k -> new ShardState(job, index, backend(job.spec().backend())));
+                k -> new ShardState(job, index, backend(job.spec().backend(), job.threads())));
     }
 
-    /** The backend named {@code name}, created once per JVM. */
-    static Backend backend(String name) {
-        return BACKENDS.computeIfAbsent(name, n -> BackendSelector.select(n).backend());
+    /** The backend named {@code name} ({@code threads} kernel threads for "cpu", 0 = all cores), once per JVM. */
+    static Backend backend(String name, int threads) {
+        return BACKENDS.computeIfAbsent(name + "/" + threads, n -> threads > 0 && name.equalsIgnoreCase("cpu")
+                ? new CpuBackend(threads) : BackendSelector.select(name).backend());
     }
 
     /** Number of shard states of {@code problemId} this JVM holds. */

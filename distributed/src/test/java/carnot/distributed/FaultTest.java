@@ -100,7 +100,7 @@ class FaultTest {
 
     private static DistributedProblem open(long budget) {
         return DistributedProblem.open(sc, new Faulty(f.spec), Fixture.LOSS, f.shards,
-                new DistributedProblem.Options(Integer.MAX_VALUE, budget), Fixture.BE);
+                new DistributedProblem.Options(Integer.MAX_VALUE, budget, 0), Fixture.BE);
     }
 
     private static String waitForLog(String needle) throws InterruptedException {

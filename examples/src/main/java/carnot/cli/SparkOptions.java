@@ -55,6 +55,11 @@ public final class SparkOptions {
                     + " temporary folder, removed at the end; on a cluster give a shared path).")
     Path dir;
 
+    @Option(names = "--spark-threads", defaultValue = "0",
+            description = "With --spark: kernel threads per executor JVM (0 = all its cores: bitwise the single process;"
+                    + " another count changes the GEMMs' rounding). For local[N] cores/N avoids N tasks sharing one pool.")
+    int threads;
+
     @Option(names = "--spark-conf", paramLabel = "KEY=VALUE",
             description = "With --spark: extra Spark configuration, e.g. spark.executor.memory=8g (repeatable).")
     Map<String, String> conf = new LinkedHashMap<>();
@@ -67,11 +72,12 @@ public final class SparkOptions {
 
     /** {@code --spark-*} flags without {@code --spark} are refused. */
     private void check() {
-        if (master == null && (shards != 0 || dir != null || !conf.isEmpty())) {
-            throw new FlagException("--spark-shards, --spark-dir and --spark-conf need --spark MASTER");
+        if (master == null && (shards != 0 || dir != null || !conf.isEmpty() || threads != 0)) {
+            throw new FlagException("--spark-shards, --spark-dir, --spark-threads and --spark-conf need --spark MASTER");
         }
-        if (shards < 0) {
-            throw new FlagException("--spark-shards must be >= 0 (0 = the cluster's default parallelism); given " + shards);
+        if (shards < 0 || threads < 0) {
+            throw new FlagException("--spark-shards and --spark-threads must be >= 0 (0 = the default); given " + shards
+                    + ", " + threads);
         }
     }
 
@@ -173,7 +179,7 @@ public final class SparkOptions {
             log.printf(Locale.ROOT, "carnot spark: %s, %d shards of %d rows in %s (a single process with --chunk %d"
                     + " adds the same partial sums)%n", Spark.master(master), sh.count(), rows, d, rows);
             DistributedProblem.Options o = new DistributedProblem.Options(whole ? Integer.MAX_VALUE : p.chunk(),
-                    carnot.engine.Linearized.defaultBudget());
+                    carnot.engine.Linearized.defaultBudget(), threads);
             DistributedProblem dp = DistributedProblem.open(sc, spec, p.loss(), sh, o, p.backend());
             return new Session(sc, dp, d, temporary, rows);
         } catch (IOException e) {
