@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * PNG plots of a run's main curves, read back from its {@code metrics.csv} (so they also cover resumed runs):
  * {@code loss.png} (training loss and, when present, held-out loss, log scale), {@code sharpness.png} (λ_max with
- * the GD stability threshold 2/η) and {@code eigs.png} (top-k eigenvalues) when those columns were measured.
+ * the GD stability threshold 2/η) and {@code eigs.png} (top-k eigenvalues) when those columns were measured. Each
+ * PNG is rendered to bytes and written atomically ({@link LinePlot#save}), so a killed run never leaves a torn plot.
  */
 public final class RunPlots {
     private RunPlots() {

@@ -16,6 +16,9 @@ import java.util.function.Consumer;
  * else update w_{t+1} = w_t + Δ(optimizer or RK4 flow) and checkpoint on schedule. The record at step T has the
  * final loss. Deterministic: the same inputs give bitwise the same records; resuming from a checkpoint written at
  * step s reproduces records s, s+1, … bitwise (the checkpoint holds weights, w₀, optimizer and observable state).
+ * Every checkpoint of step s, periodic or final, is the state at the start of step s, before its measurements; so
+ * resuming a finished run repeats its last record bitwise, and, when the schedule does not depend on T, continuing
+ * it with more steps gives bitwise the longer run. Checkpoints carry the run's fingerprint text (if given).
  *
  * <p>Divergence: a non-finite loss, gradient or weight, or a loss above {@code blowUp ×} the first loss, ends the
  * run with {@link Status#DIVERGED} and a message naming the step and the first bad tensor; the last checkpoint
