@@ -41,21 +41,23 @@ public final class Collapse implements Experiment<Collapse.Config> {
      * @param samples     training samples (a multiple of the 10 classes)
      * @param inputDim    input dimension of the mixture (Fashion-MNIST: 784)
      * @param hidden      hidden widths
-     * @param lr          rate of full-batch heavy-ball momentum GD
+     * @param separation  mixture class-mean distance (noise N(0, I))
+     * @param optimizer    full-batch optimizer: momentum (heavy ball) or adamw (decoupled weight decay)
+     * @param lr          rate
      * @param momentum    heavy-ball β
      * @param weightDecay L2 weight decay coefficient
      * @param steps       steps
      * @param every       NC metrics measured every this many steps
      * @param seed        data and init seed
      */
-    public record Config(String data, int samples, int inputDim, int[] hidden, double lr, double momentum,
+    public record Config(String data, int samples, int inputDim, int[] hidden, double separation, String optimizer, double lr, double momentum,
                          double weightDecay, long steps, int every, long seed) implements Experiment.Config {
         public static Config smoke() {
-            return new Config("mixture", 200, 32, new int[] {64, 64}, 0.05, 0.9, 5e-4, 300, 25, 1);
+            return new Config("mixture", 200, 32, new int[] {64, 64}, 10.0, "momentum", 0.1, 0.9, 5e-3, 300, 50, 1);
         }
 
         public static Config paper() {
-            return new Config("fashion-mnist", 500, 784, new int[] {256, 256}, 0.05, 0.9, 5e-4, 3000, 100, 1);
+            return new Config("fashion-mnist", 500, 784, new int[] {256, 256}, 0, "momentum", 0.05, 0.9, 5e-3, 2000, 100, 1);
         }
 
         @Override
@@ -65,6 +67,8 @@ public final class Collapse implements Experiment<Collapse.Config> {
             m.put("samples", samples);
             m.put("inputDim", inputDim);
             m.put("hidden", hidden);
+            m.put("separation", separation);
+            m.put("optimizer", optimizer);
             m.put("lr", lr);
             m.put("momentum", momentum);
             m.put("weightDecay", weightDecay);
@@ -94,7 +98,8 @@ public final class Collapse implements Experiment<Collapse.Config> {
     @Override
     public Config override(Config c, Overrides o) {
         return new Config(o.getString("data", c.data()), o.getInt("samples", c.samples()),
-                o.getInt("inputDim", c.inputDim()), o.getInts("hidden", c.hidden()), o.getDouble("lr", c.lr()),
+                o.getInt("inputDim", c.inputDim()), o.getInts("hidden", c.hidden()), o.getDouble("separation", c.separation()),
+                o.getString("optimizer", c.optimizer()), o.getDouble("lr", c.lr()),
                 o.getDouble("momentum", c.momentum()), o.getDouble("weightDecay", c.weightDecay()),
                 o.getLong("steps", c.steps()), o.getInt("every", c.every()), o.getLong("seed", c.seed()));
     }
@@ -103,7 +108,7 @@ public final class Collapse implements Experiment<Collapse.Config> {
     public List<Verdict> run(Config c, ExperimentRun run) {
         Examples ex = switch (c.data()) {
             case "fashion-mnist" -> Universality.fashion(c.samples(), false, c.seed(), System.err);
-            case "mixture" -> Generated.gaussianMixture(c.samples(), c.inputDim(), 10, 3.0, c.seed());
+            case "mixture" -> Generated.gaussianMixture(c.samples(), c.inputDim(), 10, c.separation(), c.seed());
             default -> throw new IllegalArgumentException("collapse data must be fashion-mnist or mixture; given '"
                     + c.data() + "'");
         };
@@ -115,7 +120,11 @@ public final class Collapse implements Experiment<Collapse.Config> {
         widths[widths.length - 1] = 10;
         Mlp mlp = new Mlp(run.backend(), DType.F32, widths, Activation.RELU, true, c.seed());
         ModelObjective obj = new ModelObjective(mlp, Loss.CE, train, null, train.size(), 1e-4, 50);
-        TrainConfig tc = new TrainConfig(Optimizer.Kind.MOMENTUM, new Optimizer.Hyper(c.momentum(), 0.9, 0.999, 1e-8,
+        Optimizer.Kind kind = Optimizer.Kind.parse(c.optimizer());
+        if (kind != Optimizer.Kind.MOMENTUM && kind != Optimizer.Kind.ADAMW) {
+            throw new IllegalArgumentException("collapse optimizer must be momentum or adamw; given " + c.optimizer());
+        }
+        TrainConfig tc = new TrainConfig(kind, new Optimizer.Hyper(c.momentum(), 0.9, 0.999, 1e-8,
                 c.weightDecay()), Schedule.constant(c.lr()), c.steps(), 0, 0, 0, 1e6, 0, 0, 10);
         List<double[]> rows = new ArrayList<>();
         new Trainer(obj, tc, List.of(new CollapseObservable(c.every(), mlp, obj, train)), null, rec -> {

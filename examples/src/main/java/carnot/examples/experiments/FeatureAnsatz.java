@@ -42,20 +42,21 @@ public final class FeatureAnsatz implements Experiment<FeatureAnsatz.Config> {
      * @param samples     training samples
      * @param test        held-out samples
      * @param width       hidden width
+     * @param initScale   the first layer's initial weights are multiplied by this (small = rich regime)
      * @param lr          AdamW rate
      * @param weightDecay AdamW decoupled weight decay
      * @param steps       full-batch AdamW steps
      * @param every       correlation measured every this many steps
      * @param seed        data and init seed
      */
-    public record Config(int inputDim, int samples, int test, int width, double lr, double weightDecay, long steps,
+    public record Config(int inputDim, int samples, int test, int width, double initScale, double lr, double weightDecay, long steps,
                          int every, long seed) implements Experiment.Config {
         public static Config smoke() {
-            return new Config(10, 256, 256, 64, 0.01, 0.1, 200, 20, 1);
+            return new Config(10, 1024, 256, 64, 0.1, 0.01, 1.0, 200, 20, 1);
         }
 
         public static Config paper() {
-            return new Config(20, 1000, 1000, 256, 0.005, 0.1, 2000, 50, 1);
+            return new Config(20, 2000, 1000, 256, 0.1, 0.005, 1.0, 1000, 25, 1);
         }
 
         @Override
@@ -65,6 +66,7 @@ public final class FeatureAnsatz implements Experiment<FeatureAnsatz.Config> {
             m.put("samples", samples);
             m.put("test", test);
             m.put("width", width);
+            m.put("initScale", initScale);
             m.put("lr", lr);
             m.put("weightDecay", weightDecay);
             m.put("steps", steps);
@@ -93,7 +95,7 @@ public final class FeatureAnsatz implements Experiment<FeatureAnsatz.Config> {
     @Override
     public Config override(Config c, Overrides o) {
         return new Config(o.getInt("inputDim", c.inputDim()), o.getInt("samples", c.samples()), o.getInt("test", c.test()),
-                o.getInt("width", c.width()), o.getDouble("lr", c.lr()), o.getDouble("weightDecay", c.weightDecay()),
+                o.getInt("width", c.width()), o.getDouble("initScale", c.initScale()), o.getDouble("lr", c.lr()), o.getDouble("weightDecay", c.weightDecay()),
                 o.getLong("steps", c.steps()), o.getInt("every", c.every()), o.getLong("seed", c.seed()));
     }
 
@@ -124,6 +126,11 @@ public final class FeatureAnsatz implements Experiment<FeatureAnsatz.Config> {
                 Schedule.constant(c.lr()), c.steps(), 0, 0, 0, 1e6, 0, 0, 10);
         List<Observable> obs = List.of(new FeatureObservable(c.every(), mlp, obj, train, train.size()),
                 new Evaluation(c.every(), obj.evaluationColumns()));
+        double[] w0 = ModelObjective.flatten(mlp);
+        int firstLayer = (int) mlp.params().getFirst().size();
+        for (int i = 0; i < firstLayer; i++) {
+            w0[i] *= c.initScale();
+        }
         List<double[]> rows = new ArrayList<>();
         new Trainer(obj, tc, obs, null, rec -> {
             if (!rec.containsKey("agop_align")) {
@@ -144,7 +151,7 @@ public final class FeatureAnsatz implements Experiment<FeatureAnsatz.Config> {
             run.log().printf(Locale.ROOT, "step %6d  loss %.4g  test loss %.4g  corr(W1^T W1, AGOP) %.4f  feature move %.4g%n",
                     step, row[1], row[2], row[3], row[4]);
             run.log().flush();
-        }).run(ModelObjective.flatten(mlp), null, null);
+        }).run(w0, null, null);
         double init = rows.getFirst()[3];
         double end = rows.getLast()[3];
         double[] steps = rows.stream().mapToDouble(r -> Math.max(1, r[0])).toArray();

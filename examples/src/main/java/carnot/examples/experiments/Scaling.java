@@ -67,7 +67,7 @@ public final class Scaling implements Experiment<Scaling.Config> {
         public static Config paper() {
             return new Config(1.5, 3.0, 16384, new int[] {32, 45, 64, 90, 128, 181, 256, 362, 512},
                     new int[] {32, 45, 64, 90, 128, 181, 256, 362, 512}, 8,
-                    new int[] {64, 128, 256, 512, 1024, 2048}, 8, 128, 2000, 0.005, 2048, 1);
+                    new int[] {64, 128, 256, 512, 1024, 2048}, 8, 128, 1000, 0.005, 2048, 1);
         }
 
         @Override
