@@ -40,7 +40,7 @@ import java.util.Map;
  *   <li>µP: max/min over widths of the loss-optimal rate ≤ 2;</li>
  *   <li>SP: max/min over widths of the loss-optimal rate ≥ 4, or SP diverges at the widest width at µP's optimum
  *       rate of the base width;</li>
- *   <li>coordinate check (Yang et al. 2022): the RMS change of the output logits after T steps at the base rate
+ *   <li>coordinate check (Yang et al. 2022): the RMS change of the output logits after coordSteps steps at the base rate
  *       spreads ≤ 1.5× across widths under µP and grows ≥ 2× from the narrowest to the widest width under SP.</li>
  * </ul>
  * A diverged or non-finite run counts as loss +∞.
@@ -66,22 +66,26 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
      * @param steps       training steps T per run
      * @param coordGdLr   base rate of the GD coordinate check
      * @param coordAdamLr base rate of the Adam coordinate check
+     * @param coordSteps  steps of the coordinate check
      * @param seed        weight and data seed
      */
     public record Config(int[] mlpWidths, int inputDim, int classes, int samples, int[] tWidths, int ctx, int vocab,
                          int tSamples, String text, double[] gdLrs, double[] adamLrs, int steps, double coordGdLr,
-                         double coordAdamLr, long seed) implements Experiment.Config {
+                         double coordAdamLr, int coordSteps, long seed) implements Experiment.Config {
 
         /** Seconds: MLP widths 32…128, transformer 16…64, 7 rates each (×2 apart), 20 steps. */
         public static Config smoke() {
             return new Config(new int[] {32, 64, 128}, 8, 4, 64, new int[] {16, 32, 64}, 8, 8, 32, "language",
-                    grid(0.025, 2, 7), grid(1.0 / 512, 2, 7), 20, 0.1, 0.01, 1);
+                    grid(0.025, 2, 7), grid(1.0 / 512, 2, 7), 20, 0.1, 0.01, 3, 1);
         }
 
-        /** MLP widths 64…2048, transformer 64…256 on Austen characters, rates ×2 apart, 40 steps. */
+        /**
+         * Sized for the shared 2-core machine: MLP widths 64…1024, transformer 32…128 on Austen characters, 9 rates
+         * ×2 apart, 30 steps.
+         */
         public static Config paper() {
-            return new Config(new int[] {64, 128, 256, 512, 1024, 2048}, 16, 4, 128, new int[] {64, 128, 256}, 16, 81, 64,
-                    "austen", grid(0.0125, 2, 11), grid(1.0 / 4096, 2, 11), 40, 0.1, 0.01, 1);
+            return new Config(new int[] {64, 128, 256, 512, 1024}, 16, 4, 128, new int[] {32, 64, 128}, 16, 81, 64,
+                    "austen", grid(0.0125, 2, 9), grid(1.0 / 2048, 2, 9), 30, 0.1, 0.01, 5, 1);
         }
 
         private static double[] grid(double lo, double factor, int n) {
@@ -109,6 +113,7 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
             m.put("steps", steps);
             m.put("coordGdLr", coordGdLr);
             m.put("coordAdamLr", coordAdamLr);
+            m.put("coordSteps", coordSteps);
             m.put("seed", seed);
             return m;
         }
@@ -137,7 +142,7 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
                 o.getInt("ctx", b.ctx()), o.getInt("vocab", b.vocab()), o.getInt("tSamples", b.tSamples()),
                 o.getString("text", b.text()), o.getDoubles("gdLrs", b.gdLrs()), o.getDoubles("adamLrs", b.adamLrs()),
                 o.getInt("steps", b.steps()), o.getDouble("coordGdLr", b.coordGdLr()),
-                o.getDouble("coordAdamLr", b.coordAdamLr()), o.getLong("seed", b.seed()));
+                o.getDouble("coordAdamLr", b.coordAdamLr()), o.getInt("coordSteps", b.coordSteps()), o.getLong("seed", b.seed()));
     }
 
     /** One architecture: builds the model at a width and holds its data and loss. */
@@ -186,7 +191,7 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
                 double[] losses = new double[lrs.length];
                 int arg = -1;
                 for (int li = 0; li < lrs.length; li++) {
-                    Run r = train(c, a, p, n, lrs[li], adam);
+                    Run r = train(c, a, p, n, lrs[li], adam, c.steps());
                     losses[li] = r.loss();
                     if (Double.isFinite(r.loss()) && (arg < 0 || r.loss() < losses[arg])) {
                         arg = li;
@@ -201,10 +206,9 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
                     run.record(m);
                 }
                 opts[wi] = arg < 0 ? Double.NaN : lrs[arg];
-                deltas[wi] = train(c, a, p, n, adam ? c.coordAdamLr() : c.coordGdLr(), adam).outputDelta();
+                deltas[wi] = train(c, a, p, n, adam ? c.coordAdamLr() : c.coordGdLr(), adam, c.coordSteps()).outputDelta();
                 run.log().printf(Locale.ROOT, "%s %s %s width %d: losses %s, optimal lr %s, coord output delta %.4g%n",
-                        a.name(), opt, p.name(), n, Arrays.toString(Arrays.stream(losses).map(v -> Math.round(v * 1e5) / 1e5)
-                                .toArray()), Verdict.num(opts[wi]), deltas[wi]);
+                        a.name(), opt, p.name(), n, Arrays.toString(Arrays.stream(losses).mapToObj(Verdict::num).toArray()), Verdict.num(opts[wi]), deltas[wi]);
                 run.log().flush();
                 double[] finite = Arrays.stream(losses).map(v -> Double.isFinite(v) ? v : Double.NaN).toArray();
                 plot.series(p.name() + " n=" + n, lrs, finite);
@@ -218,7 +222,7 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
         double mupShift = ratio(mo);
         double spShift = ratio(so);
         int wide = a.widths().length - 1;
-        boolean spDiverges = Double.isFinite(mo[0]) && !Double.isFinite(train(c, a, sp, a.widths()[wide], mo[0], adam).loss());
+        boolean spDiverges = Double.isFinite(mo[0]) && !Double.isFinite(train(c, a, sp, a.widths()[wide], mo[0], adam, c.steps()).loss());
         String key = a.name() + "-" + opt;
         double[] cm = coord.get(mup.name());
         double[] cs = coord.get(sp.name());
@@ -228,7 +232,7 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
                 Verdict.holds(key + "-sp-shift", String.format(Locale.ROOT, "SP optimal lr moves >= %sx across widths "
                         + "(measured %s) or SP diverges at the widest width at muP's base optimum (%s)",
                         Verdict.num(SP_SHIFT), Verdict.num(spShift), spDiverges), spShift >= SP_SHIFT || spDiverges),
-                Verdict.of(key + "-coord-mup", "max/min over widths of the RMS output change after T steps under "
+                Verdict.of(key + "-coord-mup", "max/min over widths of the RMS output change after " + c.coordSteps() + " steps under "
                         + mup.name(), spread(cm), 1, 1, COORD_SPREAD),
                 Verdict.of(key + "-coord-sp", "RMS output change widest/narrowest under SP", growthOrInf(cs), Double.NaN,
                         COORD_GROWTH, Double.POSITIVE_INFINITY));
@@ -257,12 +261,12 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
         return Double.isFinite(w) ? w / v[0] : Double.POSITIVE_INFINITY;
     }
 
-    private Run train(Config c, Arch a, Parameterization p, int n, double lr, boolean adam) {
+    private Run train(Config c, Arch a, Parameterization p, int n, double lr, boolean adam, int steps) {
         Model model = a.build().apply(n);
         Table t = p.resolve(Apply.infos(model), n / (double) a.widths()[0], 1);
         Apply.apply(t, model, c.seed());
         ModelObjective obj = new ModelObjective(model, a.loss(), a.data(), null, a.data().size(), 1e-3, 50);
-        TrainConfig cfg = TrainConfig.gd(lr * p.alphaLrFactor(), c.steps());
+        TrainConfig cfg = TrainConfig.gd(lr * p.alphaLrFactor(), steps);
         if (adam) {
             cfg = cfg.withOptimizer(Optimizer.Kind.ADAM, 1);
         }
