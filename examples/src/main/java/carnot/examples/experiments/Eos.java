@@ -92,8 +92,8 @@ public final class Eos implements Experiment<Eos.Config> {
         /** Seconds: a 10-32-32-4 MLP on a 100-point Gaussian mixture, a tiny transformer on a Markov language. */
         public static Config smoke() {
             return new Config("gd,momentum,adam,transformer", "mixture", 100, false, new int[] {10, 32, 32, 4}, 1, false,
-                    new double[] {0.4}, 400, 0, 10, 1e-3, 100, 0.15, 0.5, 0.02, 0.9, 0.999, 400,
-                    "language", 8, 8, 16, 32, 1.0, 300, 1);
+                    new double[] {0.4}, 400, 0, 10, 1e-3, 100, 0.2, 0.5, 0.05, 0.9, 0.95, 400,
+                    "language", 8, 8, 16, 32, 0.1, 400, 1);
         }
 
         /**
