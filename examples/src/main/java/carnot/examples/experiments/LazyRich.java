@@ -4,6 +4,8 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
 import carnot.engine.Tensor;
+import carnot.engine.observe.Cka;
+import carnot.engine.observe.Matrix;
 import carnot.engine.param.OutputScaled;
 import carnot.engine.plot.LinePlot;
 import carnot.engine.train.ModelObjective;
@@ -32,6 +34,8 @@ import java.util.SplittableRandom;
  *       is larger at the smallest α than at the largest;</li>
  *   <li>the test loss is lower at the smallest α than at the largest.</li>
  * </ul>
+ * Also reported (no band): the linear CKA between the hidden features at init and after training on test inputs,
+ * which tends to 1 in the lazy limit.
  */
 public final class LazyRich implements Experiment<LazyRich.Config> {
 
@@ -146,6 +150,24 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
         return in / all;
     }
 
+    /**
+     * Hidden features tanh(X W₁ᵀ + b₁) [n, width] of the first {@code n} rows of x [*, d], with W₁ and b₁ the first two
+     * entries of the flat weights (layers.0.weight [width, d], layers.0.bias [width]).
+     */
+    static Matrix features(double[] w, double[] x, int n, int width, int d) {
+        double[] h = new double[n * width];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < width; j++) {
+                double z = w[width * d + j];
+                for (int k = 0; k < d; k++) {
+                    z += w[j * d + k] * x[i * d + k];
+                }
+                h[i * width + j] = Math.tanh(z);
+            }
+        }
+        return new Matrix(n, width, h);
+    }
+
     @Override
     public List<Verdict> run(Config c, ExperimentRun run) {
         int d = c.inputDim();
@@ -159,13 +181,15 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
         double[] align = new double[k];
         double[] testLoss = new double[k];
         double[] trainLoss = new double[k];
+        double[] cka = new double[k];
+        int probe = Math.min(512, c.test());
         double align0 = Double.NaN;
         double testLoss0 = 0;
         for (double v : te[1]) {
             testLoss0 += 0.5 * v * v / c.test();
         }
-        run.log().printf(Locale.ROOT, "%8s %12s %12s %12s %12s %10s %8s%n", "alpha", "weight_move", "alignment",
-                "train_loss", "test_loss", "status", "seconds");
+        run.log().printf(Locale.ROOT, "%8s %12s %12s %12s %12s %10s %10s %8s%n", "alpha", "weight_move", "alignment",
+                "train_loss", "test_loss", "cka_init", "status", "seconds");
         for (int a = 0; a < k; a++) {
             long t0 = System.nanoTime();
             double alpha = c.alphas()[a];
@@ -194,9 +218,10 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
             }
             testLoss[a] = tl;
             trainLoss[a] = res.loss();
+            cka[a] = Cka.linear(features(w0, te[0], probe, c.width(), d), features(res.w(), te[0], probe, c.width(), d));
             double sec = (System.nanoTime() - t0) * 1e-9;
-            run.log().printf(Locale.ROOT, "%8.4g %12.5g %12.5f %12.5g %12.5g %10s %8.1f%n", alpha, move[a], align[a],
-                    res.loss(), tl, res.status(), sec);
+            run.log().printf(Locale.ROOT, "%8.4g %12.5g %12.5f %12.5g %12.5g %10.6f %10s %8.1f%n", alpha, move[a],
+                    align[a], res.loss(), tl, cka[a], res.status(), sec);
             run.log().flush();
             Map<String, Object> rec = new LinkedHashMap<>();
             rec.put("alpha", alpha);
@@ -204,6 +229,7 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
             rec.put("alignment", align[a]);
             rec.put("train_loss", res.loss());
             rec.put("test_loss", tl);
+            rec.put("cka_init", cka[a]);
             rec.put("status", res.status().toString());
             run.record(rec);
         }
@@ -211,7 +237,7 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
                 2.0 / d, testLoss0);
         Fits.Fit fit = Ntk.fitOrNaN(c.alphas(), move);
         run.log().printf(Locale.ROOT, "fit weight_move ~ alpha^%.4f (R^2 %.4f)%n", fit.slope(), fit.r2());
-        plots(c, run, move, align, testLoss, trainLoss, fit, align0);
+        plots(c, run, move, align, testLoss, trainLoss, cka, fit, align0);
         return List.of(
                 Verdict.of("movement-slope", String.format(Locale.ROOT, "log-log slope of ||w_T - w_0||/||w_0|| vs alpha "
                         + "(R^2 %.3f)", fit.r2()), fit.slope(), SLOPE, SLOPE - SLOPE_TOL, SLOPE + SLOPE_TOL),
@@ -224,7 +250,7 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
     }
 
     private static void plots(Config c, ExperimentRun run, double[] move, double[] align, double[] testLoss,
-                              double[] trainLoss, Fits.Fit fit, double align0) {
+                              double[] trainLoss, double[] cka, Fits.Fit fit, double align0) {
         double[] alphas = c.alphas();
         int k = alphas.length;
         double[] theory = new double[k];
@@ -245,6 +271,7 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
                 .series("alignment ||W1 P||^2/||W1||^2", alphas, align)
                 .series("alignment at init", alphas, initLine)
                 .series("test loss", alphas, testLoss)
-                .series("train loss", alphas, trainLoss));
+                .series("train loss", alphas, trainLoss)
+                .series("CKA(features at init, trained)", alphas, cka));
     }
 }
