@@ -9,15 +9,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * Creates the Spark context a {@link DistributedProblem} runs on, with Carnot's defaults: no web UI, 4 attempts per
  * task ({@code spark.task.maxFailures}; {@code local[N]} becomes {@code local[N,4]}, since local mode otherwise
- * never retries), unlimited result size (a product returns k P values per shard), the executors' JVM flags for
- * the Vector API, native access and Spark's use of sun.misc.Unsafe ({@link #EXECUTOR_JAVA_OPTIONS}), and the driver on 127.0.0.1 for local and
- * loopback masters. Entries of {@code conf} override every default.
+ * never retries), unlimited result size (a product returns k P values per shard), the executors' JVM flags
+ * ({@link #EXECUTOR_JAVA_OPTIONS}: the Vector API, native access, Spark's use of sun.misc.Unsafe), and the driver
+ * on 127.0.0.1 for local and loopback masters. Entries of {@code conf} override every default.
  */
 public final class Spark {
     /** Task attempts before a job fails. */
     public static final int TASK_ATTEMPTS = 4;
 
-    /** JVM flags every executor needs (the engine's Vector API kernels and native memory). */
+    /** JVM flags every executor gets: the engine's Vector API kernels and native memory; no Unsafe warning. */
     public static final String EXECUTOR_JAVA_OPTIONS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
             + " --sun-misc-unsafe-memory-access=allow";
 
