@@ -29,7 +29,9 @@ public final class GradCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Problems.Problem p = Problems.build(options.config(), System.err);
+        ModelConfig c = options.config();
+        ModelOptions.refuseUnusedSeed(spec, c);
+        Problems.Problem p = Problems.build(c, System.err);
         long t0 = System.nanoTime();
         Grad g = spark.enabled() ? spark.grad(p, System.err) : Grad.of(p.model(), p.loss(), p.data(), p.chunk());
         double ms = (System.nanoTime() - t0) / 1e6;

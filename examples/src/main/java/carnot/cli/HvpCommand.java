@@ -33,7 +33,9 @@ public final class HvpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Problems.Problem p = Problems.build(options.config(), System.err);
+        ModelConfig c = options.config();
+        ModelOptions.refuseUnusedSeed(spec, c);
+        Problems.Problem p = Problems.build(c, System.err);
         ParamVector v = Weights.fromArrays(p.model(), Problems.readInput(vector, "vector", p.config().allowNonfinite()),
                 "vector file " + vector);
         long t0 = System.nanoTime();

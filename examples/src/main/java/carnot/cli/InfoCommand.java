@@ -34,6 +34,7 @@ public final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelConfig c = ModelOptions.build(spec, shape, net, null, null, 0);
+        ModelOptions.refuseUnusedSeed(spec, c);
         var out = spec.commandLine().getOut();
         Model m = Problems.model(c, Problems.backend(c, System.err));
         out.println(m + " (" + c.dtype() + ", seed " + c.seed() + (c.weights() != null ? ", weights " + c.weights() : "")

@@ -42,6 +42,20 @@ public final class ModelOptions {
     }
 
     /**
+     * Refuses --seed where a command that draws nothing else from it would ignore it: the weights come from
+     * --weights and the examples from --data without a seeded --subset (not for {@code train}, whose SGD
+     * shuffling also uses the seed).
+     */
+    static void refuseUnusedSeed(CommandSpec spec, ModelConfig c) {
+        boolean seededData = c.dataset() != null
+                || (c.data() != null && c.samples() > 0 && c.subset() != Examples.Subset.FIRST);
+        if (c.weights() != null && !seededData) {
+            FlagException.refuseGiven(spec, "with --weights" + (c.data() != null ? " and --data" : "")
+                    + " (nothing is drawn from it)", "--seed");
+        }
+    }
+
+    /**
      * The validated configuration from the given mixins of the command {@code spec}; {@code data} may be null (no
      * data flags: {@code info}), {@code loss} null for the architecture's default.
      */

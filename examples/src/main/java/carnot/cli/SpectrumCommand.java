@@ -163,6 +163,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             throw new FlagException(e.getMessage(), e);
         }
         refuseUnused(s.method());
+        ModelOptions.refuseUnusedSeed(spec, cfg);
         if (!matrix.equals("hessian") && !matrix.equals("gn")) {
             throw new FlagException("--matrix must be hessian or gn; given '" + matrix + "'");
         }
@@ -472,7 +473,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             if (parent != null) {
                 java.nio.file.Files.createDirectories(parent);
             }
-            java.nio.file.Files.writeString(file, text);
+            carnot.engine.io.AtomicFiles.write(file, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -250,6 +250,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Refuses each optimizer flag given that {@code kind} (or RK4 flow) would not read. */
     private void refuseUnused(Optimizer.Kind kind) {
+        if (FlagException.given(spec, "--weights")) {
+            FlagException.refuseGiven(spec, "with --weights (the weights are given, not initialized)", "--init-scale");
+        }
         if (flow > 0) {
             FlagException.refuseGiven(spec, "with --flow (RK4 gradient flow has no optimizer state)", "--opt",
                     "--momentum", "--betas", "--eps", "--batch");

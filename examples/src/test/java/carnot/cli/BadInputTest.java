@@ -99,7 +99,15 @@ class BadInputTest {
         refused(2, v, List.of("--save-vectors does not apply to --method slq"), cmd("spectrum", "--data", dd,
                 "--method", "slq", "--save-vectors", v.toString()));
         refused(2, v, List.of("--all does not apply to --method lanczos"), cmd("spectrum", "--data", dd, "--all"));
+        Path w = dir.resolve("W.npz");
+        assertEquals(0, CliTest.run(cmd("info", "--save-weights", w.toString())).code());
+        refused(2, g, List.of("--seed does not apply with --weights and --data"), cmd("grad", "--weights", w.toString(),
+                "--data", dd, "--seed", "3", "--out", g.toString()));
+        refused(2, g, List.of("--seed does not apply with --weights"), cmd("info", "--weights", w.toString(), "--seed",
+                "3", "--save-weights", g.toString()));
         Path run = dir.resolve("run");
+        refused(2, run, List.of("--init-scale does not apply with --weights"), cmd("train", "--data", dd, "--weights",
+                w.toString(), "--lr", "0.1", "--init-scale", "0.5", "--out", run.toString()));
         refused(2, run, List.of("--momentum does not apply to --opt gd"), cmd("train", "--data", dd, "--lr", "0.1",
                 "--momentum", "0.5", "--out", run.toString()));
         refused(2, run, List.of("--betas does not apply to --opt momentum"), cmd("train", "--data", dd, "--lr",
