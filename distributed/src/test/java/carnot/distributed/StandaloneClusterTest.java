@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * worker launching one executor JVM; the products cross JVMs as on a cluster and still equal the single process
  * bitwise. The worker's executor launcher needs a SPARK_HOME, which a Maven build does not have: an empty folder
  * with SPARK_TESTING=1 (no jars folder required), SPARK_SCALA_VERSION=2.13 and SPARK_DIST_CLASSPATH = this
- * classpath stands in for a Spark distribution. Five JVMs start (about 20 s on a quiet 2-core machine);
- * {@code -Dcarnot.skipCluster=true} skips it.
+ * classpath stands in for a Spark distribution. Five JVMs start (197-329 s on the shared 2-core machine at load
+ * average 37-42, 2026-12-04); {@code -Dcarnot.skipCluster=true} skips it.
  */
 @DisabledIfSystemProperty(named = "carnot.skipCluster", matches = "true")
 class StandaloneClusterTest {
