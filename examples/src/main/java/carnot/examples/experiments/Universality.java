@@ -53,7 +53,7 @@ public final class Universality implements Experiment<Universality.Config> {
         }
 
         public static Config paper() {
-            return new Config(new int[] {16, 64, 256, 1024}, 2, 3, 1000, 500, 1e-3, 300, 1);
+            return new Config(new int[] {16, 64, 256, 512}, 2, 3, 500, 500, 1e-3, 200, 1);
         }
 
         @Override
