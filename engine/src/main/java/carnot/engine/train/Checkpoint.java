@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * <p>File format: a NumPy {@code .npz} with f64 arrays {@code param.NAME} (the parameter's shape),
  * {@code opt.KEY}, {@code extra.KEY}, an i64 {@code meta.step} and, when the run has one, an i32
  * {@code meta.fingerprint} holding the UTF-8 bytes of the run's {@link Fingerprint#text()} (in NumPy:
- * {@code bytes(a["meta.fingerprint"].astype("u1")).decode()}) — readable with {@code numpy.load}. Values are stored
+ * {@code bytes(a["meta.fingerprint"].astype("u1")).decode()}) — readable with {@code numpy.load}. A damaged file
+ * (torn, or a flipped bit: {@link Npz#read} checks every entry's CRC-32) is refused on load. Values are stored
  * as f64, which holds f32 weights exactly. Files are written atomically (temp file + move), so a killed writer
  * leaves the previous file or none, never a torn one.
  *
@@ -67,12 +68,7 @@ public record Checkpoint(long step, List<String> names, List<int[]> shapes, doub
         SequencedMap<String, NdArray> a = new LinkedHashMap<>();
         a.put("meta.step", NdArray.ofI64(new long[] {step}, 1));
         if (!fingerprint.isEmpty()) {
-            byte[] b = fingerprint.getBytes(StandardCharsets.UTF_8);
-            int[] c = new int[b.length];
-            for (int i = 0; i < b.length; i++) {
-                c[i] = b[i] & 0xff;
-            }
-            a.put("meta.fingerprint", NdArray.ofI32(c, c.length));
+            a.put("meta.fingerprint", bytes(fingerprint.getBytes(StandardCharsets.UTF_8)));
         }
         int at = 0;
         for (int i = 0; i < names.size(); i++) {
@@ -153,6 +149,15 @@ public record Checkpoint(long step, List<String> names, List<int[]> shapes, doub
             }
         });
         return new Checkpoint(step, List.copyOf(expectedNames), List.copyOf(expectedShapes), w, opt, extra, fp);
+    }
+
+    /** Bytes as a 1-d i32 array of values 0..255 (npz has no byte type here). */
+    private static NdArray bytes(byte[] b) {
+        int[] c = new int[b.length];
+        for (int i = 0; i < b.length; i++) {
+            c[i] = b[i] & 0xff;
+        }
+        return NdArray.ofI32(c, c.length);
     }
 
     /** {@code runDir/checkpoints/step-NNNNNNNN.npz}, the file of the checkpoint at {@code step}. */

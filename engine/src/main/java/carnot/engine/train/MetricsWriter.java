@@ -107,7 +107,10 @@ public final class MetricsWriter implements AutoCloseable {
         }
     }
 
-    /** Appends one record (must contain "step"; keys outside the CSV columns appear only in the JSONL). */
+    /**
+     * Appends one record (must contain "step", which the JSONL line starts with; the other keys keep the record's
+     * order; keys outside the CSV columns appear only in the JSONL).
+     */
     public void write(Map<String, Object> record) {
         if (!(record.get("step") instanceof Number)) {
             throw new IllegalArgumentException("a metrics record needs a numeric \"step\"; given " + record.keySet());
@@ -124,8 +127,11 @@ public final class MetricsWriter implements AutoCloseable {
                 row.append(Json.write(v).replace(',', ';'));
             }
         }
+        Map<String, Object> ordered = new java.util.LinkedHashMap<>();
+        ordered.put("step", record.get("step"));
+        ordered.putAll(record);
         try {
-            jsonl.write(Json.write(record));
+            jsonl.write(Json.write(ordered));
             jsonl.write('\n');
             jsonl.flush();
             csv.write(row.toString());

@@ -80,6 +80,27 @@ class RunFilesTest {
         assertThrows(IllegalArgumentException.class, () -> Checkpoint.load(f, List.of("w"), List.of(new int[] {2, 2})));
     }
 
+    /** One flipped bit in a weight makes the checkpoint refuse to load (its npz entry CRC), naming the file. */
+    @Test
+    void damagedCheckpointIsRefused(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("ck.npz");
+        new Checkpoint(3, List.of("w"), List.of(new int[] {2}), new double[] {Math.PI, 1}, Map.of(), Map.of()).save(f);
+        byte[] b = Files.readAllBytes(f);
+        byte[] pi = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putDouble(Math.PI).array();
+        int at = -1;
+        for (int i = 0; i + 8 <= b.length && at < 0; i++) {
+            if (java.util.Arrays.equals(b, i, i + 8, pi, 0, 8)) {
+                at = i;
+            }
+        }
+        assertTrue(at >= 0, "the weight is stored uncompressed");
+        b[at] ^= 1;
+        Files.write(f, b);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.load(f, List.of("w"), List.of(new int[] {2})));
+        assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+    }
+
     private static final List<String> NAMES = List.of("w", "b");
     private static final List<int[]> SHAPES = List.of(new int[] {2, 2}, new int[] {1});
 
@@ -130,6 +151,13 @@ class RunFilesTest {
         assertEquals(5, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
         assertEquals("{\"step\":4,\"loss\":0.5}", Files.readAllLines(dir.resolve("metrics.jsonl")).getLast());
         assertEquals(List.of(), carnot.engine.io.RunFolder.removeTempFiles(dir));
+        // a complete JSONL record whose CSV row is torn: only the records both files hold count
+        Files.writeString(dir.resolve("metrics.jsonl"), "{\"step\":5,\"loss\":0.1}\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve("metrics.csv"), "5,0.1", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(5, MetricsWriter.completeRecords(dir));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MetricsWriter.open(dir, List.of("step", "loss"), 5));
+        assertTrue(e.getMessage().contains("metrics.csv holds the records of steps 0..4 only"), e.getMessage());
     }
 
     /** JSONL ahead of CSV (killed between the two writes) counts the records both hold; missing records refuse. */
