@@ -40,8 +40,9 @@ import org.apache.spark.storage.StorageLevel;
  * So a run is bitwise reproducible (nothing depends on which executor answers first or where a retried task ran),
  * and with one chunk per shard it is bitwise the single-process pass with {@code chunk} = rows per shard (shards
  * of {@link Shards#rowsPerShard}); with several chunks per shard the partial sums are grouped per shard, which
- * changes the result by rounding only: {@code |sum - sum'| <= (m - 1) u sum_j |c_j|} for m chunks and unit
- * roundoff u (elementwise).
+ * changes the result by rounding only: {@code |sum - sum'| <= 2 (m - 1) u sum_j |c_j|} (first order, elementwise)
+ * for m chunks and unit roundoff u. Executors with another kernel thread count or CPU kind round their GEMMs
+ * differently (the engine's determinism contract).
  *
  * <p>Use from one driver thread; close it to free the executors' shard states and the broadcasts.
  */
