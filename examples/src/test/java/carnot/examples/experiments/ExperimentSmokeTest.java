@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,10 +20,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ExperimentSmokeTest {
 
+    /**
+     * Experiments whose smoke preset does not fit the suite's time budget: run only when named in
+     * {@code -Dcarnot.experiments} (examples/EXPERIMENTS.md gives the reason and the measured time).
+     */
+    private static final Set<String> OUTSIDE_SUITE = Set.of("grokking");
+
     static Stream<String> names() {
         String only = System.getProperty("carnot.experiments", "");
         List<String> want = only.isBlank() ? null : Arrays.asList(only.split(","));
-        return Experiments.ALL.stream().map(Experiment::name).filter(n -> want == null || want.contains(n));
+        return Experiments.ALL.stream().map(Experiment::name)
+                .filter(n -> want == null ? !OUTSIDE_SUITE.contains(n) : want.contains(n));
     }
 
     @ParameterizedTest(name = "{0}", allowZeroInvocations = true)
