@@ -56,7 +56,7 @@ public final class FeatureAnsatz implements Experiment<FeatureAnsatz.Config> {
         }
 
         public static Config paper() {
-            return new Config(20, 2000, 1000, 256, 0.1, 0.005, 1.0, 1000, 25, 1);
+            return new Config(20, 2000, 1000, 256, 0.1, 0.005, 2.0, 1000, 25, 1);
         }
 
         @Override
