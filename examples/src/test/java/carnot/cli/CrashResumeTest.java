@@ -36,15 +36,16 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Kill points ({@link Aim}), drawn with their steps by the seed: some are timed into the measured start-up (JVM
  * start, data, the metrics rewrite of a resume); the others wait until the run prints a drawn step k (after record
  * k is written) and then kill as soon as a checkpoint temp file appears (a checkpoint write), as soon as
- * metrics.jsonl has grown but metrics.csv not yet (a metrics write), or after a drawn delay of up to 1.5 measured
- * step times (update, gradient, sharpness). After each kill the folder tells the phase really hit (a temp file of a
+ * metrics.jsonl has grown but metrics.csv not yet (a metrics write; or, from the launch, as soon as the atomic
+ * metrics rewrite of a start has its temp file), or after a drawn delay of up to 1.5 measured step times (update,
+ * gradient, sharpness). After each kill the folder tells the phase really hit (a temp file of a
  * checkpoint or metrics rewrite, a torn metrics line, JSONL ahead of CSV, none of these); the distribution is
  * printed. The seed is {@code -Dcarnot.crash.seed} (default 11).
  */
 class CrashResumeTest {
     static final int KILLS = 24;
     private static final int STEPS = 30;
-    private static final String[] FLAGS = {"train", "--model", "mlp", "--widths", "4,128,128,2", "--dataset", "teacher",
+    private static final String[] FLAGS = {"train", "--model", "mlp", "--widths", "4,64,64,2", "--dataset", "teacher",
         "--samples", "64", "--backend", "cpu", "--seed", "3", "--opt", "adam", "--lr", "0.01", "--steps",
         String.valueOf(STEPS), "--observe", "sharpness:5", "--checkpoint-every", "1", "--print-every", "1"};
 
@@ -72,7 +73,7 @@ class CrashResumeTest {
     }
 
     @Test
-    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    @Timeout(value = 1200, unit = TimeUnit.SECONDS)
     void killedAndResumedRunIsBitwiseTheUninterruptedRun(@TempDir Path tmp) throws Exception {
         long seed = Long.getLong("carnot.crash.seed", 11);
         Path ref = tmp.resolve("ref");
@@ -119,6 +120,9 @@ class CrashResumeTest {
             boolean alive;
             if (aims[i] == Aim.START_UP) {
                 LockSupport.parkNanos((long) (startup * (0.3 + 0.8 * rng.nextDouble())));
+                alive = q.isAlive();
+                q.destroyForcibly();
+            } else if (aims[i] == Aim.METRICS && rng.nextBoolean() && awaitMetricsRewrite(run, q, 2 * startup)) {
                 alive = q.isAlive();
                 q.destroyForcibly();
             } else {
@@ -178,7 +182,10 @@ class CrashResumeTest {
         START_UP,
         /** the first moment a checkpoint temp file is seen after the drawn step */
         CHECKPOINT,
-        /** the first moment metrics.jsonl has grown and metrics.csv not yet, after the drawn step */
+        /**
+         * half the time the first moment a temp file of the metrics rewrite at start-up is seen; else (or if none
+         * is seen) the first moment metrics.jsonl has grown and metrics.csv not yet, after the drawn step
+         */
         METRICS,
         /** a drawn delay of up to 1.5 step times after the drawn step */
         DELAY
@@ -198,6 +205,22 @@ class CrashResumeTest {
                 }
             }
         }
+    }
+
+    /** True as soon as the run folder holds a temp file of metrics.jsonl or metrics.csv; false after {@code timeout}. */
+    private static boolean awaitMetricsRewrite(Path run, Process q, long timeout) throws IOException {
+        long end = System.nanoTime() + timeout;
+        while (System.nanoTime() < end && q.isAlive()) {
+            if (!Files.isDirectory(run)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(run)) {
+                if (s.anyMatch(f -> AtomicFiles.isTemp(f) && f.getFileName().toString().startsWith(".metrics"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Returns as soon as metrics.jsonl has grown while metrics.csv has not (a record is being written), or after {@code timeout}. */
