@@ -10,18 +10,18 @@ public final class Experiments {
 
     /** All experiments, in the order {@code carnot experiment --list} prints them. */
     public static final List<Experiment<?>> ALL = List.of(
-            new Collapse(),
-            new FeatureAnsatz(),
-            new Universality(),
-            new Scaling(),
-            new Grokking(),
             new Saxe(),
             new Ntk(),
             new LazyRich(),
             new Conservation(),
+            new Scaling(),
+            new Universality(),
             new Eos(),
             new CentralFlowExperiment(),
-            new MupTransfer()
+            new MupTransfer(),
+            new Collapse(),
+            new FeatureAnsatz(),
+            new Grokking()
     );
 
     /** The experiment called {@code name}; the error lists the known names. */
