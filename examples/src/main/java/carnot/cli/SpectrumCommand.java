@@ -57,40 +57,40 @@ public final class SpectrumCommand implements Callable<Integer> {
             description = "Operator: the loss Hessian or the Gauss-Newton matrix J^T H_loss J (default ${DEFAULT-VALUE}).")
     String matrix;
 
-    @Option(names = "--top", defaultValue = "1", description = "Number of largest eigenvalues (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top", defaultValue = "1", description = "All but slq and trace: number of largest eigenvalues (default ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--bottom", defaultValue = "0", description = "Number of smallest eigenvalues (default ${DEFAULT-VALUE}).")
+    @Option(names = "--bottom", defaultValue = "0", description = "lanczos, lobpcg, full: number of smallest eigenvalues (default ${DEFAULT-VALUE}).")
     int bottom;
 
     @Option(names = "--magnitude", description = "Rank by |eigenvalue| instead of algebraically (lanczos only).")
     boolean magnitude;
 
-    @Option(names = "--tol", description = "Residual tolerance relative to the largest |eigenvalue| (default 1e-6 f64, 1e-4 f32).")
+    @Option(names = "--tol", description = "lanczos, lobpcg, power: residual tolerance relative to the largest |eigenvalue| (default 1e-6 f64, 1e-4 f32).")
     Double tol;
 
-    @Option(names = "--max-iter", defaultValue = "1000", description = "Maximum Hessian-vector products per solve (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-iter", defaultValue = "1000", description = "lanczos, lobpcg, power: maximum Hessian-vector products per solve (default ${DEFAULT-VALUE}).")
     int maxIter;
 
-    @Option(names = "--basis", defaultValue = "0", description = "Lanczos basis size before a restart (0 = max(20, 3k)).")
+    @Option(names = "--basis", defaultValue = "0", description = "lanczos: basis size before a restart (0 = max(20, 3k)).")
     int basis;
 
-    @Option(names = "--probes", defaultValue = "10", description = "Random probes for slq and trace (default ${DEFAULT-VALUE}).")
+    @Option(names = "--probes", defaultValue = "10", description = "slq, trace: random probes (default ${DEFAULT-VALUE}).")
     int probes;
 
-    @Option(names = "--steps", defaultValue = "80", description = "Lanczos steps per SLQ probe (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "80", description = "slq: Lanczos steps per probe (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Hessian-vector products per batched pass (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "16", description = "full, slq, trace: Hessian-vector products per batched pass (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--sigma", defaultValue = "0.01", description = "SLQ Gaussian width relative to the spectral range (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sigma", defaultValue = "0.01", description = "slq: Gaussian width relative to the spectral range (default ${DEFAULT-VALUE}).")
     double sigma;
 
-    @Option(names = "--grid", defaultValue = "1000", description = "SLQ density grid points (default ${DEFAULT-VALUE}).")
+    @Option(names = "--grid", defaultValue = "1000", description = "slq: density grid points (default ${DEFAULT-VALUE}).")
     int grid;
 
-    @Option(names = "--solver-seed", defaultValue = "0", description = "Seed of start vectors and probes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--solver-seed", defaultValue = "0", description = "All but full: seed of start vectors and probes (default ${DEFAULT-VALUE}).")
     long solverSeed;
 
     @Option(names = "--linearize", defaultValue = "auto", paramLabel = "auto|on|off",
@@ -116,10 +116,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     Path table;
 
     @Option(names = "--save-vectors", paramLabel = "V.npz",
-            description = "Write eigenvectors as rows (array 'vectors' [k, P]) and 'eigenvalues'; with full all P, ascending.")
+            description = "lanczos, lobpcg, power, full: write eigenvectors as rows (array 'vectors' [k, P]) and 'eigenvalues'; with full all P, ascending.")
     Path saveVectors;
 
-    @Option(names = "--warm-start", paramLabel = "V.npz", description = "Start from eigenvectors saved by --save-vectors.")
+    @Option(names = "--warm-start", paramLabel = "V.npz", description = "lanczos, lobpcg, power: start from eigenvectors saved by --save-vectors.")
     Path warmStart;
 
     @Spec
