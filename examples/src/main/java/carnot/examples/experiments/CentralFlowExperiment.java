@@ -47,10 +47,12 @@ public final class CentralFlowExperiment implements Experiment<CentralFlowExperi
      * @param substeps   Euler steps of the flow per GD step (dt = η/substeps, ≥ 2)
      * @param sharpEvery GD sharpness every this many steps (for the first crossing and the plot)
      * @param window     GD steps per averaging window
+     * @param gdF32      run GD in f32 (its rounding seeds the unstable direction, as in Cohen et al.'s f32 runs;
+     *                   in f64 the oscillation can take hundreds of steps to grow); the flow is always f64
      * @param seed       data and weight seed
      */
     public record Config(int[] widths, int samples, double separation, double lr, int steps, int substeps, int sharpEvery,
-                         int window, long seed) implements Experiment.Config {
+                         int window, boolean gdF32, long seed) implements Experiment.Config {
         public Config {
             if (widths.length < 2 || samples < 1 || !(lr > 0) || steps < 1 || substeps < 2 || sharpEvery < 1 || window < 1) {
                 throw new IllegalArgumentException("central-flow needs >= 2 widths, samples >= 1, lr > 0, steps >= 1, "
@@ -60,14 +62,14 @@ public final class CentralFlowExperiment implements Experiment<CentralFlowExperi
             }
         }
 
-        /** Seconds: 10-32-32-4, 100 points, η = 0.2, 300 GD steps. */
+        /** 10-32-32-4, 100 points, η = 0.15 (GD's sharpness crosses 2/η near step 290), 400 GD steps. */
         public static Config smoke() {
-            return new Config(new int[] {10, 32, 32, 4}, 100, 3.0, 0.2, 300, 2, 10, 25, 1);
+            return new Config(new int[] {10, 32, 32, 4}, 100, 3.0, 0.15, 400, 2, 10, 25, false, 1);
         }
 
-        /** 10-64-64-4, 200 points, η = 0.2, 1000 GD steps, 4 flow steps per GD step. */
+        /** The same run to 600 GD steps (the largest that fit the shared machine with the flow's third-order cost). */
         public static Config paper() {
-            return new Config(new int[] {10, 64, 64, 4}, 200, 3.0, 0.2, 1000, 4, 10, 50, 1);
+            return new Config(new int[] {10, 32, 32, 4}, 100, 3.0, 0.15, 600, 2, 10, 25, false, 1);
         }
 
         @Override
@@ -81,6 +83,7 @@ public final class CentralFlowExperiment implements Experiment<CentralFlowExperi
             m.put("substeps", substeps);
             m.put("sharpEvery", sharpEvery);
             m.put("window", window);
+            m.put("gdF32", gdF32);
             m.put("seed", seed);
             return m;
         }
@@ -107,22 +110,24 @@ public final class CentralFlowExperiment implements Experiment<CentralFlowExperi
         return new Config(o.getInts("widths", b.widths()), o.getInt("samples", b.samples()),
                 o.getDouble("separation", b.separation()), o.getDouble("lr", b.lr()), o.getInt("steps", b.steps()),
                 o.getInt("substeps", b.substeps()), o.getInt("sharpEvery", b.sharpEvery()), o.getInt("window", b.window()),
-                o.getLong("seed", b.seed()));
+                o.getBoolean("gdF32", b.gdF32()), o.getLong("seed", b.seed()));
     }
 
-    private DataSet data(Config c, ExperimentRun run) {
+    private DataSet data(Config c, ExperimentRun run, DType dtype) {
         int classes = c.widths()[c.widths().length - 1];
         Examples ex = Generated.gaussianMixture(c.samples(), c.widths()[0], classes, c.separation(), c.seed()).oneHot(classes);
-        return Data.of(ex, run.backend(), DType.F64);
+        return Data.of(ex, run.backend(), dtype);
     }
 
     @Override
     public List<Verdict> run(Config c, ExperimentRun run) {
-        DataSet data = data(c, run);
+        DataSet data = data(c, run, DType.F64);
         double thr = 2 / c.lr();
         // gradient descent
-        Mlp gdModel = new Mlp(run.backend(), DType.F64, c.widths(), Activation.TANH, true, c.seed());
-        ModelObjective obj = new ModelObjective(gdModel, Loss.MSE, data, null, data.size(), 1e-6, 300);
+        DType gdType = c.gdF32() ? DType.F32 : DType.F64;
+        DataSet gdData = c.gdF32() ? data(c, run, gdType) : data;
+        Mlp gdModel = new Mlp(run.backend(), gdType, c.widths(), Activation.TANH, true, c.seed());
+        ModelObjective obj = new ModelObjective(gdModel, Loss.MSE, gdData, null, gdData.size(), 1e-6, 300);
         double[] gdLoss = new double[c.steps() + 1];
         List<double[]> gdSharp = new ArrayList<>();
         long t0 = System.nanoTime();
