@@ -67,7 +67,7 @@ public final class Grokking implements Experiment<Grokking.Config> {
         }
 
         public static Config paper() {
-            return new Config(41, 0.5, 64, 4, 1, 2, 3e-3, 1.0, 0.98, 2000, 10, 8, 1);
+            return new Config(41, 0.35, 64, 4, 1, 2, 3e-3, 1.0, 0.98, 2500, 10, 8, 1);
         }
 
         @Override
