@@ -63,7 +63,7 @@ public final class Grokking implements Experiment<Grokking.Config> {
                          double weightDecay, double beta2, long steps, int evalEvery, int topK, long seed)
             implements Experiment.Config {
         public static Config smoke() {
-            return new Config(31, 0.5, 32, 2, 1, 2, 3e-3, 1.0, 0.98, 1500, 10, 4, 1);
+            return new Config(31, 0.35, 32, 2, 1, 2, 3e-3, 1.0, 0.98, 3000, 10, 4, 1);
         }
 
         public static Config paper() {
