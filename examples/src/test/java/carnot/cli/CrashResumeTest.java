@@ -43,9 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * printed. The seed is {@code -Dcarnot.crash.seed} (default 11).
  */
 class CrashResumeTest {
-    static final int KILLS = 24;
+    static final int KILLS = 26;
     private static final int STEPS = 30;
-    private static final String[] FLAGS = {"train", "--model", "mlp", "--widths", "4,64,64,2", "--dataset", "teacher",
+    private static final String[] FLAGS = {"train", "--model", "mlp", "--widths", "4,128,128,2", "--dataset", "teacher",
         "--samples", "64", "--backend", "cpu", "--seed", "3", "--opt", "adam", "--lr", "0.01", "--steps",
         String.valueOf(STEPS), "--observe", "sharpness:5", "--checkpoint-every", "1", "--print-every", "1"};
 
@@ -115,6 +115,7 @@ class CrashResumeTest {
         for (int i = 0; i < KILLS; i++) {
             boolean resumable = !checkpointless(run);
             Path log = tmp.resolve("run-" + i + ".log");
+            Object metricsFile = fileKey(run.resolve("metrics.jsonl"));
             Process q = start(run, log, resumable ? "--resume" : "--overwrite");
             restarts += resumable ? 0 : 1;
             boolean alive;
@@ -122,7 +123,7 @@ class CrashResumeTest {
                 LockSupport.parkNanos((long) (startup * (0.3 + 0.8 * rng.nextDouble())));
                 alive = q.isAlive();
                 q.destroyForcibly();
-            } else if (aims[i] == Aim.METRICS && rng.nextBoolean() && awaitMetricsRewrite(run, q, 2 * startup)) {
+            } else if (aims[i] == Aim.METRICS && rng.nextBoolean() && awaitMetricsRewrite(run, metricsFile, q, 2 * startup)) {
                 alive = q.isAlive();
                 q.destroyForcibly();
             } else {
@@ -207,10 +208,17 @@ class CrashResumeTest {
         }
     }
 
-    /** True as soon as the run folder holds a temp file of metrics.jsonl or metrics.csv; false after {@code timeout}. */
-    private static boolean awaitMetricsRewrite(Path run, Process q, long timeout) throws IOException {
+    /**
+     * True as soon as the run folder holds a temp file of metrics.jsonl or metrics.csv; false once metrics.jsonl is
+     * another file than {@code before} (the rewrite is done), or after {@code timeout}.
+     */
+    private static boolean awaitMetricsRewrite(Path run, Object before, Process q, long timeout) throws IOException {
         long end = System.nanoTime() + timeout;
         while (System.nanoTime() < end && q.isAlive()) {
+            Object now = fileKey(run.resolve("metrics.jsonl"));
+            if (now != null && !now.equals(before)) {
+                return false;
+            }
             if (!Files.isDirectory(run)) {
                 continue;
             }
@@ -221,6 +229,15 @@ class CrashResumeTest {
             }
         }
         return false;
+    }
+
+    /** The file system's identity (inode) of {@code f}, or null if it does not exist. */
+    private static Object fileKey(Path f) {
+        try {
+            return Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Returns as soon as metrics.jsonl has grown while metrics.csv has not (a record is being written), or after {@code timeout}. */
