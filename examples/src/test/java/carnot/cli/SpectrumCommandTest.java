@@ -83,8 +83,9 @@ class SpectrumCommandTest {
                 assertEquals(exact[i], got[i], 1e-8 * Math.abs(exact[0]), method + " " + i);
             }
             assertTrue(r[1].contains("\"residuals\":["), r[1]);
-            assertTrue(number(r[1], "wall_seconds") > 0);
-            assertTrue(number(r[1], "cpu_seconds") > 0);
+            // a tiny solve can finish within the clock's resolution: the times must be present and non-negative
+            assertTrue(number(r[1], "wall_seconds") >= 0, r[1]);
+            assertTrue(number(r[1], "cpu_seconds") >= 0, r[1]);
         }
         String[] chunked = run(concat(base, "--method", "lanczos", "--top", "1", "--tol", "1e-9", "--chunk", "7"));
         assertEquals(exact[0], array(chunked[1], "eigenvalues")[0], 1e-10 * Math.abs(exact[0]), "chunk 7");
