@@ -55,19 +55,23 @@ public final class Scaling implements Experiment<Scaling.Config> {
      * @param mlpLr      Adam rate
      * @param mlpTest    held-out samples of the MLP curve
      * @param seed       base seed
+     * @param mlpData    data of the MLP curve: {@code teacher} (tanh teacher, MSE, MLP mlpDim-mlpWidth-1) or
+     *                   {@code fashion-mnist} (class-balanced Fashion-MNIST images, cross-entropy, MLP 784-mlpWidth-10;
+     *                   sizes multiples of 10, held-out images from the test set)
      */
     public record Config(double a, double b, int dim, int[] features, int[] samples, int seeds, int[] mlpSamples,
-                         int mlpDim, int mlpWidth, long mlpSteps, double mlpLr, int mlpTest, long seed)
+                         int mlpDim, int mlpWidth, long mlpSteps, double mlpLr, int mlpTest, long seed,
+                         String mlpData)
             implements Experiment.Config {
         public static Config smoke() {
             return new Config(1.5, 3.0, 4096, new int[] {32, 45, 64, 90, 128, 181, 256},
-                    new int[] {32, 45, 64, 90, 128, 181, 256}, 6, new int[] {32, 64, 128, 256}, 8, 64, 200, 0.01, 512, 1);
+                    new int[] {32, 45, 64, 90, 128, 181, 256}, 6, new int[] {32, 64, 128, 256}, 8, 64, 200, 0.01, 512, 1, "teacher");
         }
 
         public static Config paper() {
             return new Config(1.5, 3.0, 16384, new int[] {32, 45, 64, 90, 128, 181, 256, 362, 512},
                     new int[] {32, 45, 64, 90, 128, 181, 256, 362, 512}, 8,
-                    new int[] {64, 128, 256, 512, 1024, 2048}, 8, 128, 1000, 0.005, 2048, 1);
+                    new int[] {60, 120, 250, 500, 1000, 2000, 4000}, 8, 128, 1000, 0.002, 2000, 1, "fashion-mnist");
         }
 
         @Override
@@ -86,6 +90,7 @@ public final class Scaling implements Experiment<Scaling.Config> {
             m.put("mlpLr", mlpLr);
             m.put("mlpTest", mlpTest);
             m.put("seed", seed);
+            m.put("mlpData", mlpData);
             return m;
         }
     }
@@ -112,7 +117,8 @@ public final class Scaling implements Experiment<Scaling.Config> {
                 o.getInts("features", c.features()), o.getInts("samples", c.samples()), o.getInt("seeds", c.seeds()),
                 o.getInts("mlpSamples", c.mlpSamples()), o.getInt("mlpDim", c.mlpDim()),
                 o.getInt("mlpWidth", c.mlpWidth()), o.getLong("mlpSteps", c.mlpSteps()), o.getDouble("mlpLr", c.mlpLr()),
-                o.getInt("mlpTest", c.mlpTest()), o.getLong("seed", c.seed()));
+                o.getInt("mlpTest", c.mlpTest()), o.getLong("seed", c.seed()),
+                o.getString("mlpData", c.mlpData()));
     }
 
     @Override
@@ -157,8 +163,8 @@ public final class Scaling implements Experiment<Scaling.Config> {
         double[] mlpLoss = mlpCurve(c, run);
         double[] ms = toDoubles(c.mlpSamples());
         Fits.Fit fitM = Fits.loglog(ms, mlpLoss);
-        run.log().printf(Locale.ROOT, "MLP %d-%d-1 tanh on a tanh teacher: test loss ~ D^-%.4f (R^2 %.5f), reported%n",
-                c.mlpDim(), c.mlpWidth(), -fitM.slope(), fitM.r2());
+        run.log().printf(Locale.ROOT, "MLP %s: test loss ~ D^-%.4f (R^2 %.5f), reported%n", mlpLabel(c), -fitM.slope(),
+                fitM.r2());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("series", "fits");
         m.put("nu_N", -fitN.slope());
@@ -183,7 +189,7 @@ public final class Scaling implements Experiment<Scaling.Config> {
             fitLine[i] = fitM.powerAt(ms[i]);
         }
         run.plot("scaling_mlp.png", LinePlot.titled(String.format(Locale.ROOT,
-                        "MLP on a tanh teacher: test loss vs samples (fit D^-%.3g, R^2 %.3f)", -fitM.slope(), fitM.r2()))
+                        "MLP %s: test loss vs samples (fit D^-%.3g, R^2 %.3f)", mlpLabel(c), -fitM.slope(), fitM.r2()))
                 .xLabel("training samples D").yLabel("test loss").logX().logY()
                 .series("measured", ms, mlpLoss).series("power-law fit", ms, fitLine));
         return List.of(
@@ -281,21 +287,43 @@ public final class Scaling implements Experiment<Scaling.Config> {
         return loss;
     }
 
-    /** Held-out loss of a tanh MLP trained by full-batch Adam on the first D samples of a tanh teacher. */
+    private static String mlpLabel(Config c) {
+        return c.mlpData().equals("teacher") ? String.format(Locale.ROOT, "%d-%d-1 tanh on a tanh teacher", c.mlpDim(),
+                c.mlpWidth()) : String.format(Locale.ROOT, "784-%d-10 tanh on Fashion-MNIST (cross-entropy)", c.mlpWidth());
+    }
+
+    /**
+     * Held-out loss of a tanh MLP trained by full-batch Adam on the first D samples of a tanh teacher (MSE, f64), or
+     * on D class-balanced Fashion-MNIST training images (cross-entropy on the test images, f32).
+     */
     private static double[] mlpCurve(Config c, ExperimentRun run) {
+        boolean fashion = switch (c.mlpData()) {
+            case "teacher" -> false;
+            case "fashion-mnist" -> true;
+            default -> throw new IllegalArgumentException("--set mlpData must be teacher or fashion-mnist; given '"
+                    + c.mlpData() + "'");
+        };
         int max = Arrays.stream(c.mlpSamples()).max().orElseThrow();
-        Examples all = Generated.teacherStudent(max + c.mlpTest(), new int[] {c.mlpDim(), 2 * c.mlpDim(), 1}, "tanh", 0.0,
-                c.seed());
-        int[] testIdx = new int[c.mlpTest()];
-        Arrays.setAll(testIdx, i -> max + i);
-        DataSet test = Data.of(all.select(testIdx), run.backend(), DType.F64);
+        DType dt = fashion ? DType.F32 : DType.F64;
+        Examples all = fashion ? null : Generated.teacherStudent(max + c.mlpTest(), new int[] {c.mlpDim(), 2 * c.mlpDim(), 1},
+                "tanh", 0.0, c.seed());
+        DataSet test;
+        if (fashion) {
+            test = Data.of(Universality.fashion(c.mlpTest(), true, c.seed(), System.err), run.backend(), dt);
+        } else {
+            int[] testIdx = new int[c.mlpTest()];
+            Arrays.setAll(testIdx, i -> max + i);
+            test = Data.of(all.select(testIdx), run.backend(), dt);
+        }
+        int[] widths = fashion ? new int[] {784, c.mlpWidth(), 10} : new int[] {c.mlpDim(), c.mlpWidth(), 1};
         double[] loss = new double[c.mlpSamples().length];
         for (int i = 0; i < loss.length; i++) {
             int d = c.mlpSamples()[i];
-            DataSet train = Data.of(all.first(d), run.backend(), DType.F64);
-            Mlp mlp = new Mlp(run.backend(), DType.F64, new int[] {c.mlpDim(), c.mlpWidth(), 1}, Activation.TANH, true,
-                    c.seed() + 1);
-            ModelObjective obj = new ModelObjective(mlp, Loss.MSE, train, test, Math.max(d, c.mlpTest()), 1e-4, 50);
+            DataSet train = Data.of(fashion ? Universality.fashion(d, false, c.seed(), System.err) : all.first(d),
+                    run.backend(), dt);
+            Mlp mlp = new Mlp(run.backend(), dt, widths, Activation.TANH, true, c.seed() + 1);
+            ModelObjective obj = new ModelObjective(mlp, fashion ? Loss.CE : Loss.MSE, train, test, Math.max(d, c.mlpTest()),
+                    1e-4, 50);
             TrainConfig tc = TrainConfig.gd(c.mlpLr(), c.mlpSteps()).withOptimizer(Optimizer.Kind.ADAM, 0);
             Map<String, Object> last = new LinkedHashMap<>();
             new Trainer(obj, tc, List.of(new Evaluation((int) c.mlpSteps(), obj.evaluationColumns())), null, last::putAll)
