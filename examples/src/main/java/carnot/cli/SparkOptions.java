@@ -85,7 +85,7 @@ public final class SparkOptions {
      * A Spark context with the problem's shards open on it; {@link #close()} frees the executors' state, stops the
      * context and removes a temporary shard folder.
      */
-    public final class Session implements AutoCloseable {
+    public final class Connection implements AutoCloseable {
         private final JavaSparkContext sc;
         private final DistributedProblem problem;
         private final Path shardDir;
@@ -93,7 +93,7 @@ public final class SparkOptions {
         private final int rows;
         private final Map<String, Object> json = new LinkedHashMap<>();
 
-        private Session(JavaSparkContext sc, DistributedProblem problem, Path shardDir, boolean temporary, int rows) {
+        private Connection(JavaSparkContext sc, DistributedProblem problem, Path shardDir, boolean temporary, int rows) {
             this.sc = sc;
             this.problem = problem;
             this.shardDir = shardDir;
@@ -155,10 +155,10 @@ public final class SparkOptions {
     }
 
     /**
-     * Opens a session for {@code p} (its network {@code net}: the problem's model, possibly re-parameterized), or
+     * Opens a connection for {@code p} (its network {@code net}: the problem's model, possibly re-parameterized), or
      * returns null without {@code --spark}.
      */
-    public Session open(Problems.Problem p, Model net, PrintStream log) {
+    public Connection open(Problems.Problem p, Model net, PrintStream log) {
         check();
         if (!enabled()) {
             return null;
@@ -181,7 +181,7 @@ public final class SparkOptions {
             DistributedProblem.Options o = new DistributedProblem.Options(whole ? Integer.MAX_VALUE : p.chunk(),
                     carnot.engine.Linearized.defaultBudget(), threads);
             DistributedProblem dp = DistributedProblem.open(sc, spec, p.loss(), sh, o, p.backend());
-            return new Session(sc, dp, d, temporary, rows);
+            return new Connection(sc, dp, d, temporary, rows);
         } catch (IOException e) {
             sc.stop();
             throw new UncheckedIOException("--spark: cannot create a shard folder: " + e.getMessage(), e);
@@ -196,21 +196,21 @@ public final class SparkOptions {
 
     /** {@code carnot grad}: the full-batch gradient on Spark at the problem's weights. */
     Grad grad(Problems.Problem p, PrintStream log) {
-        try (Session s = open(p, p.model(), log)) {
+        try (Connection s = open(p, p.model(), log)) {
             return s.problem().grad(ModelObjective.flatten(p.model()));
         }
     }
 
     /** {@code carnot hvp}: loss, gradient and {@code H v} on Spark at the problem's weights. */
     Hessian.WithGradient hvpWithGradient(Problems.Problem p, ParamVector v, PrintStream log) {
-        try (Session s = open(p, p.model(), log)) {
+        try (Connection s = open(p, p.model(), log)) {
             return s.problem().hvpWithGradient(ModelObjective.flatten(p.model()), v);
         }
     }
 
     /**
      * {@code carnot train}: the distributed objective in place of {@code local} (returned as is without --spark); the
-     * session stays open until {@link #close()}. The network must be the plain one (no --alpha/--centered) and the
+     * connection stays open until {@link #close()}. The network must be the plain one (no --alpha/--centered) and the
      * objective must have no held-out set.
      */
     Objective objective(ModelObjective local, Problems.Problem p, Model net, double eigTol, int eigMaxIter, PrintStream log) {
@@ -224,17 +224,17 @@ public final class SparkOptions {
         if (local.evaluationColumns().size() > 1) {
             throw new FlagException("--test-dataset is not supported with --spark (held-out evaluation runs on one machine)");
         }
-        session = open(p, net, log);
-        return new DistributedObjective(session.problem(), eigTol, eigMaxIter);
+        connection = open(p, net, log);
+        return new DistributedObjective(connection.problem(), eigTol, eigMaxIter);
     }
 
-    private Session session;
+    private Connection connection;
 
-    /** Closes the session {@link #objective} opened (if any). */
+    /** Closes the connection {@link #objective} opened (if any). */
     void close() {
-        if (session != null) {
-            Session s = session;
-            session = null;
+        if (connection != null) {
+            Connection s = connection;
+            connection = null;
             s.close();
         }
     }

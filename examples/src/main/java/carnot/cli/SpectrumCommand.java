@@ -171,7 +171,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             throw new FlagException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
         Problems.Problem p = Problems.build(cfg, System.err);
-        try (SparkOptions.Session dist = spark.open(p, p.model(), System.err); Scope scope = Scope.open()) {
+        try (SparkOptions.Connection dist = spark.open(p, p.model(), System.err); Scope scope = Scope.open()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             if (s.method().equals("full")) {
