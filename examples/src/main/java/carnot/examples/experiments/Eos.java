@@ -40,11 +40,13 @@ import java.util.Map;
  * and for Adam with the preconditioned sharpness λ_max(P⁻¹H), P = diag(√v̂) + ε, against (2 + 2β₁)/((1 − β₁)η)
  * (Cohen et al. 2022, "Adaptive gradient methods at the edge of stability"). Parts:
  * <ul>
- *   <li>{@code gd}: an MLP (tanh, MSE on one-hot labels) for each η in {@code lrs} until loss &lt; stopLoss or maxSteps;</li>
- *   <li>{@code momentum}: the same MLP on the first {@code optSamples} examples, heavy ball β;</li>
- *   <li>{@code adam}: the same, Adam (β₁, β₂, ε = 1e-8, no decay), preconditioned sharpness every {@code sharpEvery};</li>
+ *   <li>{@code gd}: an MLP (tanh, MSE on one-hot labels), plain GD;</li>
+ *   <li>{@code momentum}: the same MLP, heavy ball β;</li>
+ *   <li>{@code adam}: the same MLP, Adam (β₁, β₂, ε = 1e-8, no decay), sharpness = preconditioned sharpness;</li>
  *   <li>{@code transformer}: next-token cross-entropy on text, GD.</li>
  * </ul>
+ * Each part is a {@link Runs}: its examples, one run per rate η until loss &lt; stopLoss or its step cap, sharpness
+ * every {@code sharpEvery} steps (override keys {@code gd.lrs}, {@code momentum.samples}, {@code textGd.steps}, …).
  * Law, for every run: the median of sharpness ÷ threshold over the measurements from the first one ≥ 1 on lies in
  * [0.95, 1.15] (NaN, failing, when it never crosses).
  */
@@ -55,57 +57,81 @@ public final class Eos implements Experiment<Eos.Config> {
     private static final double ADAM_EPS = 1e-8;
 
     /**
+     * One optimizer's runs: the MLP (or text) examples used, one run per rate, each until loss &lt; stopLoss (0: no
+     * stop) or {@code steps} steps, sharpness every {@code sharpEvery} steps.
+     *
+     * @param samples    training examples (the first ones)
+     * @param lrs        rates η, one run each
+     * @param steps      steps at most
+     * @param stopLoss   stop once the loss is below this (0: never)
+     * @param sharpEvery sharpness every this many steps
+     */
+    public record Runs(int samples, double[] lrs, long steps, double stopLoss, int sharpEvery) {
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("samples", samples);
+            m.put("lrs", lrs);
+            m.put("steps", steps);
+            m.put("stopLoss", stopLoss);
+            m.put("sharpEvery", sharpEvery);
+            return m;
+        }
+
+        /** This with the overrides {@code PREFIX.samples}, {@code PREFIX.lrs}, … applied. */
+        Runs override(String prefix, Overrides o) {
+            return new Runs(o.getInt(prefix + ".samples", samples), o.getDoubles(prefix + ".lrs", lrs),
+                    o.getLong(prefix + ".steps", steps), o.getDouble(prefix + ".stopLoss", stopLoss),
+                    o.getInt(prefix + ".sharpEvery", sharpEvery));
+        }
+    }
+
+    /**
      * @param parts       which runs: any of gd, momentum, adam, transformer (comma-separated)
      * @param dataset     MLP data set (Catalog name; labels one-hot)
-     * @param samples     MLP training examples (first ones)
      * @param standardize standardize the inputs per feature
      * @param widths      MLP widths d0..dL (d0 = inputs, dL = classes)
      * @param initScale   every init std multiplied by this (SP)
      * @param f32         compute in f32 (else f64)
-     * @param lrs         GD steps η
-     * @param maxSteps    GD steps at most
-     * @param stopLoss    stop once the loss is below this
-     * @param sharpEvery  sharpness every this many steps
      * @param eigTol      Lanczos tolerance
-     * @param optSamples  examples for the momentum and Adam runs
-     * @param momentumLr  momentum run's η
+     * @param gd          plain GD on the MLP
+     * @param momentum    heavy ball on the MLP
      * @param beta        heavy-ball β
-     * @param adamLr      Adam's η
+     * @param adam        Adam on the MLP (sharpness = preconditioned sharpness)
      * @param beta1       Adam β₁
      * @param beta2       Adam β₂
-     * @param optSteps    momentum and Adam steps at most
      * @param text        transformer data set (Catalog name: language or austen)
      * @param vocab       transformer vocabulary (81 for austen)
      * @param ctx         context length
      * @param dModel      transformer width
-     * @param textSamples text windows
-     * @param textLr      transformer GD η
-     * @param textSteps   transformer steps at most
+     * @param textGd      GD on the transformer (samples = text windows)
      * @param seed        weight and data seed
      */
-    public record Config(String parts, String dataset, int samples, boolean standardize, int[] widths, double initScale,
-                         boolean f32, double[] lrs, long maxSteps, double stopLoss, int sharpEvery, double eigTol,
-                         int optSamples, double momentumLr, double beta, double adamLr, double beta1, double beta2,
-                         long optSteps, String text, int vocab, int ctx, int dModel, int textSamples, double textLr,
-                         long textSteps, long seed) implements Experiment.Config {
+    public record Config(String parts, String dataset, boolean standardize, int[] widths, double initScale, boolean f32,
+                         double eigTol, Runs gd, Runs momentum, double beta, Runs adam, double beta1, double beta2,
+                         String text, int vocab, int ctx, int dModel, Runs textGd, long seed) implements Experiment.Config {
 
         /** Seconds: a 10-32-32-4 MLP on a 100-point Gaussian mixture, a tiny transformer on a Markov language. */
         public static Config smoke() {
-            return new Config("gd,momentum,adam,transformer", "mixture", 100, false, new int[] {10, 32, 32, 4}, 1, false,
-                    new double[] {0.4}, 400, 0, 10, 1e-3, 100, 0.2, 0.5, 0.05, 0.9, 0.95, 400,
-                    "language", 8, 8, 16, 32, 0.1, 400, 1);
+            return new Config("gd,momentum,adam,transformer", "mixture", false, new int[] {10, 32, 32, 4}, 1, false, 1e-3,
+                    new Runs(100, new double[] {0.4}, 400, 0, 10), new Runs(100, new double[] {0.2}, 400, 0, 10), 0.5,
+                    new Runs(100, new double[] {0.05}, 400, 0, 10), 0.9, 0.95,
+                    "language", 8, 8, 16, new Runs(32, new double[] {0.1}, 400, 0, 10), 1);
         }
 
         /**
          * The reference protocol: 784-200-200-10 tanh, first 5,000 Fashion-MNIST images standardized, init ×0.57735,
-         * f32, η ∈ {2/30, 2/50, 2/70} until loss &lt; 0.01 or 10,000 steps, sharpness every 50 steps; heavy ball
-         * (β = 0.9, η = 0.1) and Adam (η = 0.002, β₂ = 0.99) on the first 500 images for 1,500 steps; a one-block
-         * transformer (d = 32, context 32) on 256 Austen character windows, η = 0.1, 1,000 steps.
+         * f32, GD η ∈ {2/30, 2/50, 2/70} until loss &lt; 0.01 or 10,000 steps, sharpness every 50 steps; heavy ball
+         * β = 0.9 on the same 5,000 images until loss &lt; 0.01, sharpness every 10 steps; Adam (η = 0.002,
+         * β₂ = 0.99) on the first 500 images for 600 steps, preconditioned sharpness every 10 steps; a one-block
+         * transformer (d = 32, context 32) on 256 Austen character windows, GD η = 0.4, 600 steps, every 20.
          */
         public static Config paper() {
-            return new Config("gd,momentum,adam,transformer", "fashion-mnist", 5000, true, new int[] {784, 200, 200, 10},
-                    0.57735, true, new double[] {2.0 / 30, 2.0 / 50, 2.0 / 70}, 10_000, 0.01, 50, 1e-3, 500,
-                    0.1, 0.9, 2e-3, 0.9, 0.99, 1500, "austen", 81, 32, 32, 256, 0.1, 1000, 0);
+            return new Config("gd,momentum,adam,transformer", "fashion-mnist", true, new int[] {784, 200, 200, 10},
+                    0.57735, true, 1e-3,
+                    new Runs(5000, new double[] {2.0 / 30, 2.0 / 50, 2.0 / 70}, 10_000, 0.01, 50),
+                    new Runs(5000, new double[] {0.1}, 10_000, 0.01, 10), 0.9,
+                    new Runs(500, new double[] {2e-3}, 600, 0, 10), 0.9, 0.99,
+                    "austen", 81, 32, 32, new Runs(256, new double[] {0.4}, 600, 0, 20), 0);
         }
 
         @Override
@@ -113,30 +139,22 @@ public final class Eos implements Experiment<Eos.Config> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("parts", parts);
             m.put("dataset", dataset);
-            m.put("samples", samples);
             m.put("standardize", standardize);
             m.put("widths", widths);
             m.put("initScale", initScale);
             m.put("f32", f32);
-            m.put("lrs", lrs);
-            m.put("maxSteps", maxSteps);
-            m.put("stopLoss", stopLoss);
-            m.put("sharpEvery", sharpEvery);
             m.put("eigTol", eigTol);
-            m.put("optSamples", optSamples);
-            m.put("momentumLr", momentumLr);
+            m.put("gd", gd.toMap());
+            m.put("momentum", momentum.toMap());
             m.put("beta", beta);
-            m.put("adamLr", adamLr);
+            m.put("adam", adam.toMap());
             m.put("beta1", beta1);
             m.put("beta2", beta2);
-            m.put("optSteps", optSteps);
             m.put("text", text);
             m.put("vocab", vocab);
             m.put("ctx", ctx);
             m.put("dModel", dModel);
-            m.put("textSamples", textSamples);
-            m.put("textLr", textLr);
-            m.put("textSteps", textSteps);
+            m.put("textGd", textGd.toMap());
             m.put("seed", seed);
             return m;
         }
@@ -160,16 +178,13 @@ public final class Eos implements Experiment<Eos.Config> {
 
     @Override
     public Config override(Config b, Overrides o) {
-        return new Config(o.getString("parts", b.parts()), o.getString("dataset", b.dataset()), o.getInt("samples", b.samples()),
+        return new Config(o.getString("parts", b.parts()), o.getString("dataset", b.dataset()),
                 o.getBoolean("standardize", b.standardize()), o.getInts("widths", b.widths()),
-                o.getDouble("initScale", b.initScale()), o.getBoolean("f32", b.f32()), o.getDoubles("lrs", b.lrs()),
-                o.getLong("maxSteps", b.maxSteps()), o.getDouble("stopLoss", b.stopLoss()), o.getInt("sharpEvery", b.sharpEvery()),
-                o.getDouble("eigTol", b.eigTol()), o.getInt("optSamples", b.optSamples()),
-                o.getDouble("momentumLr", b.momentumLr()), o.getDouble("beta", b.beta()), o.getDouble("adamLr", b.adamLr()),
-                o.getDouble("beta1", b.beta1()), o.getDouble("beta2", b.beta2()), o.getLong("optSteps", b.optSteps()),
+                o.getDouble("initScale", b.initScale()), o.getBoolean("f32", b.f32()), o.getDouble("eigTol", b.eigTol()),
+                b.gd().override("gd", o), b.momentum().override("momentum", o), o.getDouble("beta", b.beta()),
+                b.adam().override("adam", o), o.getDouble("beta1", b.beta1()), o.getDouble("beta2", b.beta2()),
                 o.getString("text", b.text()), o.getInt("vocab", b.vocab()), o.getInt("ctx", b.ctx()),
-                o.getInt("dModel", b.dModel()), o.getInt("textSamples", b.textSamples()), o.getDouble("textLr", b.textLr()),
-                o.getLong("textSteps", b.textSteps()), o.getLong("seed", b.seed()));
+                o.getInt("dModel", b.dModel()), b.textGd().override("textGd", o), o.getLong("seed", b.seed()));
     }
 
     /**
@@ -219,31 +234,42 @@ public final class Eos implements Experiment<Eos.Config> {
         }
         List<Curve> curves = new ArrayList<>();
         if (parts.contains("gd")) {
-            DataSet data = mlpData(c, c.samples(), run);
-            for (double lr : c.lrs()) {
-                curves.add(trained("gd eta=" + fmt(lr), mlp(c, run), Loss.MSE, data, c.sharpEvery(),
-                        TrainConfig.gd(lr, c.maxSteps()).withStopLoss(c.stopLoss()), 2 / lr, run));
+            Runs r = c.gd();
+            DataSet data = mlpData(c, r.samples(), run);
+            for (double lr : r.lrs()) {
+                curves.add(trained("gd eta=" + fmt(lr), mlp(c, run), Loss.MSE, data, r.sharpEvery(),
+                        TrainConfig.gd(lr, r.steps()).withStopLoss(r.stopLoss()), 2 / lr, run));
             }
         }
         if (parts.contains("momentum")) {
-            DataSet data = mlpData(c, c.optSamples(), run);
-            TrainConfig cfg = new TrainConfig(Optimizer.Kind.MOMENTUM, new Optimizer.Hyper(c.beta(), 0.9, 0.999, ADAM_EPS, 0),
-                    TrainConfig.gd(c.momentumLr(), c.optSteps()).schedule(), c.optSteps(), 1, c.seed(), 0, 1e6, c.stopLoss(), 0, 10);
-            curves.add(trained("momentum beta=" + fmt(c.beta()) + " eta=" + fmt(c.momentumLr()), mlp(c, run), Loss.MSE, data,
-                    c.sharpEvery(), cfg, 2 * (1 + c.beta()) / c.momentumLr(), run));
+            Runs r = c.momentum();
+            DataSet data = mlpData(c, r.samples(), run);
+            for (double lr : r.lrs()) {
+                TrainConfig cfg = new TrainConfig(Optimizer.Kind.MOMENTUM, new Optimizer.Hyper(c.beta(), 0.9, 0.999, ADAM_EPS, 0),
+                        TrainConfig.gd(lr, r.steps()).schedule(), r.steps(), 1, c.seed(), 0, 1e6, r.stopLoss(), 0, 10);
+                curves.add(trained("momentum beta=" + fmt(c.beta()) + " eta=" + fmt(lr), mlp(c, run), Loss.MSE, data,
+                        r.sharpEvery(), cfg, 2 * (1 + c.beta()) / lr, run));
+            }
         }
         if (parts.contains("adam")) {
-            curves.add(adam(c, run));
+            Runs r = c.adam();
+            DataSet data = mlpData(c, r.samples(), run);
+            for (double lr : r.lrs()) {
+                curves.add(adam(c, r, lr, data, run));
+            }
         }
         if (parts.contains("transformer")) {
-            Examples ex = Catalog.load(c.text(), new Catalog.Request(c.textSamples(), 0, 0, c.ctx(), c.vocab(), c.seed(),
+            Runs r = c.textGd();
+            Examples ex = Catalog.load(c.text(), new Catalog.Request(r.samples(), 0, 0, c.ctx(), c.vocab(), c.seed(),
                     RealData.defaultCache(), System.err));
             DataSet data = new ArrayDataSet(Tensor.indices(run.backend(), ex.x().toInts(), ex.x().shape()),
                     Tensor.indices(run.backend(), ex.y().toInts(), ex.y().shape()));
-            Transformer t = new Transformer(run.backend(), dtype(c),
-                    new Transformer.Config(c.vocab(), c.ctx(), c.dModel(), 1, 1, 4), false, c.seed());
-            curves.add(trained("transformer eta=" + fmt(c.textLr()), t, Loss.CE, data, c.sharpEvery(),
-                    TrainConfig.gd(c.textLr(), c.textSteps()), 2 / c.textLr(), run));
+            for (double lr : r.lrs()) {
+                Transformer t = new Transformer(run.backend(), dtype(c),
+                        new Transformer.Config(c.vocab(), c.ctx(), c.dModel(), 1, 1, 4), false, c.seed());
+                curves.add(trained("transformer eta=" + fmt(lr), t, Loss.CE, data, r.sharpEvery(),
+                        TrainConfig.gd(lr, r.steps()).withStopLoss(r.stopLoss()), 2 / lr, run));
+            }
         }
         List<Verdict> verdicts = new ArrayList<>();
         LinePlot plot = LinePlot.titled("Edge of stability: sharpness / threshold").xLabel("step")
@@ -326,19 +352,18 @@ public final class Eos implements Experiment<Eos.Config> {
     }
 
     /**
-     * Adam from the MLP's init on the first {@code optSamples} examples; every {@code sharpEvery} steps the top
+     * Adam at rate {@code lr} from the MLP's init on {@code data}; every {@code r.sharpEvery()} steps the top
      * eigenvalue of P^{-1/2} H P^{-1/2} with P = √(v/(1−β₂ᵗ)) + ε from the state after the latest update (the
      * preconditioner of the coming step up to its own gradient), by warm-started Lanczos.
      */
-    private Curve adam(Config c, ExperimentRun run) {
-        DataSet data = mlpData(c, c.optSamples(), run);
+    private Curve adam(Config c, Runs r, double lr, DataSet data, ExperimentRun run) {
         Mlp model = mlp(c, run);
         ModelObjective obj = new ModelObjective(model, Loss.MSE, data, null, data.size(), c.eigTol(), 300);
         double[] w = ModelObjective.flatten(model);
         int p = w.length;
         Optimizer opt = Optimizer.create(Optimizer.Kind.ADAM, p, new Optimizer.Hyper(0, c.beta1(), c.beta2(), ADAM_EPS, 0), null);
-        double thr = Preconditioned.adamThreshold(c.adamLr(), c.beta1());
-        String label = "adam beta1=" + fmt(c.beta1()) + " eta=" + fmt(c.adamLr());
+        double thr = Preconditioned.adamThreshold(lr, c.beta1());
+        String label = "adam beta1=" + fmt(c.beta1()) + " eta=" + fmt(lr);
         List<Double> st = new ArrayList<>();
         List<Double> sh = new ArrayList<>();
         double[] g = new double[p];
@@ -346,17 +371,17 @@ public final class Eos implements Experiment<Eos.Config> {
         double loss = Double.NaN;
         long t = 0;
         String status = "COMPLETED";
-        for (; t <= c.optSteps(); t++) {
+        for (; t <= r.steps(); t++) {
             loss = obj.lossAndGradient(w, null, g);
             if (!Double.isFinite(loss)) {
                 status = "DIVERGED";
                 break;
             }
-            if (c.stopLoss() > 0 && loss < c.stopLoss()) {
+            if (r.stopLoss() > 0 && loss < r.stopLoss()) {
                 status = "CONVERGED";
                 break;
             }
-            if (t > 0 && t % c.sharpEvery() == 0) {
+            if (t > 0 && t % r.sharpEvery() == 0) {
                 double[] pre = Preconditioned.adam(opt.state().get("exp_avg_sq"), opt.steps(), c.beta2(), ADAM_EPS);
                 obj.load(w);
                 double lam;
@@ -382,10 +407,10 @@ public final class Eos implements Experiment<Eos.Config> {
                     run.log().flush();
                 }
             }
-            if (t == c.optSteps()) {
+            if (t == r.steps()) {
                 break;
             }
-            opt.step(w, g, c.adamLr());
+            opt.step(w, g, lr);
         }
         return new Curve(label, thr, unbox(st), unbox(sh), t, loss, status);
     }
