@@ -16,6 +16,23 @@ public interface Model {
     /** Outputs for inputs {@code x} (e.g. [N, in] to [N, out]) using {@code weights} in place of the values. */
     Tensor forward(List<Tensor> weights, Tensor x);
 
+    /**
+     * The hidden features of every layer for inputs {@code x}, computed from {@code weights} exactly as
+     * {@link #forward(List, Tensor)} computes them: for a network h_l = φ(z_l), l = 1 … L−1, each [N, d_l], in layer
+     * order (the outputs are not among them). Models without per-layer hidden features refuse.
+     */
+    default List<Tensor> features(List<Tensor> weights, Tensor x) {
+        throw new UnsupportedOperationException(this + " gives no per-layer hidden features (Model.features)");
+    }
+
+    /**
+     * The readout as an affine map of the last entry of {@link #features}: outputs = h Wᵀ + b. Models whose outputs
+     * are not such a map of their last features refuse.
+     */
+    default Readout readout(List<Tensor> weights) {
+        throw new UnsupportedOperationException(this + " gives no affine readout of its last features (Model.readout)");
+    }
+
     /** Outputs with the current parameter values. */
     default Tensor forward(Tensor x) {
         return forward(values(), x);

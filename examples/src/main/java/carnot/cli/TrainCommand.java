@@ -1,8 +1,10 @@
 package carnot.cli;
 
 import carnot.engine.Model;
+import carnot.engine.observe.CollapseObservable;
 import carnot.engine.observe.DeepLinearObservables;
 import carnot.engine.observe.Evaluation;
+import carnot.engine.observe.FeatureObservable;
 import carnot.engine.observe.Sharpness;
 import carnot.engine.observe.WeightMovement;
 import carnot.engine.optim.Optimizer;
@@ -21,8 +23,6 @@ import carnot.engine.train.TrainConfig;
 import carnot.engine.train.Trainer;
 import carnot.engine.io.AtomicFiles;
 import carnot.engine.io.RunFolder;
-import carnot.examples.experiments.CollapseObservable;
-import carnot.examples.experiments.FeatureObservable;
 import carnot.models.Mlp;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -2,10 +2,12 @@ package carnot.models;
 
 import carnot.engine.Model;
 import carnot.engine.Param;
+import carnot.engine.Readout;
 import carnot.engine.Role;
 import carnot.engine.Tensor;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -74,6 +76,36 @@ public final class Mlp implements Model {
     /** x [N, d_0] (same float dtype as the weights) to outputs [N, d_L]. */
     @Override
     public Tensor forward(List<Tensor> weights, Tensor x) {
+        return layers(weights, x, null, null);
+    }
+
+    /** The hidden features h_l = φ(z_l), l = 1 … L−1, each [N, d_l] (empty for a single layer). */
+    @Override
+    public List<Tensor> features(List<Tensor> weights, Tensor x) {
+        List<Tensor> h = new ArrayList<>();
+        layers(weights, x, null, h);
+        return h;
+    }
+
+    /** The pre-activations z_l = h_{l−1}(m W_l)ᵀ + m' b_l, l = 1 … L, each [N, d_l]; the last is the output. */
+    public List<Tensor> preActivations(List<Tensor> weights, Tensor x) {
+        List<Tensor> z = new ArrayList<>();
+        layers(weights, x, z, null);
+        return z;
+    }
+
+    /** The last layer: outputs = h_{L−1} (m W)ᵀ + m' b, weight [d_L, d_{L−1}] and bias [d_L] (null without biases). */
+    @Override
+    public Readout readout(List<Tensor> weights) {
+        Init.check("Mlp", params, weights);
+        int per = bias ? 2 : 1;
+        int last = per * (widths.length - 2);
+        return new Readout(Init.scaled(params.get(last), weights.get(last)),
+                bias ? Init.scaled(params.get(last + 1), weights.get(last + 1)) : null);
+    }
+
+    /** The forward pass; collects pre-activations into {@code pre} and hidden features into {@code hidden} when given. */
+    private Tensor layers(List<Tensor> weights, Tensor x, List<Tensor> pre, List<Tensor> hidden) {
         Init.check("Mlp", params, weights);
         if (x.rank() != 2 || x.dim(1) != widths[0]) {
             throw new IllegalArgumentException("Mlp input must have shape [N, " + widths[0] + "]; given "
@@ -86,8 +118,14 @@ public final class Mlp implements Model {
             Tensor w = Init.scaled(params.get(per * i), weights.get(per * i));
             h = bias ? h.matmulAdd(w, Init.scaled(params.get(per * i + 1), weights.get(per * i + 1)), false, true)
                     : h.matmul(w, false, true);
+            if (pre != null) {
+                pre.add(h);
+            }
             if (i + 1 < layers) {
                 h = act.apply(h);
+                if (hidden != null) {
+                    hidden.add(h);
+                }
             }
         }
         return h;

@@ -23,6 +23,14 @@ public record Matrix(int rows, int cols, double[] data) {
         }
     }
 
+    /** The values of a rank-2 tensor [rows, cols] (copied to the host). */
+    public static Matrix of(carnot.engine.Tensor t) {
+        if (t.rank() != 2) {
+            throw new IllegalArgumentException("a Matrix needs a rank-2 tensor; given shape " + java.util.Arrays.toString(t.shape()));
+        }
+        return new Matrix(t.dim(0), t.dim(1), t.toDoubles());
+    }
+
     /** A matrix from rows of equal length. */
     public static Matrix of(double[][] rows) {
         int r = rows.length;

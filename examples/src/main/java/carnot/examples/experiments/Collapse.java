@@ -2,6 +2,7 @@ package carnot.examples.experiments;
 
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
+import carnot.engine.observe.CollapseObservable;
 import carnot.engine.optim.Optimizer;
 import carnot.engine.optim.Schedule;
 import carnot.engine.plot.LinePlot;

@@ -5,6 +5,7 @@ import carnot.engine.DataSet;
 import carnot.engine.Loss;
 import carnot.engine.Tensor;
 import carnot.engine.observe.Evaluation;
+import carnot.engine.observe.FeatureObservable;
 import carnot.engine.optim.Optimizer;
 import carnot.engine.optim.Schedule;
 import carnot.engine.plot.LinePlot;

@@ -3,6 +3,7 @@ package carnot.examples.experiments;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
 import carnot.engine.Tensor;
+import carnot.engine.Scope;
 import carnot.engine.observe.Cka;
 import carnot.engine.observe.Matrix;
 import carnot.engine.optim.Optimizer;
@@ -189,18 +190,13 @@ public final class Universality implements Experiment<Universality.Config> {
                         increasing));
     }
 
-    /** Hidden features φ(z_l) of every hidden layer on the probe inputs, as N x width matrices. */
+    /** Hidden features φ(z_l) of every hidden layer on the probe inputs ({@link Mlp#features}), as N x width matrices. */
     private static List<Matrix> hidden(Mlp mlp, Tensor probe) {
-        List<double[]> pre = MlpProbes.preActivations(mlp, probe);
         List<Matrix> out = new ArrayList<>();
-        int n = probe.dim(0);
-        for (int l = 0; l < pre.size() - 1; l++) {
-            double[] z = pre.get(l);
-            double[] h = new double[z.length];
-            for (int i = 0; i < z.length; i++) {
-                h[i] = Math.max(0, z[i]);
+        try (Scope _ = Scope.open()) {
+            for (Tensor h : mlp.features(mlp.values(), probe)) {
+                out.add(Matrix.of(h));
             }
-            out.add(new Matrix(n, z.length / n, h));
         }
         return out;
     }

@@ -1,33 +1,32 @@
-package carnot.examples.experiments;
+package carnot.engine.observe;
 
 import carnot.engine.DataSet;
+import carnot.engine.Model;
+import carnot.engine.Param;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
-import carnot.engine.observe.Agop;
-import carnot.engine.observe.Cka;
-import carnot.engine.observe.Matrix;
-import carnot.engine.observe.Movement;
 import carnot.engine.train.ModelObjective;
 import carnot.engine.train.Observable;
-import carnot.models.Mlp;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Feature learning of an MLP on a fixed probe set (the first {@code probe} training inputs): relative movement of
- * the last hidden features {@code ‖Φ − Φ₀‖_F/‖Φ₀‖_F}, their linear CKA with the initial features (1 = unchanged
- * up to rotation and scale), and the alignment of the input AGOP with the first-layer Gram {@code W₁ᵀW₁}.
+ * Feature learning on a fixed probe set (the first {@code probe} inputs of a data set): relative movement of the
+ * last hidden features ({@link Model#features}) {@code ‖Φ − Φ₀‖_F/‖Φ₀‖_F}, their linear CKA with the initial
+ * features (1 = unchanged up to rotation and scale), and the alignment of the input AGOP ({@link Agop#of}) with the
+ * first-layer Gram {@code W₁ᵀW₁} (W₁ = the first parameter times its multiplier, [d₁, d₀]).
  * Columns feature_move, cka_init, agop_align. Φ₀ is checkpointed so a resumed run measures the same values.
  */
 public final class FeatureObservable implements Observable {
     private final int every;
-    private final Mlp model;
+    private final Model model;
     private final ModelObjective objective;
     private final Tensor probe;
     private Matrix phi0;
 
-    public FeatureObservable(int every, Mlp model, ModelObjective objective, DataSet data, int probe) {
+    public FeatureObservable(int every, Model model, ModelObjective objective, DataSet data, int probe) {
         if (every < 1 || probe < 2) {
             throw new IllegalArgumentException("features needs every >= 1 and a probe of >= 2 inputs; given " + every + ", " + probe);
         }
@@ -35,6 +34,12 @@ public final class FeatureObservable implements Observable {
         this.model = model;
         this.objective = objective;
         this.probe = data.x(0, Math.min(probe, data.size()));
+        int[] first = model.params().getFirst().shape();
+        if (this.probe.rank() != 2 || first.length != 2 || first[1] != this.probe.dim(1)) {
+            throw new IllegalArgumentException("features needs inputs [N, d] and a first parameter [d1, d] (a first "
+                    + "layer); given inputs " + Arrays.toString(this.probe.shape()) + " and first parameter "
+                    + Arrays.toString(first));
+        }
     }
 
     @Override
@@ -56,14 +61,26 @@ public final class FeatureObservable implements Observable {
     public void measure(RunState s, Map<String, Object> record) {
         if (phi0 == null) {
             objective.load(s.w0());
-            phi0 = MlpProbes.lastHidden(model, probe);
+            phi0 = lastFeatures();
         }
         objective.load(s.w());
-        Matrix phi = MlpProbes.lastHidden(model, probe);
+        Matrix phi = lastFeatures();
         record.put("feature_move", Movement.features(phi, phi0));
         record.put("cka_init", Cka.linear(phi, phi0));
         try (Scope _ = Scope.open()) {
-            record.put("agop_align", Agop.alignment(MlpProbes.agop(objective.model(), probe), MlpProbes.firstLayer(model)));
+            Param p = model.params().getFirst();
+            Tensor w1 = p.multiplier() == 1 ? p.value() : p.value().mul(p.multiplier());
+            record.put("agop_align", Agop.alignment(Agop.of(model, model.values(), probe), Matrix.of(w1)));
+        }
+    }
+
+    private Matrix lastFeatures() {
+        try (Scope _ = Scope.open()) {
+            List<Tensor> h = model.features(model.values(), probe);
+            if (h.isEmpty()) {
+                throw new IllegalArgumentException("features needs a model with a hidden layer; " + model + " has none");
+            }
+            return Matrix.of(h.getLast());
         }
     }
 
