@@ -1,10 +1,13 @@
 package carnot.cli;
 
+import carnot.engine.Loss;
+import carnot.engine.io.Npz;
+import carnot.kernels.DType;
+import carnot.models.Activation;
 import carnot.models.data.Catalog;
 import carnot.models.data.RealData;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import carnot.engine.io.Npz;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -119,9 +122,9 @@ public final class DataCommand implements Runnable {
             }
             boolean file = data.data != null;
             int[] widths = file ? new int[] {1, 1} : shape.widthArray();
-            return new ModelConfig(file ? ModelConfig.Arch.MLP : arch, widths, "linear", false, shape.vocab, shape.ctx,
-                    1, 1, 1, 1, "f64", shape.seed, "cpu", null, data.data, data.dataset, data.samples, data.subset(spec),
-                    data.standardize, tf && !file ? "ce" : "mse", 0, false);
+            return new ModelConfig(file ? ModelConfig.Arch.MLP : arch, widths, Activation.LINEAR, false, shape.vocab, shape.ctx,
+                    1, 1, 1, 1, DType.F64, shape.seed, "cpu", null, data.data, data.dataset, data.samples, data.subset(spec),
+                    data.standardize, tf && !file ? Loss.CE : Loss.MSE, 0, false);
         }
     }
 }

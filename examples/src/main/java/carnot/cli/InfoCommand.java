@@ -37,7 +37,7 @@ public final class InfoCommand implements Callable<Integer> {
         ModelOptions.refuseUnusedSeed(spec, c);
         var out = spec.commandLine().getOut();
         Model m = Problems.model(c, Problems.backend(c, System.err));
-        out.println(m + " (" + c.dtype() + ", seed " + c.seed() + (c.weights() != null ? ", weights " + c.weights() : "")
+        out.println(m + " (" + ModelConfig.flag(c.dtype()) + ", seed " + c.seed() + (c.weights() != null ? ", weights " + c.weights() : "")
                 + ")");
         out.printf("%-32s %-14s %-11s %7s %7s %10s%n", "name", "shape", "role", "fan_in", "fan_out", "size");
         for (Param p : m.params()) {

@@ -1,5 +1,8 @@
 package carnot.cli;
 
+import carnot.engine.Loss;
+import carnot.kernels.DType;
+import carnot.models.Activation;
 import carnot.models.data.Examples;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -12,7 +15,7 @@ import java.util.Locale;
  *
  * @param model      architecture
  * @param widths     layer widths d0,…,dL for mlp/linear (empty for transformer)
- * @param act        hidden activation for mlp ({@code linear} for the deep linear network)
+ * @param act        hidden activation for mlp ({@link Activation#LINEAR} for the deep linear network)
  * @param bias       whether mlp layers have biases (always false for linear and transformer)
  * @param vocab      transformer vocabulary size
  * @param ctx        transformer context length
@@ -20,7 +23,7 @@ import java.util.Locale;
  * @param heads      transformer attention heads (dividing dModel)
  * @param layers     transformer blocks
  * @param mlpRatio   transformer MLP hidden width = mlpRatio·dModel
- * @param dtype      "f32" or "f64"
+ * @param dtype      F32 or F64
  * @param seed       initialization and data seed
  * @param backend    backend name ("cpu", "ref", …)
  * @param weights    weights npz or null (then initialized from seed)
@@ -29,20 +32,20 @@ import java.util.Locale;
  * @param samples    number of examples to use (0 = the built-in set's default, or the whole --data file)
  * @param subset     how the examples are chosen: first, seeded (random without replacement) or balanced per class
  * @param standardize standardize each input feature to mean 0, variance 1 over the chosen examples (mlp/linear)
- * @param loss       "mse" or "ce"
+ * @param loss       MSE or CE
  * @param chunk      examples per chunk (0 = all at once); memory only
  * @param allowNonfinite accept NaN or infinite values in the weights and data files (refused otherwise)
  */
-public record ModelConfig(Arch model, int[] widths, String act, boolean bias, int vocab, int ctx, int dModel,
-                          int heads, int layers, int mlpRatio, String dtype, long seed, String backend,
+public record ModelConfig(Arch model, int[] widths, Activation act, boolean bias, int vocab, int ctx, int dModel,
+                          int heads, int layers, int mlpRatio, DType dtype, long seed, String backend,
                           Path weights, Path data, String dataset, int samples, Examples.Subset subset,
-                          boolean standardize, String loss, int chunk, boolean allowNonfinite) {
+                          boolean standardize, Loss loss, int chunk, boolean allowNonfinite) {
 
     /** A configuration that refuses non-finite input values. */
-    public ModelConfig(Arch model, int[] widths, String act, boolean bias, int vocab, int ctx, int dModel,
-                       int heads, int layers, int mlpRatio, String dtype, long seed, String backend,
+    public ModelConfig(Arch model, int[] widths, Activation act, boolean bias, int vocab, int ctx, int dModel,
+                       int heads, int layers, int mlpRatio, DType dtype, long seed, String backend,
                        Path weights, Path data, String dataset, int samples, Examples.Subset subset,
-                       boolean standardize, String loss, int chunk) {
+                       boolean standardize, Loss loss, int chunk) {
         this(model, widths, act, bias, vocab, ctx, dModel, heads, layers, mlpRatio, dtype, seed, backend, weights, data,
                 dataset, samples, subset, standardize, loss, chunk, false);
     }
@@ -95,14 +98,18 @@ public record ModelConfig(Arch model, int[] widths, String act, boolean bias, in
                         + ", d-model " + dModel);
             }
         }
-        if (!dtype.equals("f32") && !dtype.equals("f64")) {
-            throw new FlagException("--dtype must be f32 or f64; given '" + dtype + "'");
+        if (act == null || dtype == null || loss == null) {
+            throw new IllegalArgumentException("a model configuration needs an activation, a dtype and a loss; given "
+                    + act + ", " + dtype + ", " + loss);
         }
-        if (!loss.equals("mse") && !loss.equals("ce")) {
-            throw new FlagException("--loss must be mse or ce; given '" + loss + "'");
+        if (!dtype.isFloating()) {
+            throw new FlagException("--dtype must be f32 or f64; given '" + flag(dtype) + "'");
         }
-        if (model == Arch.TRANSFORMER && !loss.equals("ce")) {
-            throw new FlagException("--model transformer needs --loss ce (token targets); given --loss " + loss);
+        if (model == Arch.LINEAR && act != Activation.LINEAR) {
+            throw new FlagException("--model linear has linear layers; given --act " + act);
+        }
+        if (model == Arch.TRANSFORMER && loss != Loss.CE) {
+            throw new FlagException("--model transformer needs --loss ce (token targets); given --loss " + flag(loss));
         }
         if (data != null && dataset != null) {
             throw new FlagException("give either --data FILE or --dataset NAME, not both");
@@ -127,5 +134,39 @@ public record ModelConfig(Arch model, int[] widths, String act, boolean bias, in
     @Override
     public int[] widths() {
         return widths.clone();
+    }
+
+    /** An enum constant as the command line spells it (lower case). */
+    static String flag(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses --dtype (f32 or f64, any case). */
+    static DType parseDtype(String s) {
+        for (DType d : DType.values()) {
+            if (d.isFloating() && d.name().equalsIgnoreCase(s)) {
+                return d;
+            }
+        }
+        throw new FlagException("--dtype must be f32 or f64; given '" + s + "'");
+    }
+
+    /** Parses --loss (mse or ce, any case). */
+    static Loss parseLoss(String s) {
+        for (Loss l : Loss.values()) {
+            if (l.name().equalsIgnoreCase(s)) {
+                return l;
+            }
+        }
+        throw new FlagException("--loss must be mse or ce; given '" + s + "'");
+    }
+
+    /** Parses --act (any case); the error lists the choices. */
+    static Activation parseAct(String s) {
+        try {
+            return Activation.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new FlagException("--" + e.getMessage().replace("activation must", "act must"));
+        }
     }
 }

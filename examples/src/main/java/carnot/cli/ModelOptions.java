@@ -1,5 +1,8 @@
 package carnot.cli;
 
+import carnot.engine.Loss;
+import carnot.kernels.DType;
+import carnot.models.Activation;
 import carnot.models.data.Examples;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,14 +64,14 @@ public final class ModelOptions {
      */
     static ModelConfig build(CommandSpec spec, ShapeOptions s, NetOptions n, DataOptions d, String loss, int chunk) {
         ModelConfig.Arch arch = s.arch();
-        String act = n.act.toLowerCase();
+        String actFlag = n.act.toLowerCase();
         switch (arch) {
             case LINEAR -> {
-                if (!act.equals("linear")) {
+                if (!actFlag.equals("linear")) {
                     FlagException.refuseGiven(spec, "to --model linear (its layers are linear; use --model mlp for"
                             + " an activation)", "--act");
                 }
-                act = "linear";
+                actFlag = "linear";
             }
             case MLP -> {
             }
@@ -84,10 +87,12 @@ public final class ModelOptions {
             FlagException.refuseGiven(spec, "without an input file (--weights or --data)", "--allow-nonfinite");
         }
         boolean b = n.bias != null ? n.bias : arch == ModelConfig.Arch.MLP;
-        String l = loss != null ? loss.toLowerCase() : (arch == ModelConfig.Arch.TRANSFORMER ? "ce" : "mse");
+        Loss l = loss != null ? ModelConfig.parseLoss(loss) : (arch == ModelConfig.Arch.TRANSFORMER ? Loss.CE : Loss.MSE);
+        Activation act = ModelConfig.parseAct(actFlag);
+        DType dtype = ModelConfig.parseDtype(n.dtype);
         Examples.Subset subset = d == null ? Examples.Subset.FIRST : d.subset(spec);
         return new ModelConfig(arch, s.widthArray(), act, b, s.vocab, s.ctx, n.dModel, n.heads, n.layers, n.mlpRatio,
-                n.dtype.toLowerCase(), s.seed, backend, n.weights, d == null ? null : d.data,
+                dtype, s.seed, backend, n.weights, d == null ? null : d.data,
                 d == null ? null : d.dataset, d == null ? 0 : d.samples, subset, d != null && d.standardize, l, chunk,
                 n.allowNonfinite);
     }

@@ -73,9 +73,9 @@ public final class Problems {
     }
 
     private static Model model(ModelConfig c, Backend backend, boolean lastOnly) {
-        DType dtype = DType.parse(c.dtype());
+        DType dtype = c.dtype();
         Model m = switch (c.model()) {
-            case MLP -> new Mlp(backend, dtype, c.widths(), Activation.parse(c.act()), c.bias(), c.seed());
+            case MLP -> new Mlp(backend, dtype, c.widths(), c.act(), c.bias(), c.seed());
             case LINEAR -> Mlp.deepLinear(backend, dtype, c.widths(), c.seed());
             case TRANSFORMER -> new Transformer(backend, dtype, new Transformer.Config(c.vocab(), c.ctx(), c.dModel(),
                     c.heads(), c.layers(), c.mlpRatio()), lastOnly, c.seed());
@@ -113,7 +113,7 @@ public final class Problems {
         boolean lastOnly = c.model() == ModelConfig.Arch.TRANSFORMER && ex.y().rank() == 1;
         Model m = model(c, backend, lastOnly);
         DataSet data = dataSet(c, backend, ex);
-        Loss loss = c.loss().equals("ce") ? Loss.CE : Loss.MSE;
+        Loss loss = c.loss();
         int chunk = c.chunk() == 0 ? data.size() : Math.min(c.chunk(), data.size());
         return new Problem(c, backend, m, data, loss, chunk);
     }
@@ -150,7 +150,7 @@ public final class Problems {
     }
 
     private static DataSet dataSet(ModelConfig c, Backend backend, Examples ex) {
-        DType dtype = DType.parse(c.dtype());
+        DType dtype = c.dtype();
         NdArray x = ex.x();
         NdArray y = ex.y();
         int n = ex.size();
@@ -158,7 +158,7 @@ public final class Problems {
         if (n == 0) {
             throw new IllegalArgumentException(src + " has no examples");
         }
-        boolean ce = c.loss().equals("ce");
+        boolean ce = c.loss() == Loss.CE;
         if (c.model() == ModelConfig.Arch.TRANSFORMER) {
             if (x.rank() != 2 || x.shape()[1] > c.ctx()) {
                 throw new IllegalArgumentException(src + ": transformer x must be token ids [n, t] with t <= --ctx "

@@ -241,14 +241,14 @@ public final class SparkOptions {
 
     /** The executors' model description for the command line's architectures, with the network's multipliers. */
     static ModelSpec spec(ModelConfig c, Model net) {
-        DType dt = DType.parse(c.dtype());
+        DType dt = c.dtype();
         double[] m = new double[net.params().size()];
         for (int i = 0; i < m.length; i++) {
             Param q = net.params().get(i);
             m[i] = q.multiplier();
         }
         return switch (c.model()) {
-            case MLP -> new ModelSpec.MlpSpec(c.backend(), dt, c.widths(), Activation.parse(c.act()), c.bias(), c.seed(), m);
+            case MLP -> new ModelSpec.MlpSpec(c.backend(), dt, c.widths(), c.act(), c.bias(), c.seed(), m);
             case LINEAR -> new ModelSpec.MlpSpec(c.backend(), dt, c.widths(), Activation.LINEAR, false, c.seed(), m);
             case TRANSFORMER -> new ModelSpec.TransformerSpec(c.backend(), dt, c.vocab(), c.ctx(), c.dModel(), c.heads(),
                     c.layers(), c.mlpRatio(), net instanceof Transformer t && t.lastOnly(), c.seed(), m);

@@ -2,8 +2,8 @@ package carnot.cli;
 
 import carnot.engine.GaussNewton;
 import carnot.engine.Hessian;
-import carnot.engine.Linearized;
 import carnot.engine.LinearOperator;
+import carnot.engine.Linearized;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
 import carnot.engine.io.NdArray;
@@ -19,6 +19,7 @@ import carnot.engine.spectral.SpectralDensity;
 import carnot.engine.spectral.Trace;
 import carnot.engine.spectral.Which;
 import carnot.engine.train.Json;
+import carnot.kernels.DType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -154,7 +155,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelConfig cfg = options.config();
-        double t = tol != null ? tol : (cfg.dtype().equals("f32") ? 1e-4 : 1e-6);
+        double t = tol != null ? tol : (cfg.dtype() == DType.F32 ? 1e-4 : 1e-6);
         Settings s;
         try {
             s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, maxIter, basis, probes,
@@ -176,7 +177,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             if (s.method().equals("full")) {
                 LinearOperator sized = block != null ? BlockOperator.ofParams(h, p.model().params(), block) : h;
-                checkFullFits(sized.dim(), cfg.dtype().equals("f32") ? 4 : 8, saveVectors != null,
+                checkFullFits(sized.dim(), cfg.dtype() == DType.F32 ? 4 : 8, saveVectors != null,
                         availableMemory());
             }
             long t0 = System.nanoTime();
@@ -206,7 +207,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("matrix", matrix);
             out.put("block", block);
-            out.put("dtype", cfg.dtype());
+            out.put("dtype", ModelConfig.flag(cfg.dtype()));
             out.put("chunk", p.chunk());
             out.put("linearized", lin != null);
             if (skipped != null) {

@@ -1,6 +1,9 @@
 package carnot.cli;
 
+import carnot.engine.Loss;
 import carnot.engine.Model;
+import carnot.engine.io.AtomicFiles;
+import carnot.engine.io.RunFolder;
 import carnot.engine.observe.CollapseObservable;
 import carnot.engine.observe.DeepLinearObservables;
 import carnot.engine.observe.Evaluation;
@@ -21,8 +24,6 @@ import carnot.engine.train.Observable;
 import carnot.engine.train.RunPlots;
 import carnot.engine.train.TrainConfig;
 import carnot.engine.train.Trainer;
-import carnot.engine.io.AtomicFiles;
-import carnot.engine.io.RunFolder;
 import carnot.models.Mlp;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -503,10 +504,10 @@ public final class TrainCommand implements Callable<Integer> {
             ex = ex.standardizedLike(Problems.examples(raw, System.err));
         }
         int[] w = mc.widths();
-        if (mc.loss().equals("mse") && ex.integerTargets() && w.length > 0) {
+        if (mc.loss() == Loss.MSE && ex.integerTargets() && w.length > 0) {
             ex = ex.oneHot(w[w.length - 1]);
         }
-        return carnot.examples.experiments.Data.of(ex, backend, carnot.kernels.DType.parse(mc.dtype()));
+        return carnot.examples.experiments.Data.of(ex, backend, mc.dtype());
     }
 
     private static int width(ModelConfig mc) {
