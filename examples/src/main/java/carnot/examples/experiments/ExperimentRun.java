@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -23,13 +24,16 @@ import javax.imageio.ImageIO;
  * What an experiment writes to and computes on: the backend, a log, the output folder, the metric records and the
  * plots. {@link #execute} runs an experiment and writes {@code config.json} (before it trains), {@code metrics.jsonl}
  * and {@code metrics.csv} (every record, CSV columns the union of keys in first-seen order), the PNG plots and
- * {@code verdict.json}; every file is written atomically.
+ * {@code verdict.json}; every file is written atomically. While it runs, each record is also appended to
+ * {@code metrics.partial.jsonl}, so a stopped run keeps what it measured; the file is removed once the metrics are written.
  */
 public final class ExperimentRun {
     private final Backend backend;
     private final PrintWriter log;
     private final Path out;
     private final Preset preset;
+    /** Every record as it is made, so that a run that is stopped keeps what it measured (removed at the end). */
+    static final String PARTIAL = "metrics.partial.jsonl";
     private final List<Map<String, Object>> records = new ArrayList<>();
     private final List<String> plots = new ArrayList<>();
 
@@ -81,6 +85,12 @@ public final class ExperimentRun {
      */
     public void record(Map<String, Object> rec) {
         records.add(new LinkedHashMap<>(rec));
+        try {
+            Files.writeString(out.resolve(PARTIAL), Json.write(rec) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + out.resolve(PARTIAL) + ": " + e.getMessage(), e);
+        }
     }
 
     /** The records added so far. */
@@ -170,5 +180,10 @@ public final class ExperimentRun {
         }
         AtomicFiles.write(out.resolve("metrics.jsonl"), jsonl.toString().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(out.resolve("metrics.csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            Files.deleteIfExists(out.resolve(PARTIAL));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + out.resolve(PARTIAL) + ": " + e.getMessage(), e);
+        }
     }
 }

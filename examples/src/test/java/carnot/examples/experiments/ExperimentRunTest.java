@@ -59,6 +59,9 @@ class ExperimentRunTest {
                 r.put(i == 0 ? "a" : "b", "x,y");
                 run.record(r);
             }
+            if (c.value() < 0) {
+                throw new IllegalStateException("stopped after the records");
+            }
             run.plot("p.png", LinePlot.titled("t").series("m", new double[] {0, 1}, new double[] {1, 2}));
             return List.of(Verdict.of("in-unit", "value", c.value(), 0.5, 0, 1), Verdict.holds("always", "true", true));
         }
@@ -76,6 +79,7 @@ class ExperimentRunTest {
                 assertTrue(Files.exists(tmp.resolve("a").resolve(file)), file);
             }
             assertEquals("step,a,b\n0,\"x,y\",\n1,,\"x,y\"\n", Files.readString(tmp.resolve("a/metrics.csv")));
+            assertFalse(Files.exists(tmp.resolve("a").resolve(ExperimentRun.PARTIAL)), "the partial records are removed at the end");
             String v = Files.readString(tmp.resolve("a/verdict.json"));
             assertTrue(v.contains("\"name\": \"fake/in-unit\"") && v.contains("\"band\": [") && v.contains("\"preset\": \"smoke\""), v);
             assertTrue(log.toString().contains("PASS fake/in-unit: value = 0.5 (predicted 0.5, band [0, 1])"), log.toString());
@@ -85,6 +89,18 @@ class ExperimentRunTest {
             assertFalse(bad.pass());
             assertTrue(log.toString().contains("FAIL fake/in-unit: value = 2"), log.toString());
         }
+    }
+
+    @Test
+    void aStoppedRunKeepsWhatItRecorded(@TempDir Path tmp) throws Exception {
+        Fake f = new Fake();
+        try (RefBackend be = new RefBackend()) {
+            assertThrows(IllegalStateException.class, () -> ExperimentRun.execute(f, new Cfg(-1, 3), Preset.SMOKE, tmp,
+                    be, new PrintWriter(new StringWriter())));
+        }
+        assertEquals("{\"step\":0,\"a\":\"x,y\"}\n{\"step\":1,\"b\":\"x,y\"}\n{\"step\":2,\"b\":\"x,y\"}\n",
+                Files.readString(tmp.resolve(ExperimentRun.PARTIAL)));
+        assertFalse(Files.exists(tmp.resolve("metrics.jsonl")));
     }
 
     @Test
