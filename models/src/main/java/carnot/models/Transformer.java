@@ -23,9 +23,9 @@ import java.util.List;
  * LayerNorm: {@code g ⊙ (h − mean)/√(var + 1e−5) + b} over d. With {@code lastOnly} the forward returns the logits
  * of the last position [B, V] (one target per sequence), else [B, t, V] (a target per position); the last block
  * then computes its query, residual, MLP and readout at the last position only (keys and values at every
- * position), which gives the same logits as the full forward's last row at about 1/t of its cost. Each weight is
- * used as {@code multiplier · value}; the query weight has role ATTN_LOGIT so a parameterization's multiplier on
- * it scales the attention logits.
+ * position), which gives the same logits as the full forward's last row (one block at t = 4, d_model 64, vocab 99:
+ * 0.41 of its multiply-adds). Each weight is used as {@code multiplier · value}; the query weight has role
+ * ATTN_LOGIT so a parameterization's multiplier on it scales the attention logits.
  */
 public final class Transformer implements Model {
     /** Masked attention logits get this added; exp of it underflows to exactly 0 as with −∞. */
