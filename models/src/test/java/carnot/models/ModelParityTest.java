@@ -194,6 +194,36 @@ class ModelParityTest {
         check(m, Loss.CE, new ArrayDataSet(ids(r, 6, 4, 3), ids(r, 6, 4)), "transformer last position");
     }
 
+    /**
+     * Last-position logits (computed with the last block's query, MLP and readout at the last row only) equal the
+     * last row of the all-position forward with the same weights, for one and two blocks.
+     */
+    @Test
+    void lastPositionEqualsLastRowOfAllPositions() {
+        Random r = new Random(11);
+        int v = 7;
+        int t = 4;
+        for (int layers = 1; layers <= 2; layers++) {
+            Transformer.Config c = new Transformer.Config(v, t, 8, 2, layers, 2);
+            Transformer all = new Transformer(be, DType.F64, c, false, 5);
+            Transformer last = new Transformer(be, DType.F64, c, true, 5);
+            perturb(all, r);
+            for (int i = 0; i < all.params().size(); i++) {
+                last.params().get(i).set(all.params().get(i).value());
+            }
+            Tensor x = ids(r, v, 3, t);
+            double[] full = all.forward(x).toDoubles();
+            double[] out = last.forward(x).toDoubles();
+            assertEquals(3 * v, out.length, "one row of logits per sequence");
+            for (int b = 0; b < 3; b++) {
+                for (int k = 0; k < v; k++) {
+                    assertEquals(full[(b * t + t - 1) * v + k], out[b * v + k], 1e-12,
+                            layers + " block(s), sequence " + b + ", logit " + k);
+                }
+            }
+        }
+    }
+
     /** Causal mask: changing the token at position j never changes the logits at positions before j. */
     @Test
     void causalMask() {

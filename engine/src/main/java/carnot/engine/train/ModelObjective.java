@@ -193,21 +193,24 @@ public final class ModelObjective implements Objective {
         return new Eigen(e.values().clone(), vecs, e.products());
     }
 
-    /** train_acc (classification only), and test_loss, test_acc when a held-out set was given. */
+    /**
+     * train_acc (classification only), and test_loss, test_acc when a held-out set was given; one forward pass per
+     * chunk of each set (the held-out loss and accuracy come from the same outputs).
+     */
     @Override
     public Map<String, Double> evaluate(double[] w) {
         load(w);
         Map<String, Double> m = new LinkedHashMap<>();
         try (Scope _ = Scope.open()) {
-            double acc = accuracy(train);
+            double acc = pass(train, false)[1];
             if (!Double.isNaN(acc)) {
                 m.put("train_acc", acc);
             }
             if (test != null) {
-                m.put("test_loss", Grad.loss(model, loss, test, Math.min(chunk, test.size())));
-                double ta = accuracy(test);
-                if (!Double.isNaN(ta)) {
-                    m.put("test_acc", ta);
+                double[] lossAcc = pass(test, true);
+                m.put("test_loss", lossAcc[0]);
+                if (!Double.isNaN(lossAcc[1])) {
+                    m.put("test_acc", lossAcc[1]);
                 }
             }
         }
@@ -223,19 +226,33 @@ public final class ModelObjective implements Objective {
         return c;
     }
 
-    /** Fraction of argmax(output) == class (CE ids, or argmax of one-hot MSE targets with ≥ 2 columns); NaN otherwise. */
-    private double accuracy(DataSet d) {
+    /**
+     * {loss, accuracy} of the model on {@code d} from one forward pass per chunk: the loss (when {@code withLoss},
+     * else NaN) is {@link Grad#loss}'s chunked sum; the accuracy is the fraction of argmax(output) == class (CE
+     * ids, or argmax of one-hot MSE targets with ≥ 2 columns), NaN otherwise.
+     */
+    private double[] pass(DataSet d, boolean withLoss) {
+        double norm = withLoss ? loss.count(d) : Double.NaN;
+        double total = withLoss ? 0 : Double.NaN;
         int correct = 0;
-        int total = 0;
+        int counted = 0;
+        boolean classes = true;
         for (int from = 0; from < d.size(); from += chunk) {
             int to = Math.min(d.size(), from + chunk);
             try (Scope _ = Scope.open()) {
                 Tensor out = model.forward(d.x(from, to));
                 Tensor y = d.y(from, to);
+                if (withLoss) {
+                    total += loss.apply(out, y, norm).item();
+                }
                 int[] os = out.shape();
                 int c = os[os.length - 1];
-                if (c < 2 || (y.dtype() != DType.I32 && !Arrays.equals(y.shape(), os))) {
-                    return Double.NaN;
+                classes &= c >= 2 && (y.dtype() == DType.I32 || Arrays.equals(y.shape(), os));
+                if (!classes) {
+                    if (withLoss) {
+                        continue;
+                    }
+                    break;
                 }
                 double[] o = out.toDoubles();
                 int rows = o.length / c;
@@ -244,10 +261,10 @@ public final class ModelObjective implements Objective {
                 for (int i = 0; i < rows; i++) {
                     correct += pred[i] == ids[i] ? 1 : 0;
                 }
-                total += rows;
+                counted += rows;
             }
         }
-        return total == 0 ? Double.NaN : correct / (double) total;
+        return new double[] {total, !classes || counted == 0 ? Double.NaN : correct / (double) counted};
     }
 
     private static int[] argmaxRows(double[] a, int c) {

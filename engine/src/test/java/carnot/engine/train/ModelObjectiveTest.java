@@ -113,6 +113,51 @@ class ModelObjectiveTest {
         assertEquals(Trainer.Status.COMPLETED, new Trainer(obj, sgd, List.of(), null, null).run(w, null, null).status());
     }
 
+    /**
+     * evaluate (one forward per chunk of 7): test_loss equals {@link carnot.engine.Grad#loss} on the held-out set;
+     * train_acc and test_acc equal argmax counts against one-hot targets computed here from the outputs.
+     */
+    @Test
+    void evaluateMatchesLossAndArgmaxCounts() {
+        Linear m = Linear.create(3, 4, 5);
+        Tensor xTrain = Tensor.of(BE, DType.F64, design(12, 3, 1), 12, 3);
+        Tensor xTest = Tensor.of(BE, DType.F64, design(10, 3, 2), 10, 3);
+        Random r = new Random(3);
+        Tensor yTrain = oneHot(r, 12, 4);
+        Tensor yTest = oneHot(r, 10, 4);
+        ModelObjective obj = new ModelObjective(m, Loss.MSE, new ArrayDataSet(xTrain, yTrain),
+                new ArrayDataSet(xTest, yTest), 7, 1e-10, 200);
+        Map<String, Double> e = obj.evaluate(ModelObjective.flatten(m));
+        assertEquals(List.of("train_acc", "test_loss", "test_acc"), List.copyOf(e.keySet()));
+        assertEquals(carnot.engine.Grad.loss(m, Loss.MSE, new ArrayDataSet(xTest, yTest), 10), e.get("test_loss"), 1e-12);
+        assertEquals(agreement(m.forward(xTrain).toDoubles(), yTrain.toDoubles(), 4), e.get("train_acc"), 0);
+        assertEquals(agreement(m.forward(xTest).toDoubles(), yTest.toDoubles(), 4), e.get("test_acc"), 0);
+        assertTrue(e.get("test_acc") > 0 && e.get("test_acc") < 1, "a random model is right on some samples only");
+    }
+
+    private static Tensor oneHot(Random r, int n, int c) {
+        double[] y = new double[n * c];
+        for (int i = 0; i < n; i++) {
+            y[i * c + r.nextInt(c)] = 1;
+        }
+        return Tensor.of(BE, DType.F64, y, n, c);
+    }
+
+    /** Fraction of rows whose argmax of out equals the argmax of y. */
+    private static double agreement(double[] out, double[] y, int c) {
+        int right = 0;
+        for (int i = 0; i < out.length / c; i++) {
+            int a = 0;
+            int b = 0;
+            for (int j = 1; j < c; j++) {
+                a = out[i * c + j] > out[i * c + a] ? j : a;
+                b = y[i * c + j] > y[i * c + b] ? j : b;
+            }
+            right += a == b ? 1 : 0;
+        }
+        return right / (double) (out.length / c);
+    }
+
     /** µP applied at base width leaves exactly the SP weights and multipliers; α scales the output exactly. */
     @Test
     void mupEqualsSpAtBaseWidthOnAModel() {

@@ -67,7 +67,7 @@ public final class Grokking implements Experiment<Grokking.Config> {
         }
 
         public static Config paper() {
-            return new Config(41, 0.35, 64, 4, 1, 2, 3e-3, 1.0, 0.98, 2500, 10, 8, 1);
+            return new Config(97, 0.3, 64, 4, 1, 2, 3e-3, 0.5, 0.98, 4000, 20, 8, 1);
         }
 
         @Override
@@ -207,7 +207,7 @@ public final class Grokking implements Experiment<Grokking.Config> {
                     m.put("test_loss", row[3]);
                     m.put("test_acc", row[4]);
                     run.record(m);
-                    if (step % (50L * c.evalEvery()) == 0) {
+                    if (step % (10L * c.evalEvery()) == 0) {
                         run.log().printf(Locale.ROOT, "step %6d  loss %.4g  train_acc %.4f  test_loss %.4g  test_acc %.4f  "
                                 + "(%.2f s/step)%n", step, row[1], row[2], row[3], row[4],
                                 (System.nanoTime() - t0) * 1e-9 / Math.max(1, step));
