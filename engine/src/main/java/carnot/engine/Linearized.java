@@ -13,7 +13,7 @@ import java.util.List;
  *
  * <p>{@link Hessian#apply} recomputes the primal forward and backward with every product; here one recording
  * pass per chunk keeps the primal values that forward-over-reverse's tangent rules read, and every product
- * replays only those rules ({@link TangentTape}). For an MLP that removes the primal GEMMs: per hidden layer
+ * replays only those rules ({@link TangentTape}, handed to the recording pass on the seed tangents). For an MLP that removes the primal GEMMs: per hidden layer
  * 6 of the 9 GEMMs remain (for the 784-512-512-512-10 MLP of bench/README.md, 39.8 of 63.7 GFLOP per product), and the
  * primal elementwise passes go too. Results are bitwise equal to {@link Hessian#applyBatch} (same arithmetic).
  *
@@ -59,17 +59,15 @@ public final class Linearized implements LinearOperator, AutoCloseable {
         for (int from = 0; from < d.size(); from += chunk) {
             int to = Math.min(d.size(), from + chunk);
             try (Scope s = Scope.open()) {
+                TangentTape tape = new TangentTape();
                 var ws = new ArrayList<Tensor>(ps.size());
                 for (Param p : ps) {
                     Tensor w = p.value();
-                    ws.add(w.withTangent(Tensor.zeros(w.backend(), w.dtype(), Shapes.prepend(1, w.shape()))).variable());
+                    ws.add(w.withTangent(tape.seed(Tensor.zeros(w.backend(), w.dtype(), Shapes.prepend(1, w.shape()))))
+                            .variable());
                 }
-                TangentTape tape = TangentTape.start();
                 int[] wanted = new int[ps.size()];
                 try {
-                    for (Tensor w : ws) {
-                        tape.seed(w.tangent());
-                    }
                     List<Tensor> gs = FullBatch.chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, product).grads();
                     for (int i = 0; i < wanted.length; i++) {
                         Tensor t = gs.get(i).tangent();
