@@ -225,29 +225,30 @@ public final class ModelObjective implements Objective {
 
     /** Fraction of argmax(output) == class (CE ids, or argmax of one-hot MSE targets with ≥ 2 columns); NaN otherwise. */
     private double accuracy(DataSet d) {
-        int correct = 0;
-        int total = 0;
-        for (int from = 0; from < d.size(); from += chunk) {
-            int to = Math.min(d.size(), from + chunk);
-            try (Scope _ = Scope.open()) {
-                Tensor out = model.forward(d.x(from, to));
-                Tensor y = d.y(from, to);
-                int[] os = out.shape();
-                int c = os[os.length - 1];
-                if (c < 2 || (y.dtype() != DType.I32 && !Arrays.equals(y.shape(), os))) {
-                    return Double.NaN;
-                }
-                double[] o = out.toDoubles();
-                int rows = o.length / c;
-                int[] ids = y.dtype() == DType.I32 ? y.toInts() : argmaxRows(y.toDoubles(), c);
-                int[] pred = argmaxRows(o, c);
-                for (int i = 0; i < rows; i++) {
-                    correct += pred[i] == ids[i] ? 1 : 0;
-                }
-                total += rows;
-            }
+        if (d.size() == 0) {
+            return Double.NaN;
         }
-        return total == 0 ? Double.NaN : correct / (double) total;
+        int[] counts = {0, 0, 1}; // correct, total, defined
+        d.chunks(chunk, (from, to, s) -> {
+            Tensor out = model.forward(d.x(from, to));
+            Tensor y = d.y(from, to);
+            int[] os = out.shape();
+            int c = os[os.length - 1];
+            if (c < 2 || (y.dtype() != DType.I32 && !Arrays.equals(y.shape(), os))) {
+                counts[2] = 0;
+                return false;
+            }
+            double[] o = out.toDoubles();
+            int rows = o.length / c;
+            int[] ids = y.dtype() == DType.I32 ? y.toInts() : argmaxRows(y.toDoubles(), c);
+            int[] pred = argmaxRows(o, c);
+            for (int i = 0; i < rows; i++) {
+                counts[0] += pred[i] == ids[i] ? 1 : 0;
+            }
+            counts[1] += rows;
+            return true;
+        });
+        return counts[2] == 0 || counts[1] == 0 ? Double.NaN : counts[0] / (double) counts[1];
     }
 
     private static int[] argmaxRows(double[] a, int c) {
