@@ -11,9 +11,11 @@ import java.util.List;
  *
  * <p>{@link Hessian#apply} recomputes the primal forward and backward with every product; here one recording
  * pass per chunk keeps the primal values that forward-over-reverse's tangent rules read, and every product
- * replays only those rules ({@link TangentTape}, handed to the recording pass on the seed tangents). For an MLP that removes the primal GEMMs: per hidden layer
- * 6 of the 9 GEMMs remain (for the 784-512-512-512-10 MLP of bench/README.md, 39.8 of 63.7 GFLOP per product), and the
- * primal elementwise passes go too. Results are bitwise equal to {@link Hessian#applyBatch} (same arithmetic).
+ * replays only those rules ({@link TangentTape}, handed to the recording pass on the seed tangents). For an MLP
+ * that removes the primal GEMMs: per hidden layer 6 of the 9 GEMMs remain (for the 784-512-512-512-10 MLP of
+ * bench/README.md, 39.8 of 63.7 GFLOP per product), and the primal elementwise passes go too. Results are bitwise
+ * equal to {@link Hessian#applyBatch} (same arithmetic). The operator surface and the batching of directions are
+ * {@link ParamOperator}'s.
  *
  * <p>Memory: the kept primal values of every chunk ({@link #bytes()}), about one forward-and-backward's worth
  * of activations for the whole data set, held until {@link #close()} (or until the scope that was open at

@@ -184,7 +184,7 @@ public final class Tensor implements TensorOps, AutoCloseable {
         return new Tensor(storage, dtype, shape, tangent, null, true, tracer);
     }
 
-    /** The same values, no tangent and no graph. */
+    /** The same values, no tangent and no graph (a tracer stays: it belongs to the values). */
     public Tensor detach() {
         return tangent == null && node == null && !variable ? this : new Tensor(storage, dtype, shape, null, null, false, tracer);
     }
