@@ -19,4 +19,27 @@ public interface DataSet {
     default int totalSize() {
         return size();
     }
+
+    /** What {@link #chunks} runs on one chunk {@code [from, to)}; returning false stops the loop. */
+    @FunctionalInterface
+    interface ChunkBody {
+        boolean run(int from, int to, Scope scope);
+    }
+
+    /**
+     * The chunk loop of every full-batch pass: {@code body} on {@code [from, to)} for {@code from = 0, c, 2c, ...}
+     * and {@code to = min(from + c, N)}, in this order, each inside its own {@link Scope} (what a chunk allocates is
+     * freed after it unless kept with {@link Scope#keep}); stops after a body returns false. Requires {@code c >= 1}
+     * and {@code N >= 1}.
+     */
+    default void chunks(int c, ChunkBody body) {
+        FullBatch.checkChunk(this, c);
+        for (int from = 0; from < size(); from += c) {
+            try (Scope s = Scope.open()) {
+                if (!body.run(from, Math.min(size(), from + c), s)) {
+                    return;
+                }
+            }
+        }
+    }
 }

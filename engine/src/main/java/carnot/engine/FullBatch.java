@@ -19,6 +19,7 @@ final class FullBatch {
     /** Which product the tangent parts hold. */
     enum Product { HESSIAN, GAUSS_NEWTON }
 
+    /** Refuses a non-positive chunk size and an empty data set. */
     static void checkChunk(DataSet d, int chunk) {
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be positive; given " + chunk);
@@ -33,7 +34,6 @@ final class FullBatch {
      * {@code H V} (forward-over-reverse) or {@code G V = J^T H_loss J V}.
      */
     static Pass run(Model m, Loss loss, DataSet d, int chunk, List<Tensor> tangents, Product product, boolean wantGrad) {
-        checkChunk(d, chunk);
         if (product == Product.GAUSS_NEWTON && tangents != null && wantGrad) {
             throw new IllegalArgumentException("Gauss-Newton passes do not compute gradients");
         }
@@ -41,34 +41,32 @@ final class FullBatch {
         List<Param> ps = m.params();
         Tensor[] g = new Tensor[ps.size()];
         Tensor[] hv = tangents == null ? null : new Tensor[ps.size()];
-        double total = 0;
-        for (int from = 0; from < d.size(); from += chunk) {
-            int to = Math.min(d.size(), from + chunk);
-            try (Scope s = Scope.open()) {
-                var ws = new ArrayList<Tensor>(ps.size());
-                for (int i = 0; i < ps.size(); i++) {
-                    Tensor w = ps.get(i).value();
-                    ws.add((tangents == null ? w : w.withTangent(tangents.get(i))).variable());
+        double[] total = {0};
+        d.chunks(chunk, (from, to, s) -> {
+            var ws = new ArrayList<Tensor>(ps.size());
+            for (int i = 0; i < ps.size(); i++) {
+                Tensor w = ps.get(i).value();
+                ws.add((tangents == null ? w : w.withTangent(tangents.get(i))).variable());
+            }
+            var c = chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, tangents != null ? product : Product.HESSIAN);
+            total[0] += c.loss();
+            List<Tensor> gs = c.grads();
+            for (int i = 0; i < ps.size(); i++) {
+                Tensor gi = gs.get(i);
+                if (wantGrad) {
+                    g[i] = accumulate(s, g[i], gi.detach());
                 }
-                var c = chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, tangents != null ? product : Product.HESSIAN);
-                total += c.loss();
-                List<Tensor> gs = c.grads();
-                for (int i = 0; i < ps.size(); i++) {
-                    Tensor gi = gs.get(i);
-                    if (wantGrad) {
-                        g[i] = accumulate(s, g[i], gi.detach());
+                if (hv != null) {
+                    Tensor ti = gi.tangent();
+                    if (ti == null) {
+                        ti = Tensor.zeros(gi.backend(), gi.dtype(), tangents.get(i).shape());
                     }
-                    if (hv != null) {
-                        Tensor ti = gi.tangent();
-                        if (ti == null) {
-                            ti = Tensor.zeros(gi.backend(), gi.dtype(), tangents.get(i).shape());
-                        }
-                        hv[i] = accumulate(s, hv[i], ti);
-                    }
+                    hv[i] = accumulate(s, hv[i], ti);
                 }
             }
-        }
-        return new Pass(total, wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
+            return true;
+        });
+        return new Pass(total[0], wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
     }
 
     /** Loss and gradients (carrying the product's tangents) of one chunk. */

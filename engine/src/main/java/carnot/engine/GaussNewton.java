@@ -13,7 +13,7 @@ public final class GaussNewton {
 
     /** The Gauss-Newton operator over all of {@code data}, chunks of {@code chunk} samples. */
     public static Hessian of(Model model, Loss loss, DataSet data, int chunk) {
-        return new Hessian(model, loss, data, chunk, FullBatch.Product.GAUSS_NEWTON);
+        return new Hessian(model, loss, data, chunk, FullBatch.Product.GAUSS_NEWTON, Integer.MAX_VALUE);
     }
 
     /** The Gauss-Newton operator over all of {@code data} in one chunk. */

@@ -21,15 +21,12 @@ public record Grad(double loss, ParamVector grad) {
 
     /** The full-batch loss only (forward passes, no graph). */
     public static double loss(Model model, Loss loss, DataSet data, int chunk) {
-        FullBatch.checkChunk(data, chunk);
         double norm = loss.count(data);
-        double total = 0;
-        for (int from = 0; from < data.size(); from += chunk) {
-            int to = Math.min(data.size(), from + chunk);
-            try (Scope s = Scope.open()) {
-                total += loss.apply(model.forward(data.x(from, to)), data.y(from, to), norm).item();
-            }
-        }
-        return total;
+        double[] total = {0};
+        data.chunks(chunk, (from, to, s) -> {
+            total[0] += loss.apply(model.forward(data.x(from, to)), data.y(from, to), norm).item();
+            return true;
+        });
+        return total[0];
     }
 }

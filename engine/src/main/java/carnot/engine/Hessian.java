@@ -1,8 +1,6 @@
 package carnot.engine;
 
 import carnot.engine.ops.Shapes;
-import carnot.kernels.Backend;
-import carnot.kernels.DType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,18 +9,18 @@ import java.util.List;
  * The exact full-batch loss Hessian {@code H = d^2 L / dw^2} at the model's current parameter values, as a
  * matrix-free operator. Each product is forward-over-reverse: the directions ride as tangents on the weights
  * through the forward and the backward pass; k directions go at once as a [k, ...] tangent batch (GEMM-shaped).
- * Cost of one pass ≈ 3x a gradient pass for one direction.
+ * Cost of one pass ≈ 3x a gradient pass for one direction. The operator surface (flat, batched, parameter-shaped)
+ * and the batching of directions are {@link ParamOperator}'s; each pass is {@link FullBatch#run}.
  */
-public final class Hessian implements LinearOperator {
-    private final Model model;
+public final class Hessian extends ParamOperator {
     private final Loss loss;
     private final DataSet data;
     private final int chunk;
     private final FullBatch.Product product;
 
-    Hessian(Model model, Loss loss, DataSet data, int chunk, FullBatch.Product product) {
+    Hessian(Model model, Loss loss, DataSet data, int chunk, FullBatch.Product product, int directionsPerPass) {
+        super(model, directionsPerPass);
         FullBatch.checkChunk(data, chunk);
-        this.model = model;
         this.loss = loss;
         this.data = data;
         this.chunk = chunk;
@@ -31,7 +29,7 @@ public final class Hessian implements LinearOperator {
 
     /** The Hessian of {@code loss} over all of {@code data}, chunks of {@code chunk} samples. */
     public static Hessian of(Model model, Loss loss, DataSet data, int chunk) {
-        return new Hessian(model, loss, data, chunk, FullBatch.Product.HESSIAN);
+        return new Hessian(model, loss, data, chunk, FullBatch.Product.HESSIAN, Integer.MAX_VALUE);
     }
 
     /** The Hessian over all of {@code data} in one chunk. */
@@ -39,71 +37,17 @@ public final class Hessian implements LinearOperator {
         return of(model, loss, data, data.size());
     }
 
-    @Override
-    public int dim() {
-        return Math.toIntExact(model.numParams());
+    /**
+     * The same operator carrying at most {@code k} directions per pass (a larger batch runs as consecutive passes
+     * of k rows): bounds the tangent memory of a pass to k times a chunk's activations.
+     */
+    public Hessian inPassesOf(int k) {
+        return new Hessian(model, loss, data, chunk, product, k);
     }
 
     @Override
-    public DType dtype() {
-        return model.params().getFirst().value().dtype();
-    }
-
-    @Override
-    public Backend backend() {
-        return model.params().getFirst().value().backend();
-    }
-
-    /** {@code H v}. */
-    public ParamVector apply(ParamVector v) {
-        return applyBatch(List.of(v)).getFirst();
-    }
-
-    /** {@code H v_j} for all j in one pass (tangent batch k = vs.size()). */
-    public List<ParamVector> applyBatch(List<ParamVector> vs) {
-        int k = vs.size();
-        int np = model.params().size();
-        var blocks = new ArrayList<Tensor>(np);
-        for (int i = 0; i < np; i++) {
-            Tensor[] rows = new Tensor[k];
-            for (int j = 0; j < k; j++) {
-                Tensor p = vs.get(j).get(i);
-                rows[j] = p.reshape(Shapes.prepend(1, p.shape()));
-            }
-            blocks.add(k == 1 ? rows[0] : Tensor.concat(0, rows));
-        }
-        List<Tensor> out = run(blocks);
-        var res = new ArrayList<ParamVector>(k);
-        for (int j = 0; j < k; j++) {
-            var parts = new ArrayList<Tensor>(np);
-            for (int i = 0; i < np; i++) {
-                Tensor b = out.get(i);
-                Tensor row = k == 1 ? b : b.slice(0, j, j + 1);
-                parts.add(row.reshape(Shapes.tail(b.shape())));
-            }
-            res.add(new ParamVector(parts));
-        }
-        return res;
-    }
-
-    /** {@code H v} for a flat v [P]. */
-    public Tensor applyFlat(Tensor v) {
-        return applyFlatBatch(v.reshape(1, -1)).reshape(-1);
-    }
-
-    /** {@code H v_j} for the rows of V [k, P], one pass; result [k, P]. */
-    public Tensor applyFlatBatch(Tensor vs) {
-        return ParamVector.flattenBatch(run(ParamVector.unflattenBatch(model, vs)));
-    }
-
-    @Override
-    public Tensor apply(Tensor v) {
-        return applyFlat(v);
-    }
-
-    @Override
-    public Tensor applyBatch(Tensor vs) {
-        return applyFlatBatch(vs);
+    List<Tensor> products(List<Tensor> blocks) {
+        return FullBatch.run(model, loss, data, chunk, blocks, product, false).tangent();
     }
 
     /**
@@ -123,7 +67,7 @@ public final class Hessian implements LinearOperator {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("linearize: maxBytes must be positive; given " + maxBytes);
         }
-        return Linearized.record(model, loss, data, chunk, product, maxBytes);
+        return Linearized.record(model, loss, data, chunk, product, maxBytes, directionsPerPass());
     }
 
     /** Loss, gradient and {@code H v} from one forward-over-reverse pass. */
@@ -145,9 +89,5 @@ public final class Hessian implements LinearOperator {
             hv.add(t.reshape(Shapes.tail(t.shape())));
         }
         return new WithGradient(pass.loss(), new ParamVector(pass.grad()), new ParamVector(hv));
-    }
-
-    private List<Tensor> run(List<Tensor> blocks) {
-        return FullBatch.run(model, loss, data, chunk, blocks, product, false).tangent();
     }
 }

@@ -1,8 +1,6 @@
 package carnot.engine;
 
 import carnot.engine.ops.Shapes;
-import carnot.kernels.Backend;
-import carnot.kernels.DType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +11,11 @@ import java.util.List;
  *
  * <p>{@link Hessian#apply} recomputes the primal forward and backward with every product; here one recording
  * pass per chunk keeps the primal values that forward-over-reverse's tangent rules read, and every product
- * replays only those rules ({@link TangentTape}). For an MLP that removes the primal GEMMs: per hidden layer
- * 6 of the 9 GEMMs remain (for the 784-512-512-512-10 MLP of bench/README.md, 39.8 of 63.7 GFLOP per product), and the
- * primal elementwise passes go too. Results are bitwise equal to {@link Hessian#applyBatch} (same arithmetic).
+ * replays only those rules ({@link TangentTape}, handed to the recording pass on the seed tangents). For an MLP
+ * that removes the primal GEMMs: per hidden layer 6 of the 9 GEMMs remain (for the 784-512-512-512-10 MLP of
+ * bench/README.md, 39.8 of 63.7 GFLOP per product), and the primal elementwise passes go too. Results are bitwise
+ * equal to {@link Hessian#applyBatch} (same arithmetic). The operator surface and the batching of directions are
+ * {@link ParamOperator}'s.
  *
  * <p>Memory: the kept primal values of every chunk ({@link #bytes()}), about one forward-and-backward's worth
  * of activations for the whole data set, held until {@link #close()} (or until the scope that was open at
@@ -24,20 +24,20 @@ import java.util.List;
  * belongs to the weights it saw: after a weight is replaced ({@link Param#set}) a product throws; linearize
  * again. Products run on the calling thread; one operator is not for concurrent use.
  */
-public final class Linearized implements LinearOperator, AutoCloseable {
+public final class Linearized extends ParamOperator implements AutoCloseable {
     /** One chunk's tape and the slots holding each parameter's product (-1 = identically zero). */
     private record Part(TangentTape tape, int[] wanted) {
     }
 
-    private final Model model;
     private final List<Tensor> weights;
     private final List<Part> parts;
     private final List<Storage> held;
     private final long bytes;
     private boolean closed;
 
-    private Linearized(Model model, List<Tensor> weights, List<Part> parts, List<Storage> held, long bytes) {
-        this.model = model;
+    private Linearized(Model model, List<Tensor> weights, List<Part> parts, List<Storage> held, long bytes,
+                       int directionsPerPass) {
+        super(model, directionsPerPass);
         this.weights = weights;
         this.parts = parts;
         this.held = held;
@@ -49,47 +49,42 @@ public final class Linearized implements LinearOperator, AutoCloseable {
      * after a chunk, extrapolated to all chunks, exceed {@code maxBytes}, recording stops, what was held is freed,
      * and {@link IllegalStateException} says how much it would need.
      */
-    static Linearized record(Model m, Loss loss, DataSet d, int chunk, FullBatch.Product product, long maxBytes) {
-        FullBatch.checkChunk(d, chunk);
+    static Linearized record(Model m, Loss loss, DataSet d, int chunk, FullBatch.Product product, long maxBytes,
+                             int directionsPerPass) {
         double norm = loss.count(d);
         List<Param> ps = m.params();
         var parts = new ArrayList<Part>();
         var held = new ArrayList<Storage>();
-        long bytes = 0;
-        for (int from = 0; from < d.size(); from += chunk) {
-            int to = Math.min(d.size(), from + chunk);
-            try (Scope s = Scope.open()) {
-                var ws = new ArrayList<Tensor>(ps.size());
-                for (Param p : ps) {
-                    Tensor w = p.value();
-                    ws.add(w.withTangent(Tensor.zeros(w.backend(), w.dtype(), Shapes.prepend(1, w.shape()))).variable());
-                }
-                TangentTape tape = TangentTape.start();
-                int[] wanted = new int[ps.size()];
-                try {
-                    for (Tensor w : ws) {
-                        tape.seed(w.tangent());
-                    }
-                    List<Tensor> gs = FullBatch.chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, product).grads();
-                    for (int i = 0; i < wanted.length; i++) {
-                        Tensor t = gs.get(i).tangent();
-                        wanted[i] = t == null ? -1 : tape.slot(t);
-                    }
-                } finally {
-                    tape.stop();
-                }
-                for (Storage st : tape.primal()) {
-                    if (st.owner == s) {
-                        s.keep(st);
-                        st.pin();
-                        held.add(st);
-                        bytes += st.buffer().byteSize();
-                    }
-                }
-                parts.add(new Part(tape, wanted));
+        long[] bytes = {0};
+        d.chunks(chunk, (from, to, s) -> {
+            TangentTape tape = new TangentTape();
+            var ws = new ArrayList<Tensor>(ps.size());
+            for (Param p : ps) {
+                Tensor w = p.value();
+                ws.add(w.withTangent(tape.seed(Tensor.zeros(w.backend(), w.dtype(), Shapes.prepend(1, w.shape()))))
+                        .variable());
             }
+            int[] wanted = new int[ps.size()];
+            try {
+                List<Tensor> gs = FullBatch.chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, product).grads();
+                for (int i = 0; i < wanted.length; i++) {
+                    Tensor t = gs.get(i).tangent();
+                    wanted[i] = t == null ? -1 : tape.slot(t);
+                }
+            } finally {
+                tape.stop();
+            }
+            for (Storage st : tape.primal()) {
+                if (st.owner == s) {
+                    s.keep(st);
+                    st.pin();
+                    held.add(st);
+                    bytes[0] += st.buffer().byteSize();
+                }
+            }
+            parts.add(new Part(tape, wanted));
             int chunks = (d.size() + chunk - 1) / chunk;
-            double estimate = (double) bytes / parts.size() * chunks;
+            double estimate = (double) bytes[0] / parts.size() * chunks;
             if (estimate > maxBytes) {
                 for (Storage st : held) {
                     st.unpinAndFree();
@@ -98,28 +93,14 @@ public final class Linearized implements LinearOperator, AutoCloseable {
                         "linearize: holding the primal values of all %d chunks needs about %.0f MB; the budget is %.0f MB"
                                 + " (use fresh products, or a larger budget)", chunks, estimate / 1e6, maxBytes / 1e6));
             }
-        }
-        return new Linearized(m, m.values(), parts, held, bytes);
+            return true;
+        });
+        return new Linearized(m, m.values(), parts, held, bytes[0], directionsPerPass);
     }
 
     /** A quarter of the machine's physical memory (2 GiB when the JVM cannot tell): the default budget of callers. */
     public static long defaultBudget() {
         return carnot.kernels.HostMemory.quarterOfMemory();
-    }
-
-    @Override
-    public int dim() {
-        return Math.toIntExact(model.numParams());
-    }
-
-    @Override
-    public DType dtype() {
-        return weights.getFirst().dtype();
-    }
-
-    @Override
-    public Backend backend() {
-        return weights.getFirst().backend();
     }
 
     /** Bytes of primal values held for the replays. */
@@ -132,38 +113,9 @@ public final class Linearized implements LinearOperator, AutoCloseable {
         return parts.size();
     }
 
-    @Override
-    public Tensor apply(Tensor v) {
-        if (v.rank() != 1 || v.dim(0) != dim()) {
-            throw new IllegalArgumentException("Linearized.apply: v must be [" + dim() + "]; given " + java.util.Arrays.toString(v.shape()));
-        }
-        return applyBatch(v.reshape(1, -1)).reshape(-1);
-    }
-
-    @Override
-    public Tensor applyBatch(Tensor vs) {
-        if (vs.rank() != 2 || vs.dim(1) != dim()) {
-            throw new IllegalArgumentException("Linearized.applyBatch: V must be [k, " + dim() + "]; given "
-                    + java.util.Arrays.toString(vs.shape()));
-        }
-        return ParamVector.flattenBatch(run(ParamVector.unflattenBatch(model, vs)));
-    }
-
-    /** {@code A v} for a vector shaped like the parameters. */
-    public ParamVector apply(ParamVector v) {
-        var blocks = new ArrayList<Tensor>();
-        for (Tensor p : v.parts()) {
-            blocks.add(p.reshape(Shapes.prepend(1, p.shape())));
-        }
-        var out = new ArrayList<Tensor>();
-        for (Tensor t : run(blocks)) {
-            out.add(t.reshape(Shapes.tail(t.shape())));
-        }
-        return new ParamVector(out);
-    }
-
     /** Per parameter [k, shape] blocks in, per parameter products out, summed over chunks in order. */
-    private List<Tensor> run(List<Tensor> blocks) {
+    @Override
+    List<Tensor> products(List<Tensor> blocks) {
         check();
         Tensor[] acc = new Tensor[blocks.size()];
         for (Part part : parts) {

@@ -35,7 +35,6 @@ public final class SharpnessGradient {
      * samples, at the current parameter values of {@code model}; u is shaped like the parameters.
      */
     public static Result of(Model model, Loss loss, DataSet data, int chunk, ParamVector u) {
-        FullBatch.checkChunk(data, chunk);
         List<Param> ps = model.params();
         if (u.parts().size() != ps.size()) {
             throw new IllegalArgumentException("sharpness gradient: u needs one part per parameter (" + ps.size()
@@ -52,36 +51,33 @@ public final class SharpnessGradient {
         Tensor[] g = new Tensor[n];
         Tensor[] hu = new Tensor[n];
         Tensor[] gs = new Tensor[n];
-        double total = 0;
-        double curv = 0;
-        for (int from = 0; from < data.size(); from += chunk) {
-            int to = Math.min(data.size(), from + chunk);
-            try (Scope s = Scope.open()) {
-                var ws = new ArrayList<Tensor>(n);
-                for (Param p : ps) {
-                    ws.add(p.value().variable());
-                }
-                Tensor out = model.forward(ws, data.x(from, to));
-                Tensor l = loss.apply(out, data.y(from, to), norm);
-                total += l.item();
-                List<Tensor> g1 = Autodiff.backward(l, Tensor.ones(l.backend(), l.dtype(), l.shape()), ws, true);
-                Tensor gu = dot(g1, u);
-                List<Tensor> h1 = Autodiff.backward(gu, Tensor.ones(gu.backend(), gu.dtype(), gu.shape()), ws, true);
-                Tensor su = dot(h1, u);
-                curv += su.item();
-                List<Tensor> s1 = su.requiresGrad()
-                        ? Autodiff.backward(su, Tensor.ones(su.backend(), su.dtype(), su.shape()), ws, false)
-                        : null;
-                for (int i = 0; i < n; i++) {
-                    g[i] = FullBatch.accumulate(s, g[i], g1.get(i).detach());
-                    hu[i] = FullBatch.accumulate(s, hu[i], h1.get(i).detach());
-                    Tensor si = s1 == null ? Tensor.zeros(ws.get(i).backend(), ws.get(i).dtype(), ws.get(i).shape())
-                            : s1.get(i).detach();
-                    gs[i] = FullBatch.accumulate(s, gs[i], si);
-                }
+        double[] sums = {0, 0}; // loss, curvature
+        data.chunks(chunk, (from, to, s) -> {
+            var ws = new ArrayList<Tensor>(n);
+            for (Param p : ps) {
+                ws.add(p.value().variable());
             }
-        }
-        return new Result(total, new ParamVector(List.of(g)), new ParamVector(List.of(hu)), curv,
+            Tensor out = model.forward(ws, data.x(from, to));
+            Tensor l = loss.apply(out, data.y(from, to), norm);
+            sums[0] += l.item();
+            List<Tensor> g1 = Autodiff.backward(l, Tensor.ones(l.backend(), l.dtype(), l.shape()), ws, true);
+            Tensor gu = dot(g1, u);
+            List<Tensor> h1 = Autodiff.backward(gu, Tensor.ones(gu.backend(), gu.dtype(), gu.shape()), ws, true);
+            Tensor su = dot(h1, u);
+            sums[1] += su.item();
+            List<Tensor> s1 = su.requiresGrad()
+                    ? Autodiff.backward(su, Tensor.ones(su.backend(), su.dtype(), su.shape()), ws, false)
+                    : null;
+            for (int i = 0; i < n; i++) {
+                g[i] = FullBatch.accumulate(s, g[i], g1.get(i).detach());
+                hu[i] = FullBatch.accumulate(s, hu[i], h1.get(i).detach());
+                Tensor si = s1 == null ? Tensor.zeros(ws.get(i).backend(), ws.get(i).dtype(), ws.get(i).shape())
+                        : s1.get(i).detach();
+                gs[i] = FullBatch.accumulate(s, gs[i], si);
+            }
+            return true;
+        });
+        return new Result(sums[0], new ParamVector(List.of(g)), new ParamVector(List.of(hu)), sums[1],
                 new ParamVector(List.of(gs)));
     }
 

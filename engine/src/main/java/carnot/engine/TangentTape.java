@@ -12,23 +12,23 @@ import java.util.Set;
 /**
  * The tangent half of a forward-over-reverse pass, recorded once and replayed for new directions.
  *
- * <p>While a tape records (on this thread), every {@link Tensor#apply} whose inputs carry tangents logs its
- * primitive, its plain inputs and output, which tangent slots it read and which slot its output tangent fills. The
- * tangent of a pass is a linear function of the seed tangents; its coefficients are the primal values, which do
- * not change while the weights stay put. {@link #replay} runs only the logged {@link Primitive#jvp} rules on the
- * kept primal values with new seeds (any batch k): no primal forward or backward is recomputed. The result is
- * the same arithmetic as a fresh pass, so it is bitwise equal to one.
+ * <p>The tape is a {@link Tracer} handed to the pass explicitly: {@link #seed} gives the seed tangents that carry
+ * it, and every apply whose inputs carry one of its tangents comes to {@link #apply}, which computes it with
+ * {@link Tensor#dispatch} and, while recording, logs its primitive, its plain inputs and output, which tangent
+ * slots it read and which slot its output tangent fills (that tangent carries the tape on). The tangent of a pass
+ * is a linear function of the seed tangents; its coefficients are the primal values, which do not change while
+ * the weights stay put. {@link #replay} runs only the logged {@link Primitive#jvp} rules on the kept primal values
+ * with new seeds (any batch k): no primal forward or backward is recomputed. The result is the same arithmetic as
+ * a fresh pass, so it is bitwise equal to one.
  *
  * <p>During a replay, a slot's storage is freed right after its last reader (tracked per storage, since views
- * share one), so the pass reuses a few hot buffers instead of holding every intermediate tangent. Primal-only
- * subexpressions inside jvp rules (e.g. {@code -2 g y} in the tangent of tanh's backward) are computed by the
- * first replay and then memoized: an apply without tangents whose inputs are all kept primal values (or earlier
- * memoized ones) returns the cached result, since tensors are immutable and primitives are pure. Not thread-safe.
+ * share one), so the pass reuses a few hot buffers instead of holding every intermediate tangent. The kept primal
+ * values carry the tape too, so primal-only subexpressions inside jvp rules (e.g. {@code -2 g y} in the tangent of
+ * tanh's backward) reach {@link #apply}: the first replay computes them and later ones reuse them, since tensors
+ * are immutable and primitives are pure (an apply is reused when all its inputs are kept primal values or earlier
+ * reused ones). Not thread-safe: one pass at a time.
  */
-final class TangentTape {
-    private static final ThreadLocal<TangentTape> CURRENT = new ThreadLocal<>();
-    private static final ThreadLocal<TangentTape> REPLAYING = new ThreadLocal<>();
-
+final class TangentTape implements Tracer {
     /** One logged jvp: tangents read from slots {@code tan} (-1 = zero), output tangent into slot {@code result}. */
     private record Entry(Primitive p, Tensor[] in, Tensor out, int[] tan, int result) {
     }
@@ -37,6 +37,8 @@ final class TangentTape {
     private final List<Entry> entries = new ArrayList<>();
     private int seeds = -1;
     private int next;
+    private boolean recording = true;
+    private boolean replaying;
     private int[] lastUse;
     private Set<Storage> primal;
     private final Map<MemoKey, Tensor> memo = new java.util.HashMap<>();
@@ -88,38 +90,55 @@ final class TangentTape {
     }
 
     /**
-     * {@code p.forward(plain)} for an apply without tangents or graph: during a replay on this thread, memoized when
-     * every input is a kept primal or an earlier memoized value.
+     * Computes the apply with {@link Tensor#dispatch}. While recording, an output with a tangent is logged and its
+     * tangent carries the tape on; during a replay, an apply without tangents or graph whose inputs all carry the
+     * tape (kept primal values, earlier reused ones) is computed once and reused.
      */
-    static Tensor forward(Primitive p, Tensor[] plain) {
-        Memo memo = memo(p, plain);
-        Tensor hit = memo == null ? null : memo.get();
+    @Override
+    public Tensor apply(Primitive p, Tensor[] in) {
+        if (replaying) {
+            return reuse(p, in);
+        }
+        Tensor r = Tensor.dispatch(p, in);
+        Tensor tan = r.tangent();
+        if (!recording || tan == null) {
+            return r;
+        }
+        if (seeds < 0) {
+            seeds = next;
+        }
+        Tensor[] plain = new Tensor[in.length];
+        int[] ids = new int[in.length];
+        for (int i = 0; i < in.length; i++) {
+            plain[i] = in[i].detach();
+            ids[i] = in[i].tangent() == null ? -1 : slot(in[i].tangent());
+        }
+        Tensor traced = tan.traced(this);
+        slots.put(traced, next);
+        entries.add(new Entry(p, plain, r.detach(), ids, next++));
+        return r.withTangent(traced);
+    }
+
+    /** A replay's apply: reused when every input is a kept primal or an earlier reused value, else dispatched. */
+    private Tensor reuse(Primitive p, Tensor[] in) {
+        Storage[] st = new Storage[in.length];
+        int[][] shapes = new int[in.length][];
+        for (int i = 0; i < in.length; i++) {
+            Tensor x = in[i];
+            if (x.tracer() != this || x.tangent() != null || x.requiresGrad()) {
+                return Tensor.dispatch(p, in);
+            }
+            st[i] = x.storage();
+            shapes[i] = x.shape();
+        }
+        Memo memo = new Memo(this, new MemoKey(p, st, shapes));
+        Tensor hit = memo.get();
         if (hit != null) {
             return hit;
         }
-        Tensor out = p.forward(plain);
-        if (memo != null) {
-            memo.put(out);
-        }
+        Tensor out = Tensor.dispatch(p, in).traced(this);
+        memo.put(out);
         return out;
-    }
-
-    /** The memo slot of such an apply during a replay on this thread, else null. */
-    private static Memo memo(Primitive p, Tensor[] plain) {
-        TangentTape t = REPLAYING.get();
-        if (t == null) {
-            return null;
-        }
-        Storage[] st = new Storage[plain.length];
-        int[][] shapes = new int[plain.length][];
-        for (int i = 0; i < plain.length; i++) {
-            st[i] = plain[i].storage();
-            if (!t.primal.contains(st[i]) && !t.memoStorages.contains(st[i])) {
-                return null;
-            }
-            shapes[i] = plain[i].shape();
-        }
-        return new Memo(t, new MemoKey(p, st, shapes));
     }
 
     /** Frees the memoized values. */
@@ -131,23 +150,22 @@ final class TangentTape {
         memo.clear();
     }
 
-    /** Starts recording on this thread; seed tangents must be registered with {@link #seed} first. */
-    static TangentTape start() {
-        if (CURRENT.get() != null) {
-            throw new IllegalStateException("linearize: a tangent tape is already recording on this thread");
-        }
-        TangentTape t = new TangentTape();
-        CURRENT.set(t);
-        return t;
-    }
-
-    /** Stops recording (idempotent for this tape). */
+    /** Stops recording (idempotent): the kept primal values now carry the tape, for reuse during replays. */
     void stop() {
-        if (CURRENT.get() == this) {
-            CURRENT.remove();
+        if (!recording) {
+            return;
         }
+        recording = false;
         if (seeds < 0) {
             seeds = next;
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            Tensor[] in = new Tensor[e.in.length];
+            for (int j = 0; j < in.length; j++) {
+                in[j] = e.in[j].traced(this);
+            }
+            entries.set(i, new Entry(e.p, in, e.out.traced(this), e.tan, e.result));
         }
         primal = primalStorages();
         lastUse = new int[next];
@@ -161,32 +179,17 @@ final class TangentTape {
         }
     }
 
-    /** Registers the next seed tangent (slots 0, 1, ... in order); all seeds come before any recorded op. */
-    void seed(Tensor tangent) {
-        if (!entries.isEmpty()) {
+    /**
+     * Registers the next seed tangent (slots 0, 1, ... in order; all seeds come before any recorded op) and returns
+     * it carrying the tape: the pass is recorded from the tensors that carry such seeds.
+     */
+    Tensor seed(Tensor tangent) {
+        if (!entries.isEmpty() || !recording) {
             throw new IllegalStateException("linearize: seeds must be registered before the pass");
         }
-        slots.put(tangent, next++);
-    }
-
-    /** Called by {@link Tensor#apply} after a jvp when a tape is recording. */
-    static void record(Primitive p, Tensor[] in, Tensor out, Tensor[] tans, Tensor result) {
-        TangentTape t = CURRENT.get();
-        if (t != null) {
-            t.log(p, in, out, tans, result);
-        }
-    }
-
-    private void log(Primitive p, Tensor[] in, Tensor out, Tensor[] tans, Tensor result) {
-        if (seeds < 0) {
-            seeds = next;
-        }
-        int[] ids = new int[tans.length];
-        for (int i = 0; i < tans.length; i++) {
-            ids[i] = tans[i] == null ? -1 : slot(tans[i]);
-        }
-        slots.put(result, next);
-        entries.add(new Entry(p, in.clone(), out, ids, next++));
+        Tensor traced = tangent.traced(this);
+        slots.put(traced, next++);
+        return traced;
     }
 
     /** The slot holding {@code tangent}; throws when it was not produced from the seeds. */
@@ -239,11 +242,11 @@ final class TangentTape {
                 keepSlot[w] = 1;
             }
         }
-        REPLAYING.set(this);
+        replaying = true;
         try {
             run(vals, last, keepSlot);
         } finally {
-            REPLAYING.remove();
+            replaying = false;
         }
         Tensor[] out = new Tensor[wanted.length];
         for (int i = 0; i < wanted.length; i++) {
@@ -263,7 +266,7 @@ final class TangentTape {
             }
             Tensor r = any ? e.p.jvp(e.in, e.out, t) : null;
             if (r != null) {
-                r = r.detach();
+                r = r.detach().traced(null);
                 int until = keepSlot[e.result] == 1 ? Integer.MAX_VALUE : lastUse[e.result];
                 last.merge(r.storage(), until, Math::max);
             }

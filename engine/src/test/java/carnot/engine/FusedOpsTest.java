@@ -1,7 +1,11 @@
 package carnot.engine;
 
 import carnot.engine.ops.LayerNorm;
+import carnot.engine.ops.Affine;
+import carnot.engine.ops.Log;
 import carnot.engine.ops.MatMulSum;
+import carnot.engine.ops.Pointwise;
+import carnot.engine.ops.Tanh;
 import carnot.engine.ops.SoftmaxCrossEntropy;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
@@ -41,7 +45,8 @@ class FusedOpsTest {
             Tensor xv = x.withTangent(v).variable();
             Tensor out = f.apply(xv);
             Tensor g = Autodiff.backward(out, Tensor.of(BE, DType.F64, u, out.shape()), List.of(xv), false).getFirst();
-            return new double[][]{jvp.out().toDoubles(), jvp.tangent().toDoubles(), g.toDoubles(), g.tangent().toDoubles()};
+            double[] second = g.tangent() == null ? new double[(int) g.size()] : g.tangent().toDoubles(); // null: zero
+            return new double[][]{jvp.out().toDoubles(), jvp.tangent().toDoubles(), g.toDoubles(), second};
         }
     }
 
@@ -115,5 +120,33 @@ class FusedOpsTest {
                         part(t, 41, 4, 2), part(t, 49, 4)),
                 t -> part(t, 0, 3, 5).matmul(part(t, 15, 4, 5), false, true)
                         .add(part(t, 35, 3, 2).matmul(part(t, 41, 4, 2), false, true)).add(part(t, 49, 4)), 53);
+    }
+
+    /** A pointwise primitive with its own forward and derivative but the default product {@code a ⊙ f'(x)}. */
+    record Decomposed(Pointwise p) implements Pointwise {
+        @Override
+        public String name() {
+            return "decomposed " + p.name();
+        }
+
+        @Override
+        public Tensor forward(Tensor[] in) {
+            return p.forward(in);
+        }
+
+        @Override
+        public Tensor derivative(Tensor x, Tensor out) {
+            return p.derivative(x, out);
+        }
+    }
+
+    @Test
+    void pointwiseFusedProductsEqualTheirDerivativeRuleToSecondOrder() {
+        for (Pointwise p : List.<Pointwise>of(new Tanh(), new Affine(-1.5, 0.25), new Affine(1, 2))) {
+            same(p.name() + " " + p, t -> Tensor.apply(p, t), t -> Tensor.apply(new Decomposed(p), t), 3, 5);
+        }
+        Pointwise log = new Log();
+        same("log", t -> Tensor.apply(log, t.square().add(0.5)),
+                t -> Tensor.apply(new Decomposed(log), t.square().add(0.5)), 3, 5);
     }
 }

@@ -74,6 +74,60 @@ class LinearizedTest {
         }
     }
 
+    /** A model that notes the tangent batch k of every forward pass. */
+    record Counting(Model m, java.util.List<Integer> ks) implements Model {
+        @Override
+        public java.util.List<Param> params() {
+            return m.params();
+        }
+
+        @Override
+        public Tensor forward(java.util.List<Tensor> weights, Tensor x) {
+            ks.add(weights.getFirst().tangentBatch());
+            return m.forward(weights, x);
+        }
+    }
+
+    @Test
+    void batchesBeyondDirectionsPerPassRunAsPassesOfThatManyRows() {
+        for (Backend be : new Backend[]{REF, CPU}) {
+            try (Scope s = Scope.open()) {
+                var ks = new java.util.ArrayList<Integer>();
+                Model m = new Counting(new TinyMlp(be, DType.F64, 5, true, 3, 6, 2), ks);
+                Hessian h = Hessian.of(m, Loss.MSE, regression(be, 23, 3, 2), 5);
+                Hessian h2 = h.inPassesOf(2);
+                h2.applyBatch(Tensor.randn(be, DType.F64, 29, 0, 1, 5, h.dim()));
+                assertEquals(java.util.List.of(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1), ks,
+                        be.name() + ": tangent batch of each chunk's forward (3 passes over 5 chunks)");
+                assertEquals(2, h2.directionsPerPass());
+                assertEquals(Integer.MAX_VALUE, h.directionsPerPass());
+                int p = h.dim();
+                Tensor v = Tensor.randn(be, DType.F64, 30, 0, 1, 5, p);
+                Tensor byHand = Tensor.concat(0, h.applyBatch(v.slice(0, 0, 2)), h.applyBatch(v.slice(0, 2, 4)),
+                        h.applyBatch(v.slice(0, 4, 5)));
+                assertArrayEquals(byHand.toDoubles(), h2.applyBatch(v).toDoubles(), be.name() + ": passes of 2 rows");
+                Check.close(be.name() + ": passes of 2 rows vs one pass of 5", h.applyBatch(v).toDoubles(),
+                        h2.applyBatch(v).toDoubles(), 1e-12);
+                try (Linearized lin = h2.linearize()) {
+                    assertEquals(2, lin.directionsPerPass());
+                    assertArrayEquals(byHand.toDoubles(), lin.applyBatch(v).toDoubles(), be.name() + ": linearized, passes of 2");
+                }
+                var vs = java.util.List.of(ParamVector.randn(m, 31), ParamVector.randn(m, 32), ParamVector.randn(m, 33));
+                var one = h.applyBatch(vs);
+                var split = h2.applyBatch(vs);
+                assertEquals(3, split.size());
+                assertArrayEquals(h.applyBatch(vs.subList(2, 3)).getFirst().flatten().toDoubles(),
+                        split.get(2).flatten().toDoubles(), be.name() + ": the third vector runs alone");
+                for (int j = 0; j < 3; j++) {
+                    Check.close(be.name() + ": ParamVector " + j, one.get(j).flatten().toDoubles(),
+                            split.get(j).flatten().toDoubles(), 1e-12);
+                }
+                var bad = assertThrows(IllegalArgumentException.class, () -> h.inPassesOf(0));
+                assertTrue(bad.getMessage().contains("given 0"), bad.getMessage());
+            }
+        }
+    }
+
     @Test
     void staleWeightsAndUseAfterCloseAreRefused() {
         try (Scope s = Scope.open()) {

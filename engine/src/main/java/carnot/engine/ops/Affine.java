@@ -2,8 +2,8 @@ package carnot.engine.ops;
 
 import carnot.engine.Tensor;
 
-/** {@code out = alpha x + beta} for constants alpha, beta. jvp: {@code alpha t}; vjp: {@code alpha g}. */
-public record Affine(double alpha, double beta) implements Primitive {
+/** {@code out = alpha x + beta} for constants alpha, beta; {@code f'(x) = alpha}, applied as a scalar product. */
+public record Affine(double alpha, double beta) implements Pointwise {
     @Override
     public String name() {
         return "affine";
@@ -18,13 +18,15 @@ public record Affine(double alpha, double beta) implements Primitive {
         return out;
     }
 
+    /** The constant {@code alpha}, shaped like x; null (one) for alpha = 1. */
     @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return alpha == 1 ? t[0] : t[0].mul(alpha);
+    public Tensor derivative(Tensor x, Tensor out) {
+        return alpha == 1 ? null : Tensor.full(x.backend(), x.dtype(), alpha, x.shape());
     }
 
+    /** {@code alpha a} as one affine pass (no tensor of alphas). */
     @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{alpha == 1 ? g : g.mul(alpha)};
+    public Tensor times(Tensor a, Tensor x, Tensor out) {
+        return alpha == 1 ? a : a.mul(alpha);
     }
 }

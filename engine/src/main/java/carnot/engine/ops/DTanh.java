@@ -3,11 +3,8 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.Unary;
 
-/**
- * {@code out = dtanh(x)} elementwise; f(x) = 1 - tanh(x)^2, f'(x) = -2 tanh(x) f(x).
- * jvp: {@code t * f'(x)}; vjp: {@code g * f'(x)}, with f' written in Tensor algebra (so it differentiates again).
- */
-public record DTanh() implements Primitive {
+/** {@code out = 1 - tanh(x)^2} elementwise (the derivative of tanh); {@code f'(x) = -2 tanh(x) out}. */
+public record DTanh() implements Pointwise {
     @Override
     public String name() {
         return "dtanh";
@@ -18,18 +15,9 @@ public record DTanh() implements Primitive {
         return Kernels.unary(Unary.D_TANH, in[0]);
     }
 
-    /** f'(x) given x and out = f(x). */
-    static Tensor derivative(Tensor x, Tensor out) {
+    /** {@code -2 tanh(x) out}. */
+    @Override
+    public Tensor derivative(Tensor x, Tensor out) {
         return x.tanh().mul(out).mul(-2);
-    }
-
-    @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].mul(derivative(in[0], out));
-    }
-
-    @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.mul(derivative(in[0], out))};
     }
 }

@@ -3,11 +3,8 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.Unary;
 
-/**
- * {@code out = exp(x)} elementwise; f'(x) = exp(x) = out.
- * jvp: {@code t * f'(x)}; vjp: {@code g * f'(x)}, with f' written in Tensor algebra (so it differentiates again).
- */
-public record Exp() implements Primitive {
+/** {@code out = exp(x)} elementwise; {@code f'(x) = out}. */
+public record Exp() implements Pointwise {
     @Override
     public String name() {
         return "exp";
@@ -18,18 +15,9 @@ public record Exp() implements Primitive {
         return Kernels.unary(Unary.EXP, in[0]);
     }
 
-    /** f'(x) given x and out = f(x). */
-    static Tensor derivative(Tensor x, Tensor out) {
+    /** {@code out}. */
+    @Override
+    public Tensor derivative(Tensor x, Tensor out) {
         return out;
-    }
-
-    @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].mul(derivative(in[0], out));
-    }
-
-    @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.mul(derivative(in[0], out))};
     }
 }

@@ -6,9 +6,9 @@ import carnot.kernels.Unary;
 /**
  * GELU, tanh form: {@code out = 0.5 x (1 + tanh(u))}, {@code u = c (x + a x^3)}, {@code c = sqrt(2/pi)},
  * {@code a = 0.044715}. Derivative {@code f'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) c (1 + 3 a x^2)},
- * written in Tensor algebra. jvp: {@code t f'(x)}; vjp: {@code g f'(x)}.
+ * written in Tensor algebra.
  */
-public record Gelu() implements Primitive {
+public record Gelu() implements Pointwise {
     static final double C = Math.sqrt(2 / Math.PI);
     static final double A = 0.044715;
 
@@ -22,22 +22,14 @@ public record Gelu() implements Primitive {
         return Kernels.unary(Unary.GELU, in[0]);
     }
 
-    static Tensor derivative(Tensor x) {
+    /** {@code f'(x)} from x (out is not used). */
+    @Override
+    public Tensor derivative(Tensor x, Tensor out) {
         Tensor x2 = x.mul(x);
         Tensor u = x2.mul(A).add(1).mul(x).mul(C);
         Tensor th = u.tanh();
         Tensor left = th.add(1).mul(0.5);
         Tensor right = x.mul(u.dtanh()).mul(x2.mul(3 * A).add(1)).mul(0.5 * C);
         return left.add(right);
-    }
-
-    @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].mul(derivative(in[0]));
-    }
-
-    @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.mul(derivative(in[0]))};
     }
 }

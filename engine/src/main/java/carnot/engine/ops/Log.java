@@ -3,8 +3,8 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.Unary;
 
-/** {@code out = log(x)} elementwise (x &gt; 0). jvp: {@code t / x}; vjp: {@code g / x}. */
-public record Log() implements Primitive {
+/** {@code out = log(x)} elementwise (x &gt; 0); {@code f'(x) = 1 / x}, applied as a division {@code a / x}. */
+public record Log() implements Pointwise {
     @Override
     public String name() {
         return "log";
@@ -15,13 +15,15 @@ public record Log() implements Primitive {
         return Kernels.unary(Unary.LOG, in[0]);
     }
 
+    /** {@code x^-1}. */
     @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].div(in[0]);
+    public Tensor derivative(Tensor x, Tensor out) {
+        return x.pow(-1);
     }
 
+    /** {@code a / x}: one division instead of a reciprocal and a product. */
     @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.div(in[0])};
+    public Tensor times(Tensor a, Tensor x, Tensor out) {
+        return a.div(x);
     }
 }

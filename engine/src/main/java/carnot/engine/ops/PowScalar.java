@@ -5,10 +5,10 @@ import carnot.kernels.Binary;
 import carnot.kernels.Unary;
 
 /**
- * {@code out = x^p} for a constant p (x &gt; 0 unless p is an integer). {@code f'(x) = p x^(p-1)}.
- * jvp: {@code t f'(x)}; vjp: {@code g f'(x)}.
+ * {@code out = x^p} for a constant p (x &gt; 0 unless p is an integer). {@code f'(x) = p x^(p-1)}: {@code 2 x}
+ * for p = 2, identically 1 for p = 1, identically 0 for p = 0.
  */
-public record PowScalar(double p) implements Primitive {
+public record PowScalar(double p) implements Pointwise {
     @Override
     public String name() {
         return "pow";
@@ -31,28 +31,18 @@ public record PowScalar(double p) implements Primitive {
         }
     }
 
-    private Tensor derivative(Tensor x) {
+    /** {@code p x^(p-1)} ({@code 2 x} for p = 2); null (one) for p = 1. */
+    @Override
+    public Tensor derivative(Tensor x, Tensor out) {
         if (p == 1) {
             return null;
         }
         return p == 2 ? x.mul(2) : x.pow(p - 1).mul(p);
     }
 
+    /** {@code a f'(x)}; null (zero) for p = 0. */
     @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        if (p == 0) {
-            return null;
-        }
-        Tensor d = derivative(in[0]);
-        return d == null ? t[0] : t[0].mul(d);
-    }
-
-    @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        if (p == 0) {
-            return new Tensor[1];
-        }
-        Tensor d = derivative(in[0]);
-        return new Tensor[]{d == null ? g : g.mul(d)};
+    public Tensor times(Tensor a, Tensor x, Tensor out) {
+        return p == 0 ? null : Pointwise.super.times(a, x, out);
     }
 }

@@ -3,11 +3,8 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.Unary;
 
-/**
- * {@code out = relu(x)} elementwise; f'(x) = [x > 0] (a mask; zero second derivative).
- * jvp: {@code t * f'(x)}; vjp: {@code g * f'(x)}, with f' written in Tensor algebra (so it differentiates again).
- */
-public record Relu() implements Primitive {
+/** {@code out = max(x, 0)} elementwise; {@code f'(x) = [x > 0]} (0 at x = 0). */
+public record Relu() implements Pointwise {
     @Override
     public String name() {
         return "relu";
@@ -18,18 +15,9 @@ public record Relu() implements Primitive {
         return Kernels.unary(Unary.RELU, in[0]);
     }
 
-    /** f'(x) given x and out = f(x). */
-    static Tensor derivative(Tensor x, Tensor out) {
+    /** The mask {@code x > 0}. */
+    @Override
+    public Tensor derivative(Tensor x, Tensor out) {
         return x.gt(Tensor.scalar(x.backend(), x.dtype(), 0));
-    }
-
-    @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].mul(derivative(in[0], out));
-    }
-
-    @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.mul(derivative(in[0], out))};
     }
 }

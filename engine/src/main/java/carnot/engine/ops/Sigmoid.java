@@ -3,11 +3,8 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.Unary;
 
-/**
- * {@code out = sigmoid(x)} elementwise; f'(x) = s (1 - s) with s = out.
- * jvp: {@code t * f'(x)}; vjp: {@code g * f'(x)}, with f' written in Tensor algebra (so it differentiates again).
- */
-public record Sigmoid() implements Primitive {
+/** {@code out = 1 / (1 + exp(-x))} elementwise; {@code f'(x) = out (1 - out)}. */
+public record Sigmoid() implements Pointwise {
     @Override
     public String name() {
         return "sigmoid";
@@ -18,18 +15,9 @@ public record Sigmoid() implements Primitive {
         return Kernels.unary(Unary.SIGMOID, in[0]);
     }
 
-    /** f'(x) given x and out = f(x). */
-    static Tensor derivative(Tensor x, Tensor out) {
+    /** {@code out (1 - out)}. */
+    @Override
+    public Tensor derivative(Tensor x, Tensor out) {
         return out.mul(out.neg().add(1));
-    }
-
-    @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].mul(derivative(in[0], out));
-    }
-
-    @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.mul(derivative(in[0], out))};
     }
 }

@@ -3,11 +3,8 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.Unary;
 
-/**
- * {@code out = softplus(x)} elementwise; f'(x) = sigmoid(x).
- * jvp: {@code t * f'(x)}; vjp: {@code g * f'(x)}, with f' written in Tensor algebra (so it differentiates again).
- */
-public record Softplus() implements Primitive {
+/** {@code out = log(1 + exp(x))} elementwise; {@code f'(x) = sigmoid(x)}. */
+public record Softplus() implements Pointwise {
     @Override
     public String name() {
         return "softplus";
@@ -18,18 +15,9 @@ public record Softplus() implements Primitive {
         return Kernels.unary(Unary.SOFTPLUS, in[0]);
     }
 
-    /** f'(x) given x and out = f(x). */
-    static Tensor derivative(Tensor x, Tensor out) {
+    /** {@code sigmoid(x)}. */
+    @Override
+    public Tensor derivative(Tensor x, Tensor out) {
         return x.sigmoid();
-    }
-
-    @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return t[0].mul(derivative(in[0], out));
-    }
-
-    @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{g.mul(derivative(in[0], out))};
     }
 }

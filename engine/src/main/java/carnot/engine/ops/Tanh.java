@@ -4,10 +4,10 @@ import carnot.engine.Tensor;
 import carnot.kernels.Unary;
 
 /**
- * {@code out = tanh(x)} elementwise; f'(x) = 1 - tanh(x)^2 = dtanh(x).
- * jvp: {@code t (1 - out^2)}; vjp: {@code g (1 - out^2)}, both by {@link TanhGrad} (differentiable again).
+ * {@code out = tanh(x)} elementwise; {@code f'(x) = 1 - tanh(x)^2 = 1 - out^2}. Both modes multiply by it with the
+ * fused {@link TanhGrad} ({@code a (1 - out^2)} in one pass, differentiable again).
  */
-public record Tanh() implements Primitive {
+public record Tanh() implements Pointwise {
     @Override
     public String name() {
         return "tanh";
@@ -18,14 +18,15 @@ public record Tanh() implements Primitive {
         return Kernels.unary(Unary.TANH, in[0]);
     }
 
+    /** {@code 1 - out^2}. */
     @Override
-    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
-        return Tensor.apply(new TanhGrad(), t[0], out);
+    public Tensor derivative(Tensor x, Tensor out) {
+        return out.square().neg().add(1);
     }
 
-    /** {@code g (1 - out^2)} by {@link TanhGrad}: one fused pass, differentiable again. */
+    /** {@code a (1 - out^2)} by {@link TanhGrad}: one fused pass. */
     @Override
-    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
-        return new Tensor[]{Tensor.apply(new TanhGrad(), g, out)};
+    public Tensor times(Tensor a, Tensor x, Tensor out) {
+        return Tensor.apply(new TanhGrad(), a, out);
     }
 }

@@ -227,44 +227,40 @@ public final class ModelObjective implements Objective {
     }
 
     /**
-     * {loss, accuracy} of the model on {@code d} from one forward pass per chunk: the loss (when {@code withLoss},
-     * else NaN) is {@link Grad#loss}'s chunked sum; the accuracy is the fraction of argmax(output) == class (CE
-     * ids, or argmax of one-hot MSE targets with ≥ 2 columns), NaN otherwise.
+     * {loss, accuracy} of the model on {@code d} from one forward pass per chunk ({@link DataSet#chunks}): the loss
+     * (when {@code withLoss}, else NaN) is {@link Grad#loss}'s chunked sum; the accuracy is the fraction of
+     * argmax(output) == class (CE ids, or argmax of one-hot MSE targets with ≥ 2 columns), NaN otherwise.
      */
     private double[] pass(DataSet d, boolean withLoss) {
-        double norm = withLoss ? loss.count(d) : Double.NaN;
-        double total = withLoss ? 0 : Double.NaN;
-        int correct = 0;
-        int counted = 0;
-        boolean classes = true;
-        for (int from = 0; from < d.size(); from += chunk) {
-            int to = Math.min(d.size(), from + chunk);
-            try (Scope _ = Scope.open()) {
-                Tensor out = model.forward(d.x(from, to));
-                Tensor y = d.y(from, to);
-                if (withLoss) {
-                    total += loss.apply(out, y, norm).item();
-                }
-                int[] os = out.shape();
-                int c = os[os.length - 1];
-                classes &= c >= 2 && (y.dtype() == DType.I32 || Arrays.equals(y.shape(), os));
-                if (!classes) {
-                    if (withLoss) {
-                        continue;
-                    }
-                    break;
-                }
-                double[] o = out.toDoubles();
-                int rows = o.length / c;
-                int[] ids = y.dtype() == DType.I32 ? y.toInts() : argmaxRows(y.toDoubles(), c);
-                int[] pred = argmaxRows(o, c);
-                for (int i = 0; i < rows; i++) {
-                    correct += pred[i] == ids[i] ? 1 : 0;
-                }
-                counted += rows;
-            }
+        if (d.size() == 0) {
+            return new double[] {withLoss ? 0 : Double.NaN, Double.NaN};
         }
-        return new double[] {total, !classes || counted == 0 ? Double.NaN : correct / (double) counted};
+        double norm = withLoss ? loss.count(d) : Double.NaN;
+        double[] total = {withLoss ? 0 : Double.NaN};
+        int[] counts = {0, 0, 1}; // correct, counted, classes defined
+        d.chunks(chunk, (from, to, s) -> {
+            Tensor out = model.forward(d.x(from, to));
+            Tensor y = d.y(from, to);
+            if (withLoss) {
+                total[0] += loss.apply(out, y, norm).item();
+            }
+            int[] os = out.shape();
+            int c = os[os.length - 1];
+            if (counts[2] == 0 || c < 2 || (y.dtype() != DType.I32 && !Arrays.equals(y.shape(), os))) {
+                counts[2] = 0;
+                return withLoss;
+            }
+            double[] o = out.toDoubles();
+            int rows = o.length / c;
+            int[] ids = y.dtype() == DType.I32 ? y.toInts() : argmaxRows(y.toDoubles(), c);
+            int[] pred = argmaxRows(o, c);
+            for (int i = 0; i < rows; i++) {
+                counts[0] += pred[i] == ids[i] ? 1 : 0;
+            }
+            counts[1] += rows;
+            return true;
+        });
+        return new double[] {total[0], counts[2] == 0 || counts[1] == 0 ? Double.NaN : counts[0] / (double) counts[1]};
     }
 
     private static int[] argmaxRows(double[] a, int c) {
