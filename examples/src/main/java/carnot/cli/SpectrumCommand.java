@@ -12,6 +12,7 @@ import carnot.engine.spectral.BlockOperator;
 import carnot.engine.spectral.Eigen;
 import carnot.engine.spectral.FullSpectrum;
 import carnot.engine.spectral.Lanczos;
+import carnot.engine.spectral.Stop;
 import carnot.engine.spectral.Lobpcg;
 import carnot.engine.spectral.PowerIteration;
 import carnot.engine.spectral.Slq;
@@ -67,8 +68,13 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Option(names = "--magnitude", description = "Rank by |eigenvalue| instead of algebraically (lanczos only).")
     boolean magnitude;
 
-    @Option(names = "--tol", description = "lanczos, lobpcg, power: residual tolerance relative to the largest |eigenvalue| (default 1e-6 f64, 1e-4 f32).")
+    @Option(names = "--tol", description = "lanczos, lobpcg, power: residual tolerance (lanczos --stop eigenvalue: eigenvalue error bound) relative to the largest |eigenvalue| (default 1e-6 f64, 1e-4 f32).")
     Double tol;
+
+    @Option(names = "--stop", defaultValue = "residual", paramLabel = "residual|eigenvalue",
+            description = "lanczos: stop when each wanted residual ||Hv - λv|| (residual) or each eigenvalue's error"
+                    + " bound min(r, r²/gap) (eigenvalue) is at most --tol × the largest |eigenvalue| (default ${DEFAULT-VALUE}).")
+    String stop;
 
     @Option(names = "--max-iter", defaultValue = "1000", description = "lanczos, lobpcg, power: maximum Hessian-vector products per solve (default ${DEFAULT-VALUE}).")
     int maxIter;
@@ -127,8 +133,8 @@ public final class SpectrumCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** The validated spectral settings (everything but the model). */
-    record Settings(String method, int top, int bottom, boolean magnitude, double tol, int maxIter, int basis,
-                    int probes, int steps, int batch, double sigma, int grid, long seed, boolean all,
+    record Settings(String method, int top, int bottom, boolean magnitude, double tol, Stop stop, int maxIter,
+                    int basis, int probes, int steps, int batch, double sigma, int grid, long seed, boolean all,
                     boolean vectors) {
         Settings {
             if (!java.util.List.of("lanczos", "lobpcg", "power", "full", "slq", "trace").contains(method)) {
@@ -158,7 +164,8 @@ public final class SpectrumCommand implements Callable<Integer> {
         double t = tol != null ? tol : (cfg.dtype() == DType.F32 ? 1e-4 : 1e-6);
         Settings s;
         try {
-            s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, maxIter, basis, probes,
+            s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, Stop.parse(stop), maxIter,
+                    basis, probes,
                     steps, batch, sigma, grid, solverSeed, all, saveVectors != null);
         } catch (IllegalArgumentException e) {
             throw new FlagException(e.getMessage(), e);
@@ -266,7 +273,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                     "--max-iter", "--warm-start");
         }
         if (!m.equals("lanczos")) {
-            FlagException.refuseGiven(spec, "to --method " + m + " (lanczos only)", "--basis", "--magnitude");
+            FlagException.refuseGiven(spec, "to --method " + m + " (lanczos only)", "--basis", "--magnitude", "--stop");
         }
         if (!m.equals("slq")) {
             FlagException.refuseGiven(spec, "to --method " + m + " (slq only)", "--steps", "--sigma", "--grid",
@@ -435,8 +442,8 @@ public final class SpectrumCommand implements Callable<Integer> {
 
     private static Eigen solve(LinearOperator op, Settings s, int k, Which which, Tensor warm) {
         return switch (s.method()) {
-            case "lanczos" -> Lanczos.solve(op, Lanczos.Options.of(k, which).withTol(s.tol()).withMaxIter(s.maxIter())
-                    .withBasis(s.basis() > 0 ? s.basis() : Math.max(20, 3 * k)).withSeed(s.seed()).withWarmStart(warm));
+            case "lanczos" -> Lanczos.solve(op, Lanczos.Options.of(k, which).withTol(s.tol()).withStop(s.stop())
+                    .withMaxIter(s.maxIter()).withBasis(s.basis() > 0 ? s.basis() : Math.max(20, 3 * k)).withSeed(s.seed()).withWarmStart(warm));
             case "lobpcg" -> Lobpcg.solve(op, k, which, s.tol(), s.maxIter(), s.seed(), warm);
             case "power" -> {
                 if (k != 1) {
@@ -452,6 +459,7 @@ public final class SpectrumCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("eigenvalues", e.values());
         m.put("residuals", e.residuals());
+        m.put("error_bounds", e.errorBounds());
         m.put("hvps", e.products());
         m.put("converged", e.converged());
         m.put("seconds", e.seconds());

@@ -169,7 +169,8 @@ class SpectrumCommandTest {
                 m[i][i] = i - 3;
             }
             DenseOperator op = DenseOperator.of(new RefBackend(), DType.F64, m);
-            SpectrumCommand.Settings st = new SpectrumCommand.Settings("lanczos", 2, 1, false, 1e-10, 100, 0, 1, 1, 1,
+            SpectrumCommand.Settings st = new SpectrumCommand.Settings("lanczos", 2, 1, false, 1e-10,
+                    carnot.engine.spectral.Stop.RESIDUAL, 100, 0, 1, 1, 1,
                     0.01, 10, 0, false, false);
             Map<String, Object> j = SpectrumCommand.compute(op, st, null).json();
             assertEquals(8.0, ((double[]) j.get("eigenvalues"))[0], 1e-10);

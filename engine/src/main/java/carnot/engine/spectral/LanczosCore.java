@@ -9,8 +9,9 @@ import carnot.kernels.Buffer;
  * when DGKS asks for it). The basis {@code Q} (rows q_0..q_m) satisfies {@code A Q_j = Q_j T_j + beta_j q_{j+1} e_j^T}; the projected
  * matrix {@code T_j = Q_j^T A Q_j} is taken directly from the CGS2 coefficients (tridiagonal in exact arithmetic,
  * arrowhead after a restart). Ritz pairs {@code (theta_i, Q s_i)} have residual norm
- * {@code ||A Q s_i - theta_i Q s_i|| = beta_j |s_i[j]|}; a pair is converged when that is at most
- * {@code tol * max_i |theta_i|}. When the basis is full, the {@code keep} best Ritz vectors and {@code q_{m}} seed
+ * {@code ||A Q s_i - theta_i Q s_i|| = beta_j |s_i[j]|}; a pair is converged when that ({@link Stop#RESIDUAL}) or its
+ * eigenvalue error bound {@code min(r_i, r_i^2 / gap_i)} ({@link Stop#EIGENVALUE}, gap from the other Ritz values)
+ * is at most {@code tol * max_i |theta_i|}. When the basis is full, the {@code keep} best Ritz vectors and {@code q_{m}} seed
  * the next cycle. Every product is counted.
  */
 final class LanczosCore {
@@ -21,7 +22,7 @@ final class LanczosCore {
      * What a solver core returns: values ordered most-wanted first, residual norms, vectors as rows (caller
      * frees), operator products used, cycles (restarts for Lanczos, iterations for LOBPCG and power iteration).
      */
-    record Raw(double[] values, double[] residuals, Buffer vectors, int products, int cycles,
+    record Raw(double[] values, double[] residuals, double[] errorBounds, Buffer vectors, int products, int cycles,
                boolean converged) {
     }
 
@@ -30,6 +31,12 @@ final class LanczosCore {
      * normalised; null = seeded Gaussian). {@code maxProducts} bounds the operator applications.
      */
     static Raw run(VecOp op, int k, Which which, double tol, int maxProducts, int basis, long seed, Buffer start) {
+        return run(op, k, which, Stop.RESIDUAL, tol, maxProducts, basis, seed, start);
+    }
+
+    /** Runs Lanczos with stopping rule {@code stop} (see {@link Stop}). */
+    static Raw run(VecOp op, int k, Which which, Stop stop, double tol, int maxProducts, int basis, long seed,
+                   Buffer start) {
         int n = op.dim();
         if (k < 1 || k > n) {
             throw new IllegalArgumentException("Lanczos needs 1 <= k <= dim; given k=" + k + ", dim=" + n);
@@ -45,7 +52,7 @@ final class LanczosCore {
             Buffer q = w.rows(m + 1);
             Buffer r = w.rows(1);
             try {
-                return iterate(op, w, q, r, k, which, tol, maxProducts, m, seed, start);
+                return iterate(op, w, q, r, k, which, stop, tol, maxProducts, m, seed, start);
             } finally {
                 w.be.free(q);
                 w.be.free(r);
@@ -53,7 +60,7 @@ final class LanczosCore {
         }
     }
 
-    private static Raw iterate(VecOp op, Work w, Buffer q, Buffer r, int k, Which which, double tol,
+    private static Raw iterate(VecOp op, Work w, Buffer q, Buffer r, int k, Which which, Stop stop, double tol,
                                int maxProducts, int m, long seed, Buffer start) {
         int n = w.n;
         long rng = seed;
@@ -92,9 +99,10 @@ final class LanczosCore {
             }
             int want = Math.min(k, size);
             int[] sel = which.select(last.values(), want);
+            double[] res = residuals(last, beta, j);
             boolean done = want == k;
             for (int s : sel) {
-                done &= beta * Math.abs(last.vectors()[j][s]) <= tol * normEst;
+                done &= stop.measure(res[s], Stop.errorBound(last.values(), res, s)) <= tol * normEst;
             }
             boolean exhausted = products >= maxProducts;
             if (done || exhausted || (size == n && want == k)) {
@@ -133,6 +141,15 @@ final class LanczosCore {
         }
     }
 
+    /** Residual norms {@code beta |s_i[j]|} of every Ritz pair of {@code e} (basis of j + 1 rows). */
+    private static double[] residuals(Work.Eigh e, double beta, int j) {
+        double[] res = new double[e.values().length];
+        for (int i = 0; i < res.length; i++) {
+            res[i] = beta * Math.abs(e.vectors()[j][i]);
+        }
+        return res;
+    }
+
     /** A seeded random unit direction orthogonal to the first {@code rows} basis rows, left in {@code r}. */
     private static double freshDirection(Work w, Buffer q, int rows, Buffer r, long seed) {
         w.be.normal(r, w.n, seed, 0, 0, 1);
@@ -149,18 +166,21 @@ final class LanczosCore {
                               int restarts, boolean converged) {
         int size = j + 1;
         int[] sel = which.select(e.values(), Math.min(k, size));
+        double[] all = residuals(e, beta, j);
         double[] vals = new double[sel.length];
         double[] res = new double[sel.length];
+        double[] bounds = new double[sel.length];
         double[][] c = new double[size][sel.length];
         for (int s = 0; s < sel.length; s++) {
             vals[s] = e.values()[sel[s]];
-            res[s] = beta * Math.abs(e.vectors()[j][sel[s]]);
+            res[s] = all[sel[s]];
+            bounds[s] = Stop.errorBound(e.values(), all, sel[s]);
             for (int i = 0; i < size; i++) {
                 c[i][s] = e.vectors()[i][sel[s]];
             }
         }
         Buffer x = w.rows(sel.length);
         w.combine(q, 0, c, 0.0, x, 0);
-        return new Raw(vals, res, x, products, restarts, converged);
+        return new Raw(vals, res, bounds, x, products, restarts, converged);
     }
 }

@@ -110,14 +110,14 @@ final class LobpcgCore {
             if (done || products + k > maxProducts) {
                 Buffer x = w.rows(k);
                 w.be.copy(b, 0, x, 0, (long) k * n);
-                return new LanczosCore.Raw(theta.clone(), res.clone(), x, products, iterations, done);
+                return new LanczosCore.Raw(theta.clone(), res.clone(), res.clone(), x, products, iterations, done);
             }
             orthoAgainstX(w, b, k, k * (long) n, null);
             int rw = svqb(w, b, k, k, null, tmp, dropRel);
             if (rw == 0) {
                 Buffer x = w.rows(k);
                 w.be.copy(b, 0, x, 0, (long) k * n);
-                return new LanczosCore.Raw(theta.clone(), res.clone(), x, products, iterations, true);
+                return new LanczosCore.Raw(theta.clone(), res.clone(), res.clone(), x, products, iterations, true);
             }
             op.apply(b, (long) k * n, ab, (long) k * n, rw);
             products += rw;

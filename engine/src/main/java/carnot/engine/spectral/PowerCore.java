@@ -46,7 +46,8 @@ final class PowerCore {
                     if (done || products >= maxProducts || !(ny > 0)) {
                         Buffer out = w.rows(1);
                         w.be.copy(x, 0, out, 0, n);
-                        return new LanczosCore.Raw(new double[] {theta}, new double[] {res}, out, products, products,
+                        return new LanczosCore.Raw(new double[] {theta}, new double[] {res}, new double[] {res}, out,
+                                products, products,
                                 done || !(ny > 0));
                     }
                     w.scaleRow(y, 0, 1 / ny, x, 0);
