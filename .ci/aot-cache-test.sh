@@ -8,6 +8,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cmd=(data list)
 expect="$(CARNOT_AOT=off ./carnot "${cmd[@]}" 2>/dev/null)"
+export CARNOT_AOT=on
 check() { # WHAT ENV...: run cmd with the environment given; it must succeed with the expected stdout
   local what="$1"; shift
   local out rc=0
@@ -43,4 +44,5 @@ check "cache being made by another run" CARNOT_AOT_FILE="$f"
 rmdir "$f.lock"
 check "uncreatable cache" CARNOT_AOT_FILE=/proc/carnot-no-such-dir/carnot.aot
 check "no cache (CARNOT_AOT=off)" CARNOT_AOT=off
+check "no cache (the default)" -u CARNOT_AOT
 echo "aot-cache-test: all passed"
