@@ -91,24 +91,22 @@ class ConformanceTest {
                 f.be.where(mask[0], x[0], y[0], o[0], n);
                 f.ref.where(mask[1], x[1], y[1], o[1], n);
                 f.same("where", s, o, 0);
-                f.be.axpy(n, -0.75, x[0], y[0]);
-                f.ref.axpy(n, -0.75, x[1], y[1]);
-                f.same("axpy", s, y, 1);
-                double got = f.be.dot(n, x[0], y[0]);
-                double want = f.ref.dot(n, x[1], y[1]);
-                f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
+                axpyAndDot(f, n, x, y);
             }
             int n = 300_001;
-            String s = "[" + n + "]";
-            Buffer[] x = f.pair(f.normal(n));
-            Buffer[] y = f.pair(f.normal(n));
-            f.be.axpy(n, -0.75, x[0], y[0]);
-            f.ref.axpy(n, -0.75, x[1], y[1]);
-            f.same("axpy", s, y, 1);
-            double got = f.be.dot(n, x[0], y[0]);
-            double want = f.ref.dot(n, x[1], y[1]);
-            f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
+            axpyAndDot(f, n, f.pair(f.normal(n)), f.pair(f.normal(n)));
         }
+    }
+
+    /** {@code y += -0.75 x}, then {@code x . y}, on both backends. */
+    private static void axpyAndDot(Fixture f, int n, Buffer[] x, Buffer[] y) {
+        String s = "[" + n + "]";
+        f.be.axpy(n, -0.75, x[0], y[0]);
+        f.ref.axpy(n, -0.75, x[1], y[1]);
+        f.same("axpy", s, y, 1);
+        double got = f.be.dot(n, x[0], y[0]);
+        double want = f.ref.dot(n, x[1], y[1]);
+        f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
     }
 
     /**
