@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ConformanceGemmTest {
     static final int[][] MNK = {{1, 1, 1}, {7, 7, 7}, {33, 7, 65}, {65, 33, 7}, {7, 65, 33}, {130, 129, 131},
-        {9, 301, 203}, {33, 40, 4099}, {7, 65, 1030}, {5, 64, 0}, {20, 70, 1500}};
+        {9, 301, 203}, {33, 40, 4099}, {7, 65, 1030}, {70, 130, 17}, {5, 64, 0}, {20, 70, 1500}};
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         return ConformanceTest.cases();

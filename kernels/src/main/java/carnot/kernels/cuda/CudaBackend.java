@@ -44,7 +44,7 @@ import java.util.function.Supplier;
  * ({@link DevicePool}) and are reused, zero-filled, by later allocations of the same block size.
  */
 public final class CudaBackend implements Backend {
-    private final KernelLauncher dev;
+    private final KernelLauncher launcher;
     private final DevicePool pool;
     private final String name;
     private final Supplier<Backend> hostFactory;
@@ -59,7 +59,7 @@ public final class CudaBackend implements Backend {
      * backend that runs {@code symmetricEigen}; it is closed with this backend.
      */
     public CudaBackend(KernelLauncher launcher, String name, Supplier<Backend> host, boolean atomicScatter) {
-        this.dev = launcher;
+        this.launcher = launcher;
         this.pool = new DevicePool(launcher);
         this.name = name;
         this.hostFactory = host;
@@ -86,7 +86,7 @@ public final class CudaBackend implements Backend {
 
     /** The launcher this backend queues work on. */
     public KernelLauncher launcher() {
-        return dev;
+        return launcher;
     }
 
     /** Number of buffers allocated and not yet freed. */
@@ -113,7 +113,7 @@ public final class CudaBackend implements Backend {
         long bytes = Math.max(1, n * dtype.bytes());
         long a = pool.alloc(bytes);
         try {
-            dev.memsetZero(a, bytes);
+            launcher.memsetZero(a, bytes);
         } catch (RuntimeException e) {
             pool.free(a, bytes);
             throw e;
@@ -147,7 +147,7 @@ public final class CudaBackend implements Backend {
         Checks.host("upload", src, dst.dtype(), n);
         Checks.range("upload", "dst", dst, dstOff, n);
         if (n > 0) {
-            dev.copyToDevice(src, CudaDevice.addr(dst, dstOff), n * dst.dtype().bytes());
+            launcher.copyToDevice(src, CudaDevice.addr(dst, dstOff), n * dst.dtype().bytes());
         }
     }
 
@@ -157,18 +157,13 @@ public final class CudaBackend implements Backend {
         Checks.host("download", dst, src.dtype(), n);
         Checks.range("download", "src", src, srcOff, n);
         if (n > 0) {
-            dev.copyToHost(CudaDevice.addr(src, srcOff), dst, n * src.dtype().bytes());
+            launcher.copyToHost(CudaDevice.addr(src, srcOff), dst, n * src.dtype().bytes());
         }
     }
 
     @Override
     public void copy(Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
-        Checks.owned("copy", this, "src", src);
-        Checks.owned("copy", this, "dst", dst);
-        Checks.require(src.dtype() == dst.dtype(), "copy",
-                "src and dst must share a dtype; given " + src + " and " + dst);
-        Checks.range("copy", "src", src, srcOff, n);
-        Checks.range("copy", "dst", dst, dstOff, n);
+        Ops.copy(this, src, srcOff, dst, dstOff, n);
         MemoryCuda.copy(device, src, srcOff, dst, dstOff, n);
     }
 
@@ -300,7 +295,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void synchronize() {
-        dev.synchronize();
+        launcher.synchronize();
     }
 
     /** Bytes of freed buffers kept by the caching allocator for reuse (see {@link DevicePool}). */
@@ -320,7 +315,7 @@ public final class CudaBackend implements Backend {
         closed = true;
         pool.releaseCached();
         device.releaseScratch();
-        dev.close();
+        launcher.close();
         if (host != null) {
             host.close();
         }
