@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds Carnot's CUDA kernels; called by the kernels module's Maven build (phase generate-resources).
-#   build.sh BUILD_DIR
+#   build.sh BUILD_DIR [JAVA_HOME]
+# 0. ops.h, the op codes the kernels switch on, is generated from the Java enums (Unary, Binary, Reduce) by
+#    running src/main/java/carnot/kernels/cuda/OpCodes.java with the JDK's source launcher (java from the JAVA_HOME
+#    argument, else $JAVA_HOME, else PATH) into BUILD_DIR/cuda-gen/ops.h; rewritten only when its text changes.
 # 1. With nvcc (CUDA_HOME/bin, /usr/local/bin, /usr/local/cuda/bin or PATH): every *.cu -> PTX for compute_75
 #    and cubins for sm_80 and sm_90, into BUILD_DIR/generated-resources/cuda/carnot/kernels/cuda/{ptx,sm_80,sm_90}.
 # 2. With g++: the same *.cu plus emu/cuda_emu.cpp -> the host emulation library
@@ -13,8 +16,25 @@ src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:?usage: build.sh BUILD_DIR}"
 res="$build/generated-resources/cuda/carnot/kernels/cuda"
 emu="$build/cuda-emu"
-mkdir -p "$res" "$emu"
-sources=("$src"/*.cu "$src"/*.h "$src"/emu/*.h "$src"/emu/*.cpp "$src/build.sh")
+gen="$build/cuda-gen"
+mkdir -p "$res" "$emu" "$gen"
+
+java_src="$src/../java/carnot/kernels"
+java_bin="${2:+$2/bin/java}"
+java_bin="${java_bin:-${JAVA_HOME:+$JAVA_HOME/bin/java}}"
+java_bin="${java_bin:-$(command -v java || true)}"
+if [ -z "$java_bin" ] || [ ! -x "$java_bin" ]; then
+  echo "carnot cuda: a java (JDK >= 22) is required to generate ops.h from the op enums; given '${java_bin}'" >&2
+  exit 1
+fi
+op_sources=("$java_src/cuda/OpCodes.java" "$java_src/Unary.java" "$java_src/Binary.java" "$java_src/Reduce.java")
+if [ ! -f "$gen/ops.stamp" ] || [ -n "$(find "${op_sources[@]}" -newer "$gen/ops.stamp")" ]; then
+  "$java_bin" "$java_src/cuda/OpCodes.java" "$gen/ops.h.tmp"
+  if cmp -s "$gen/ops.h.tmp" "$gen/ops.h"; then rm "$gen/ops.h.tmp"; else mv "$gen/ops.h.tmp" "$gen/ops.h"; fi
+  touch "$gen/ops.stamp"
+fi
+
+sources=("$src"/*.cu "$src"/*.h "$src"/emu/*.h "$src"/emu/*.cpp "$src/build.sh" "$gen/ops.h")
 
 newest_source() { ls -t "${sources[@]}" | head -n 1; }
 up_to_date() { [ -f "$1" ] && [ "$1" -nt "$(newest_source)" ]; }
@@ -42,9 +62,9 @@ else
   mkdir -p "$res/ptx" "$res/sm_80" "$res/sm_90"
   for f in "$src"/*.cu; do
     b="$(basename "$f" .cu)"
-    "$nvcc_bin" -std=c++17 -O3 -I"$src" -ptx -arch=compute_75 "$f" -o "$res/ptx/$b.ptx"
-    "$nvcc_bin" -std=c++17 -O3 -I"$src" -cubin -arch=sm_80 "$f" -o "$res/sm_80/$b.cubin"
-    "$nvcc_bin" -std=c++17 -O3 -I"$src" -cubin -arch=sm_90 "$f" -o "$res/sm_90/$b.cubin"
+    "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -ptx -arch=compute_75 "$f" -o "$res/ptx/$b.ptx"
+    "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_80 "$f" -o "$res/sm_80/$b.cubin"
+    "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_90 "$f" -o "$res/sm_90/$b.cubin"
   done
   version="$("$nvcc_bin" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
   isa="$(sed -n 's/^\.version \([0-9.]*\).*/\1/p' "$res/ptx/gemm.ptx" | head -n 1)"
@@ -65,7 +85,7 @@ else
   mkdir -p "$objs"
   pids=()
   for f in "$src"/*.cu; do
-    "$gxx" -std=c++20 -O2 -fPIC -fvisibility=hidden -Wall -Wextra -Wno-unused-parameter -I"$src" -x c++ -c "$f" \
+    "$gxx" -std=c++20 -O2 -fPIC -fvisibility=hidden -Wall -Wextra -Werror=switch -Wno-unused-parameter -I"$src" -I"$gen" -x c++ -c "$f" \
       -o "$objs/$(basename "$f" .cu).o" & pids+=($!)
   done
   "$gxx" -std=c++20 -O2 -fPIC -fvisibility=hidden -Wall -Wextra -I"$src" -c "$src/emu/cuda_emu.cpp" -o "$objs/cuda_emu.o"

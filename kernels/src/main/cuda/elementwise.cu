@@ -1,19 +1,12 @@
 // Elementwise family: unary ops and activation derivatives, affine, broadcasting binary ops, where, axpy.
-// Launch: 1-D grid-stride, blockDim 256, gridDim = min(ceil(n / 256), 4096). Op codes are fixed integers
-// mapped from the Java enums by ElementwiseCuda (never by ordinal).
+// Launch: 1-D grid-stride, blockDim 256, gridDim = min(ceil(n / 256), 4096); host side: ElementwiseCuda.java.
+// Op codes (UnaryOp, BinaryOp) come from ops.h, generated at build time from the Java enums Unary and Binary by
+// carnot.kernels.cuda.OpCodes. The switches list every code without a default, so the emulation build
+// (-Werror=switch) fails when an enum constant has no case here.
 #include "carnot_cuda.h"
+#include "ops.h"
 
 using carnot::i64;
-
-// Unary op codes.
-enum : int {
-    U_NEG = 0, U_ABS, U_SIGN, U_SQUARE, U_SQRT, U_RSQRT, U_RECIP, U_EXP, U_LOG,
-    U_TANH, U_RELU, U_GELU, U_SIGMOID, U_SOFTPLUS,
-    U_D_TANH, U_D_RELU, U_D_GELU, U_D_SIGMOID, U_D_SOFTPLUS
-};
-
-// Binary op codes.
-enum : int { B_ADD = 0, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_GT, B_GE, B_EQ, B_TANH_BACKWARD };
 
 /** Overflow-free logistic: e = exp(-|x|), x >= 0 ? 1 / (1 + e) : e / (1 + e). */
 template <typename T>
@@ -35,7 +28,7 @@ template <typename T>
 __device__ __forceinline__ T unaryOp(int op, T x) {
     const T c2 = T(2 * 0.7978845608028654);  // 2 sqrt(2 / pi)
     const T g = T(0.044715);
-    switch (op) {
+    switch (static_cast<UnaryOp>(op)) {
         case U_NEG: return -x;
         case U_ABS: return carnot::dabs(x);
         case U_SIGN: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);
@@ -59,13 +52,13 @@ __device__ __forceinline__ T unaryOp(int op, T x) {
         }
         case U_D_SIGMOID: return logisticSlope(x);
         case U_D_SOFTPLUS: return sigmoid(x);
-        default: return x;
     }
+    return x;
 }
 
 template <typename T>
 __device__ __forceinline__ T binaryOp(int op, T a, T b) {
-    switch (op) {
+    switch (static_cast<BinaryOp>(op)) {
         case B_ADD: return a + b;
         case B_SUB: return a - b;
         case B_MUL: return a * b;
@@ -77,8 +70,8 @@ __device__ __forceinline__ T binaryOp(int op, T a, T b) {
         case B_GE: return a >= b ? T(1) : T(0);
         case B_EQ: return a == b ? T(1) : T(0);
         case B_TANH_BACKWARD: return a * (T(1) - b * b);
-        default: return a;
     }
+    return a;
 }
 
 template <typename T>

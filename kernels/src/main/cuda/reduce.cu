@@ -10,23 +10,25 @@
 //   inner. Launch: 1-D grid-stride, block 256.
 // dot_partial_T + sum_partials: a fixed grid of G = min(ceil(n / 256), 1024) blocks writes one double per block;
 //   one block sums those G partials in fixed order, so the result depends only on n.
+// Op codes (ReduceOp) come from ops.h, generated from the Java enum Reduce by carnot.kernels.cuda.OpCodes;
+// host side: ReduceCuda.java.
 #include "carnot_cuda.h"
+#include "ops.h"
 
 using carnot::i64;
-
-enum : int { R_SUM = 0, R_MAX, R_MIN, R_SUMSQ };
 
 __device__ __forceinline__ double reduceIdentity(int op) {
     return op == R_MAX ? -HUGE_VAL : (op == R_MIN ? HUGE_VAL : 0.0);
 }
 
 __device__ __forceinline__ double reduceStep(int op, double acc, double v) {
-    switch (op) {
+    switch (static_cast<ReduceOp>(op)) {
+        case R_SUM: return acc + v;
         case R_MAX: return carnot::jmax(acc, v);
         case R_MIN: return carnot::jmin(acc, v);
         case R_SUMSQ: return acc + v * v;
-        default: return acc + v;
     }
+    return acc + v;
 }
 
 template <typename T>

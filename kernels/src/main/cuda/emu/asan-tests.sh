@@ -9,9 +9,11 @@ set -euo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root="$(cd "$src/../../../.." && pwd)"
 out="$root/kernels/target-asan/emu"
-mkdir -p "$out/obj"
+mkdir -p "$out/obj" "$out/gen"
 rm -f "$root"/kernels/target-asan/asan.*
-flags=(-std=c++20 -O1 -g -fsanitize=address -fno-omit-frame-pointer -fPIC -fvisibility=hidden -I"$src")
+jdk="${JAVA_HOME:-$(ls -d /usr/lib/jvm/*25* | head -n 1)}"
+"$jdk/bin/java" "$root/kernels/src/main/java/carnot/kernels/cuda/OpCodes.java" "$out/gen/ops.h"
+flags=(-std=c++20 -O1 -g -fsanitize=address -fno-omit-frame-pointer -fPIC -fvisibility=hidden -I"$src" -I"$out/gen")
 pids=()
 for f in "$src"/*.cu; do
   g++ "${flags[@]}" -x c++ -c "$f" -o "$out/obj/$(basename "$f" .cu).o" & pids+=($!)
@@ -20,7 +22,6 @@ g++ "${flags[@]}" -c "$src/emu/cuda_emu.cpp" -o "$out/obj/cuda_emu.o"
 for p in "${pids[@]}"; do wait "$p"; done
 g++ -shared -fsanitize=address -o "$out/libcarnot_cuda_emu.so" "$out/obj"/*.o -lpthread
 asan="$(g++ -print-file-name=libasan.so)"
-jdk="${JAVA_HOME:-$(ls -d /usr/lib/jvm/*25* | head -n 1)}"
 cd "$root"
 LD_PRELOAD="$asan" \
 ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:allow_user_segv_handler=1:log_path=$root/kernels/target-asan/asan" \

@@ -28,6 +28,16 @@ public final class Ops {
         return dense(op, be, (long) rows * cols, names, bufs);
     }
 
+    /** copy: both owned and live, same dtype, both ranges inside. */
+    public static void copy(Backend be, Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
+        Checks.owned("copy", be, "src", src);
+        Checks.owned("copy", be, "dst", dst);
+        Checks.require(src.dtype() == dst.dtype(), "copy",
+                "src and dst must share a dtype; given " + src + " and " + dst);
+        Checks.range("copy", "src", src, srcOff, n);
+        Checks.range("copy", "dst", dst, dstOff, n);
+    }
+
     /** convert: src and dst floating (dtypes may differ), n elements each. */
     public static void convert(Backend be, Buffer src, Buffer dst, long n) {
         Checks.owned("convert", be, "src", src);

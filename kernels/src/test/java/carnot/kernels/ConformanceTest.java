@@ -67,7 +67,10 @@ class ConformanceTest {
         }
     }
 
-    /** affine, where, axpy and dot over lengths 1..4099. */
+    /**
+     * affine, where, axpy and dot over lengths 1..4099; axpy and dot also over 300001 elements, more than one pass
+     * of a CUDA dot grid covers (1024 blocks x 256 threads).
+     */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void denseElementwiseAndBlas1(Backends.Entry e, DType dt) {
@@ -88,23 +91,35 @@ class ConformanceTest {
                 f.be.where(mask[0], x[0], y[0], o[0], n);
                 f.ref.where(mask[1], x[1], y[1], o[1], n);
                 f.same("where", s, o, 0);
-                f.be.axpy(n, -0.75, x[0], y[0]);
-                f.ref.axpy(n, -0.75, x[1], y[1]);
-                f.same("axpy", s, y, 1);
-                double got = f.be.dot(n, x[0], y[0]);
-                double want = f.ref.dot(n, x[1], y[1]);
-                f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
+                axpyAndDot(f, n, x, y);
             }
+            int n = 300_001;
+            axpyAndDot(f, n, f.pair(f.normal(n)), f.pair(f.normal(n)));
         }
     }
 
-    /** Broadcast binary ops: same shape, scalar, row, column, middle axis, rank 0 and a transposed operand. */
+    /** {@code y += -0.75 x}, then {@code x . y}, on both backends. */
+    private static void axpyAndDot(Fixture f, int n, Buffer[] x, Buffer[] y) {
+        String s = "[" + n + "]";
+        f.be.axpy(n, -0.75, x[0], y[0]);
+        f.ref.axpy(n, -0.75, x[1], y[1]);
+        f.same("axpy", s, y, 1);
+        double got = f.be.dot(n, x[0], y[0]);
+        double want = f.ref.dot(n, x[1], y[1]);
+        f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
+    }
+
+    /**
+     * Broadcast binary ops: same shape, scalar, row, column, middle axis, both operands broadcast, ranks that
+     * differ, rank 0 against a vector, and a transposed operand.
+     */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void binaryBroadcast(Backends.Entry e, DType dt) {
         int[][][] shapes = {
                 {{4099}, {4099}}, {{7}, {1}}, {{33, 7}, {7}}, {{33, 1}, {33, 7}}, {{3, 1, 33}, {1, 7, 33}},
-                {{2, 33, 5}, {2, 1, 5}}, {{}, {}}, {{1}, {4099}}, {{65, 33}, {65, 33}}};
+                {{2, 33, 5}, {2, 1, 5}}, {{}, {}}, {{1}, {4099}}, {{65, 33}, {65, 33}}, {{3, 1, 5}, {1, 4, 5}},
+                {{7}, {}}, {{2, 3, 1}, {3, 6}}};
         try (Fixture f = new Fixture(e, dt, 14)) {
             for (Binary op : Binary.values()) {
                 for (int[][] sh : shapes) {
@@ -142,12 +157,15 @@ class ConformanceTest {
         return n;
     }
 
-    /** SUM, SUMSQ, MAX, MIN over the middle of [outer, axis, inner] for shapes hitting each path and tail. */
+    /**
+     * SUM, SUMSQ, MAX, MIN over the middle of [outer, axis, inner] for shapes hitting each path and tail (the CUDA
+     * paths: a block per row, axis split into several slices, a thread per output; an empty axis).
+     */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void reduce(Backends.Entry e, DType dt) {
         long[][] shapes = {{1, 4099, 1}, {7, 33, 1}, {3, 33, 7}, {1, 7, 33}, {2, 65, 37}, {5, 1, 4099},
-                {2, 0, 3}, {1, 1, 1}, {4, 300, 1}};
+                {2, 0, 3}, {1, 1, 1}, {4, 300, 1}, {3, 7, 5}, {5, 100, 1}, {4, 33, 70}, {2, 300, 70}, {600, 10, 1}};
         try (Fixture f = new Fixture(e, dt, 15)) {
             for (Reduce op : Reduce.values()) {
                 for (long[] s : shapes) {
@@ -166,7 +184,7 @@ class ConformanceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void softmax(Backends.Entry e, DType dt) {
-        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {33, 7}, {2, 16}};
+        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {33, 7}, {2, 16}, {3, 1}};
         try (Fixture f = new Fixture(e, dt, 16)) {
             for (boolean log : new boolean[]{false, true}) {
                 for (int[] s : shapes) {
@@ -193,7 +211,7 @@ class ConformanceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void layerNorm(Backends.Entry e, DType dt) {
-        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {2, 7}, {5, 64}};
+        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {2, 7}, {5, 64}, {3, 1}, {5, 33}};
         try (Fixture f = new Fixture(e, dt, 17)) {
             for (int[] s : shapes) {
                 int n = s[0] * s[1];
@@ -220,11 +238,14 @@ class ConformanceTest {
         }
     }
 
-    /** gather and deterministic scatter-add with repeated indices. */
+    /**
+     * gather and deterministic scatter-add with repeated indices; shapes are (table rows, cols, n, index bound), the
+     * last one leaving the table's final rows untouched.
+     */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void gatherScatter(Backends.Entry e, DType dt) {
-        int[][] shapes = {{33, 7, 50}, {5, 4099, 9}, {1, 1, 1}, {7, 33, 3}};
+        int[][] shapes = {{33, 7, 50, 33}, {5, 4099, 9, 5}, {1, 1, 1, 1}, {7, 33, 3, 7}, {10, 7, 33, 8}};
         try (Fixture f = new Fixture(e, dt, 18)) {
             for (int[] s : shapes) {
                 int rows = s[0];
@@ -232,7 +253,7 @@ class ConformanceTest {
                 int n = s[2];
                 String sh = "table " + rows + "x" + cols + ", n " + n;
                 Buffer[] table = f.pair(f.normal(rows * cols));
-                Buffer[] idx = f.pairInts(f.ints(n, rows));
+                Buffer[] idx = f.pairInts(f.ints(n, s[3]));
                 Buffer[] out = f.filled(n * cols, Double.NaN);
                 f.be.gatherRows(table[0], rows, cols, idx[0], n, out[0]);
                 f.ref.gatherRows(table[1], rows, cols, idx[1], n, out[1]);
@@ -245,27 +266,35 @@ class ConformanceTest {
         }
     }
 
-    /** Uniform and normal streams are identical to the reference (same seed and offset), also at an offset. */
+    /**
+     * Uniform and normal streams are identical to the reference (same seed and offset), also at an offset, one
+     * crossing 2^32 and one above it, and with a seed whose high word is not zero.
+     */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void rngStreams(Backends.Entry e, DType dt) {
         try (Fixture f = new Fixture(e, dt, 19)) {
-            for (int n : SIZES) {
-                for (long offset : new long[]{0, 5, (1L << 32) - 3}) {
-                    String sh = "[" + n + "] offset " + offset;
-                    Buffer[] u = f.filled(n, Double.NaN);
-                    f.be.uniform(u[0], n, 77, offset, -2, 3);
-                    f.ref.uniform(u[1], n, 77, offset, -2, 3);
-                    f.same("uniform", sh, u, 0);
-                    f.be.normal(u[0], n, 78, offset, 1, 2);
-                    f.ref.normal(u[1], n, 78, offset, 1, 2);
-                    f.same("normal", sh, u, 1);
+            for (long seed : new long[]{77, 0x1234_5678_9abcL}) {
+                for (int n : SIZES) {
+                    for (long offset : new long[]{0, 5, (1L << 32) - 3, 1L << 33}) {
+                        String sh = "[" + n + "] seed " + seed + " offset " + offset;
+                        Buffer[] u = f.filled(n, Double.NaN);
+                        f.be.uniform(u[0], n, seed, offset, -2, 3);
+                        f.ref.uniform(u[1], n, seed, offset, -2, 3);
+                        f.same("uniform", sh, u, 0);
+                        f.be.normal(u[0], n, seed + 1, offset, 1, 2);
+                        f.ref.normal(u[1], n, seed + 1, offset, 1, 2);
+                        f.same("normal", sh, u, 1);
+                    }
                 }
             }
         }
     }
 
-    /** fill, convert, copy and strided copies (transpose, slice, broadcast-expand, reversed axis). */
+    /**
+     * fill, convert, copy (also overlapping, forwards and backwards, within one buffer) and strided copies
+     * (transpose, slice, broadcast-expand, broadcast-expand of an offset slice, reversed axis, rank 0).
+     */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void memory(Backends.Entry e, DType dt) {
@@ -287,12 +316,20 @@ class ConformanceTest {
                 assertEquals(Arrays.toString(HostData.toDoubles(c1)), Arrays.toString(HostData.toDoubles(c0)),
                         f.where("convert", "[" + n + "]"));
             }
+            Buffer[] o = f.pair(f.normal(300));
+            f.be.copy(o[0], 0, o[0], 7, 200);
+            f.ref.copy(o[1], 0, o[1], 7, 200);
+            f.same("copy overlapping", "[300] 0..200 to 7", o, 0);
+            f.be.copy(o[0], 50, o[0], 3, 200);
+            f.ref.copy(o[1], 50, o[1], 3, 200);
+            f.same("copy overlapping", "[300] 50..250 to 3", o, 0);
             Broadcast[] views = {
                     new Broadcast(new int[]{33, 65}, new long[]{1, 33}, 0, new long[2], 0),
                     new Broadcast(new int[]{40, 50}, new long[]{1, 42}, 5, new long[2], 0),
                     new Broadcast(new int[]{5, 20}, new long[]{65, 1}, 70, new long[2], 0),
                     new Broadcast(new int[]{4, 65, 33}, new long[]{0, 33, 1}, 0, new long[3], 0),
                     new Broadcast(new int[]{65, 33}, new long[]{-33, 1}, 64 * 33, new long[2], 0),
+                    new Broadcast(new int[]{4, 5, 6}, new long[]{0, 7, 1}, 2, new long[3], 0),
                     new Broadcast(new int[]{}, new long[]{}, 7, new long[]{}, 0)};
             Buffer[] src = f.pair(f.normal(65 * 33));
             for (Broadcast v : views) {

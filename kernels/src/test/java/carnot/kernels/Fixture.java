@@ -117,12 +117,30 @@ final class Fixture implements AutoCloseable {
         return "op " + op + ", backend " + backendName + ", shape " + shape + ", dtype " + dt + ", seed " + seed;
     }
 
+    /**
+     * Frees every buffer the fixture made, then requires the backend under test to hold no live buffer (an op that
+     * allocates a temporary and never frees it fails here), and closes both backends.
+     */
     @Override
     public void close() {
         for (Buffer b : made) {
             b.close();
         }
+        int live = liveBuffers(be);
         be.close();
         ref.close();
+        if (live != 0) {
+            throw new AssertionError("backend " + backendName + " must hold no live buffer once the test's are freed;"
+                    + " given " + live + " (dtype " + dt + ", seed " + seed + ")");
+        }
+    }
+
+    /** Live buffers of the backends that count them (all of {@link Backends}); 0 for others. */
+    private static int liveBuffers(Backend b) {
+        return switch (b) {
+            case CpuBackend c -> c.liveBuffers();
+            case carnot.kernels.cuda.CudaBackend c -> c.liveBuffers();
+            default -> 0;
+        };
     }
 }

@@ -167,7 +167,7 @@ class CudaEmuTest {
     /** Broadcast views drop extent-1 axes and merge axes that are contiguous in both operands. */
     @Test
     void viewWordsMergeContiguousAxes() {
-        long[] w = CudaEncoding.viewWords(new int[] {2, 1, 3, 4}, new long[] {12, 0, 4, 1}, 5,
+        long[] w = CudaView.words(new int[] {2, 1, 3, 4}, new long[] {12, 0, 4, 1}, 5,
                 new long[] {0, 0, 4, 1}, 0);
         assertEquals(2, w[0], "rank after merging");
         assertArrayEquals(new long[] {2, 12}, new long[] {w[1], w[2]});
@@ -179,7 +179,7 @@ class CudaEmuTest {
     /** Scatter buckets: targets ascending, each with its sources in ascending order, untouched rows skipped. */
     @Test
     void scatterBucketsAreStable() {
-        int[] packed = CudaEncoding.buckets(new int[] {3, 0, 3, 1, 0}, 5);
+        int[] packed = carnot.kernels.indexing.IndexingCuda.buckets(new int[] {3, 0, 3, 1, 0}, 5);
         assertArrayEquals(new int[] {1, 4, 3, 0, 2, 0, 2, 3, 5, 0, 1, 3}, packed);
     }
 

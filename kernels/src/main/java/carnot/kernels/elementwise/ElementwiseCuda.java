@@ -1,0 +1,71 @@
+package carnot.kernels.elementwise;
+
+import carnot.kernels.Binary;
+import carnot.kernels.Broadcast;
+import carnot.kernels.Buffer;
+import carnot.kernels.DType;
+import carnot.kernels.Unary;
+import carnot.kernels.cuda.CudaDevice;
+import carnot.kernels.cuda.CudaView;
+import carnot.kernels.cuda.KernelArgs;
+import carnot.kernels.cuda.OpCodes;
+
+import static carnot.kernels.cuda.CudaDevice.addr;
+import static carnot.kernels.cuda.CudaDevice.kernel;
+
+/**
+ * The CUDA variant of the elementwise family ({@code src/main/cuda/elementwise.cu}): unary ops and activation
+ * derivatives, affine {@code alpha x + beta}, broadcasting binary ops, where, axpy; all 1-D grid-stride launches
+ * over the output elements. Op codes are {@link OpCodes} (the kernels include the {@code ops.h} generated from
+ * them). Arguments are validated by the caller.
+ */
+public final class ElementwiseCuda {
+    private static final String MODULE = "elementwise";
+
+    private ElementwiseCuda() {
+    }
+
+    /** {@code out[i] = op(x[i])} ({@code unary_T}). */
+    public static void unary(CudaDevice dev, DType t, Unary op, Buffer x, Buffer out, long n) {
+        if (n > 0) {
+            dev.launch1d(MODULE, kernel("unary", t), n,
+                    new KernelArgs().i32(OpCodes.of(op)).ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n));
+        }
+    }
+
+    /** {@code out[i] = alpha x[i] + beta} ({@code affine_T}). */
+    public static void affine(CudaDevice dev, DType t, Buffer x, Buffer out, long n, double alpha, double beta) {
+        if (n > 0) {
+            boolean f32 = t == DType.F32;
+            dev.launch1d(MODULE, kernel("affine", t), n, new KernelArgs().ptr(addr(x, 0)).ptr(addr(out, 0)).i64(n)
+                    .real(f32, alpha).real(f32, beta));
+        }
+    }
+
+    /** {@code out[i] = op(a[ia(i)], b[ib(i)])} over the broadcast's dense index space ({@code binary_T}). */
+    public static void binary(CudaDevice dev, DType t, Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc) {
+        long n = bc.size();
+        if (n == 0) {
+            return;
+        }
+        long[] words = CudaView.words(bc.shape(), bc.stridesA(), bc.offsetA(), bc.stridesB(), bc.offsetB());
+        dev.launch1d(MODULE, kernel("binary", t), n, new KernelArgs().i32(OpCodes.of(op)).ptr(addr(a, 0))
+                .ptr(addr(b, 0)).ptr(addr(out, 0)).words(words).i64(n));
+    }
+
+    /** {@code out[i] = mask[i] != 0 ? a[i] : b[i]} ({@code where_T}). */
+    public static void where(CudaDevice dev, DType t, Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
+        if (n > 0) {
+            dev.launch1d(MODULE, kernel("where", t), n, new KernelArgs().ptr(addr(mask, 0)).ptr(addr(a, 0))
+                    .ptr(addr(b, 0)).ptr(addr(out, 0)).i64(n));
+        }
+    }
+
+    /** {@code y[i] += alpha x[i]} ({@code axpy_T}). */
+    public static void axpy(CudaDevice dev, DType t, long n, double alpha, Buffer x, Buffer y) {
+        if (n > 0) {
+            dev.launch1d(MODULE, kernel("axpy", t), n,
+                    new KernelArgs().i64(n).real(t == DType.F32, alpha).ptr(addr(x, 0)).ptr(addr(y, 0)));
+        }
+    }
+}
