@@ -78,19 +78,7 @@ public final class CollapseObservable implements Observable {
             if (y.dtype() == DType.I32) {
                 return y.toInts();
             }
-            int c = y.dim(y.rank() - 1);
-            double[] v = y.toDoubles();
-            int[] ids = new int[v.length / c];
-            for (int i = 0; i < ids.length; i++) {
-                int best = 0;
-                for (int j = 1; j < c; j++) {
-                    if (v[i * c + j] > v[i * c + best]) {
-                        best = j;
-                    }
-                }
-                ids[i] = best;
-            }
-            return ids;
+            return ModelObjective.argmaxRows(y.toDoubles(), y.dim(y.rank() - 1));
         }
     }
 }

@@ -263,7 +263,8 @@ public final class ModelObjective implements Objective {
         return new double[] {total[0], counts[2] == 0 || counts[1] == 0 ? Double.NaN : counts[0] / (double) counts[1]};
     }
 
-    private static int[] argmaxRows(double[] a, int c) {
+    /** Index of the largest of each row of {@code a} (row-major, {@code c} columns; the first on ties). */
+    public static int[] argmaxRows(double[] a, int c) {
         int[] r = new int[a.length / c];
         for (int i = 0; i < r.length; i++) {
             int best = 0;

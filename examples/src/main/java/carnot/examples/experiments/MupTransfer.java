@@ -79,11 +79,11 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
         }
 
         /**
-         * Sized for the shared 2-core machine: MLP widths 64…1024, transformer 32…128 on Austen characters, 9 rates
-         * ×2 apart, 30 steps.
+         * The widths of Yang et al.'s sweeps at this data size: MLP 64…2048, transformer 64…512 on Austen characters,
+         * 9 rates ×2 apart, 30 steps.
          */
         public static Config paper() {
-            return new Config(new int[] {64, 128, 256, 512, 1024}, 16, 4, 128, new int[] {32, 64, 128}, 16, 81, 64,
+            return new Config(new int[] {64, 128, 256, 512, 1024, 2048}, 16, 4, 128, new int[] {64, 128, 256, 512}, 16, 81, 64,
                     "austen", grid(0.0125, 2, 9), grid(1.0 / 2048, 2, 9), 30, 0.1, 0.01, 5, 1);
         }
 
