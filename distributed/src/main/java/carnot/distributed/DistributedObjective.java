@@ -1,9 +1,13 @@
 package carnot.distributed;
 
 import carnot.engine.Param;
+import carnot.engine.ParamVector;
 import carnot.engine.Scope;
+import carnot.engine.Tensor;
 import carnot.engine.train.ModelObjective;
 import carnot.engine.train.Objective;
+import carnot.kernels.Backend;
+import carnot.kernels.DType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +18,8 @@ import java.util.Map;
  * executors, sharpness by the engine's warm-started Lanczos ({@link ModelObjective#lanczos}) on the Hessian
  * linearized on the executors (fresh distributed products when a shard's primal values exceed its budget), train
  * accuracy from the executors. The {@link carnot.engine.train.Trainer}, its optimizers and observables run on it
- * unchanged. Mini-batches (SGD) are not distributed: full batch only.
+ * unchanged. Mini-batches (SGD) are not distributed: full batch only. The loop's vectors are f64 on the driver
+ * model's backend; the weights are downloaded once per call to be broadcast, and the gradient uploaded.
  */
 public final class DistributedObjective implements Objective {
     private final DistributedProblem problem;
@@ -53,19 +58,36 @@ public final class DistributedObjective implements Objective {
     }
 
     @Override
-    public double lossAndGradient(double[] w, int[] samples, double[] grad) {
+    public Backend backend() {
+        return problem.model().params().getFirst().value().backend();
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.F64;
+    }
+
+    @Override
+    public double lossAndGradient(ParamVector w, int[] samples, ParamVector grad) {
         if (samples != null) {
             throw new IllegalArgumentException("the distributed objective computes full-batch gradients only; given a"
                     + " mini-batch of " + samples.length + " samples (use a full-batch optimizer: gd, momentum, nesterov,"
                     + " adam, adamw)");
         }
-        return problem.lossAndGradient(w, grad);
+        double[] g = new double[w.toDoubles().length];
+        double loss = problem.lossAndGradient(w.toDoubles(), g);
+        try (ParamVector h = ParamVector.fromHost(grad.backend(), grad.dtype(), g, grad.shapes())) {
+            grad.set(h);
+        }
+        return loss;
     }
 
     @Override
-    public Eigen topEigen(double[] w, int k, double[][] warm) {
-        try (DistributedOperator op = linearizedOrFresh(w); Scope _ = Scope.open()) {
-            return ModelObjective.lanczos(op, k, warm, eigTol, eigMaxIter);
+    public Eigen topEigen(ParamVector w, int k, Tensor warm) {
+        try (DistributedOperator op = linearizedOrFresh(w.toDoubles()); Scope s = Scope.open()) {
+            Eigen e = ModelObjective.lanczos(op, k, warm, eigTol, eigMaxIter, DType.F64);
+            s.keep(e.vectors());
+            return e;
         }
     }
 
@@ -79,9 +101,9 @@ public final class DistributedObjective implements Objective {
 
     /** train_acc over all shards (classification targets only). */
     @Override
-    public Map<String, Double> evaluate(double[] w) {
+    public Map<String, Double> evaluate(ParamVector w) {
         Map<String, Double> m = new LinkedHashMap<>();
-        double acc = problem.evaluate(w).accuracy();
+        double acc = problem.evaluate(w.toDoubles()).accuracy();
         if (!Double.isNaN(acc)) {
             m.put("train_acc", acc);
         }

@@ -177,13 +177,21 @@ public final class DistributedProblem implements AutoCloseable {
         List<Partial> ps = run("gradient", Tasks.onShard(job, "gradient", s -> {
             Weights ww = bw.value();
             s.load(ww);
-            double[] g = new double[p];
-            double l = s.objective().lossAndGradient(ww.values(), null, g);
-            return Partial.of(s.shard().index(), l, g);
+            ModelObjective o = s.objective();
+            try (Scope sc = Scope.open()) {
+                ParamVector g = ParamVector.zeros(o.backend(), o.dtype(), o.shapes());
+                double l = o.lossAndGradient(hostVector(o, ww.values()), null, g);
+                return Partial.of(s.shard().index(), l, g.toDoubles());
+            }
         }));
         Sum sum = reduce(ps, p);
         System.arraycopy(sum.values(), 0, out, 0, p);
         return sum.loss();
+    }
+
+    /** The broadcast weights as a vector of the shard objective's layout (one upload on the executor). */
+    private static ParamVector hostVector(ModelObjective o, double[] w) {
+        return ParamVector.fromHost(o.backend(), o.dtype(), w, o.shapes());
     }
 
     /** Loss and accuracy at w (forward passes only). */
@@ -198,7 +206,10 @@ public final class DistributedProblem implements AutoCloseable {
             try (Scope sc = Scope.open()) {
                 l = Grad.loss(o.model(), loss, s.shard(), Math.min(s.shard().size(), chunk));
             }
-            Double acc = o.evaluate(bw.value().values()).get("train_acc");
+            Double acc;
+            try (Scope sc = Scope.open()) {
+                acc = o.evaluate(hostVector(o, bw.value().values())).get("train_acc");
+            }
             long n = s.shard().size();
             return acc == null ? new Partial(s.shard().index(), l, null, -1, n, null)
                     : new Partial(s.shard().index(), l, null, Math.round(acc * n), n, null);

@@ -7,6 +7,7 @@ import carnot.engine.Model;
 import carnot.engine.Param;
 import carnot.engine.train.ModelObjective;
 import carnot.kernels.Backend;
+import carnot.engine.ParamVector;
 import carnot.engine.Tensor;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,7 +50,11 @@ final class ShardState implements AutoCloseable {
                 model.params().get(i).setMultiplier(m[i]);
             }
         }
+        java.util.List<Tensor> built = model.values();
         this.objective = new ModelObjective(model, job.loss(), shard, null, job.chunk(), 1e-6, 1);
+        for (Tensor t : built) {
+            t.close(); // the objective's own buffer holds the parameter values from here on
+        }
     }
 
     Shard shard() {
@@ -64,12 +69,8 @@ final class ShardState implements AutoCloseable {
     void load(Weights w) {
         if (w.version() != version) {
             closeLinearized();
-            java.util.List<Tensor> built = version == -1 ? model.values() : null;
-            objective.load(w.values());
-            if (built != null) {
-                for (Tensor t : built) {
-                    t.close();
-                }
+            try (ParamVector v = ParamVector.fromHost(objective.backend(), objective.dtype(), w.values(), objective.shapes())) {
+                objective.load(v);
             }
             version = w.version();
         }

@@ -167,10 +167,10 @@ class DistributedProblemTest {
         List<Map<String, Object>> a = new ArrayList<>();
         List<Map<String, Object>> b = new ArrayList<>();
         TrainConfig cfg = TrainConfig.gd(0.2, 3);
-        Trainer.Result ra = new Trainer(localObj, cfg, List.of(new Sharpness(2, 1)), null, a::add).run(f.w, null, null);
-        Trainer.Result rb = new Trainer(distObj, cfg, List.of(new Sharpness(2, 1)), null, b::add).run(f.w, null, null);
+        Trainer.Result ra = new Trainer(localObj, cfg, List.of(new Sharpness(2, 1)), null, a::add).run(f.vector(), null, null);
+        Trainer.Result rb = new Trainer(distObj, cfg, List.of(new Sharpness(2, 1)), null, b::add).run(f.vector(), null, null);
         assertEquals(Trainer.Status.COMPLETED, rb.status());
-        assertArrayEquals(ra.w(), rb.w(), 0.0);
+        assertArrayEquals(ra.w().toDoubles(), rb.w().toDoubles(), 0.0);
         assertEquals(4, b.size());
         for (int i = 0; i < a.size(); i++) {
             assertEquals(a.get(i).get("loss"), b.get(i).get("loss"), "step " + i);
@@ -184,12 +184,12 @@ class DistributedProblemTest {
     void evaluationMatchesTheSingleProcess() {
         ModelObjective local = new ModelObjective(f.spec.build(Fixture.BE), Fixture.LOSS, f.data, null, Fixture.ROWS,
                 1e-6, 10);
-        local.load(f.w);
+        local.load(f.vector());
         DistributedProblem.Evaluation e = dp.evaluate(f.w);
         try (Scope _ = Scope.open()) {
             assertEquals(Grad.loss(f.model, Fixture.LOSS, f.data, Fixture.ROWS), e.loss(), 0.0);
         }
-        double acc = local.evaluate(f.w).get("train_acc");
+        double acc = local.evaluate(f.vector()).get("train_acc");
         assertTrue(acc > 0 && acc < 1, "accuracy " + acc);
         assertEquals(acc, e.accuracy(), 0.0);
     }

@@ -153,8 +153,8 @@ class FaultTest {
                     && e.getMessage().contains("budget"), e.getMessage());
             ModelObjective localObj = new ModelObjective(f.spec.build(Fixture.BE), Fixture.LOSS, f.data, null,
                     Fixture.ROWS, 1e-3, 30);
-            Objective.Eigen want = localObj.topEigen(f.w, 1, null);
-            Objective.Eigen got = new DistributedObjective(p, 1e-3, 30).topEigen(f.w, 1, null);
+            Objective.Eigen want = localObj.topEigen(f.vector(), 1, null);
+            Objective.Eigen got = new DistributedObjective(p, 1e-3, 30).topEigen(f.vector(), 1, null);
             assertArrayEquals(want.values(), got.values(), 0.0);
         }
     }

@@ -35,7 +35,7 @@ final class Fixture {
         Tensor y = Tensor.randn(BE, DType.F64, 12, 0, 1, N, 3);
         this.data = new ArrayDataSet(x, y);
         this.shards = Shards.write(data, dir, ROWS);
-        this.w = ModelObjective.flatten(model);
+        this.w = ModelObjective.flatten(model).toDoubles();
     }
 
     static ModelSpec mlp() {
@@ -46,5 +46,10 @@ final class Fixture {
 
     static JavaSparkContext context() {
         return Spark.context("local[2]", "carnot-test", Map.of());
+    }
+
+    /** {@link #w} as an f64 parameter vector on {@link #BE} (laid out as the model's parameters). */
+    carnot.engine.ParamVector vector() {
+        return carnot.engine.ParamVector.fromHost(BE, DType.F64, w, carnot.engine.ParamVector.shapes(model));
     }
 }

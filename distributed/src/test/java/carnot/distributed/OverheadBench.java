@@ -45,7 +45,7 @@ public final class OverheadBench {
         int rows = Shards.rowsPerShard(n, shards, n / shards);
         Path dir = Files.createTempDirectory("carnot-bench-shards-");
         Shards sh = Shards.write(data, dir, rows);
-        double[] w = ModelObjective.flatten(model);
+        double[] w = ModelObjective.flatten(model).toDoubles();
         int p = w.length;
         System.out.printf(Locale.ROOT, "MLP 784-512-512-512-10, P = %d, N = %d, %d shards of %d rows, %d cores visible%n",
                 p, n, sh.count(), rows, Runtime.getRuntime().availableProcessors());

@@ -1,53 +1,148 @@
 package carnot.engine;
 
 import carnot.engine.ops.Shapes;
+import carnot.kernels.Backend;
+import carnot.kernels.DType;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * A vector in parameter space: one tensor per parameter, shaped like the parameters (a gradient, a direction, an
- * HVP). {@link #flatten()} concatenates them in order into a flat [P] tensor; {@link #unflatten} splits one.
+ * A vector in parameter space (weights, a gradient, a direction, an HVP, an optimizer's moment): one flat
+ * buffer {@code [P]} on a backend holding every parameter in order, each row-major, with per-parameter views
+ * {@link #get(int)} shaped like the parameters that share its memory. It is the one form a parameter-space vector
+ * takes in the engine: solvers see {@link #flatten()} (the buffer itself, no copy), models see the views,
+ * optimizers update the buffer in place ({@link #addScaled}, {@link #set}). Nothing here moves data to the host
+ * except {@link #toDoubles()} and the scalar results of {@link #dot} and {@link #norm}.
  */
-public final class ParamVector {
+public final class ParamVector implements AutoCloseable {
+    private final Tensor flat;
+    private final List<int[]> shapes;
     private final List<Tensor> parts;
 
+    private ParamVector(Tensor flat, List<int[]> shapes) {
+        long p = 0;
+        for (int[] s : shapes) {
+            p += Shapes.size(s);
+        }
+        if (shapes.isEmpty() || flat.rank() != 1 || flat.dim(0) != p) {
+            throw new IllegalArgumentException("ParamVector: need a flat [P] tensor with P = " + p + " (the sum of "
+                    + shapes.size() + " parameter sizes, at least one); given " + Arrays.toString(flat.shape()));
+        }
+        this.flat = flat.detach();
+        this.shapes = List.copyOf(shapes.stream().map(int[]::clone).toList());
+        var views = new ArrayList<Tensor>(shapes.size());
+        long off = 0;
+        for (int[] s : shapes) {
+            views.add(this.flat.range(off, s));
+            off += Shapes.size(s);
+        }
+        this.parts = List.copyOf(views);
+    }
+
+    /** The parts copied, in order, into one new flat buffer (device copies; same backend and dtype required). */
     public ParamVector(List<Tensor> parts) {
+        this(concat(parts), shapesOf(parts));
+    }
+
+    /** The flat [P] tensor {@code flat} seen as parameters of the given shapes (a view: no copy). */
+    public static ParamVector wrap(Tensor flat, List<int[]> shapes) {
+        return new ParamVector(flat, shapes);
+    }
+
+    /** Host values (one upload) as a vector of the given dtype on {@code be}. */
+    public static ParamVector fromHost(Backend be, DType dtype, double[] values, List<int[]> shapes) {
+        return new ParamVector(Tensor.of(be, dtype, values, values.length), shapes);
+    }
+
+    private static Tensor concat(List<Tensor> parts) {
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("ParamVector: need at least one part");
         }
-        this.parts = List.copyOf(parts);
+        Tensor first = parts.getFirst();
+        long p = 0;
+        for (Tensor t : parts) {
+            if (t.dtype() != first.dtype() || t.backend() != first.backend()) {
+                throw new IllegalArgumentException("ParamVector: every part needs " + first.dtype() + " on "
+                        + first.backend().name() + "; given " + t.dtype() + " on " + t.backend().name());
+            }
+            p += t.size();
+        }
+        Tensor flat = Tensor.empty(first.backend(), first.dtype(), Math.toIntExact(p));
+        long off = 0;
+        for (Tensor t : parts) {
+            if (t.size() > 0) {
+                t.backend().copy(t.buffer(), 0, flat.buffer(), off, t.size());
+            }
+            off += t.size();
+        }
+        return flat;
     }
 
+    private static List<int[]> shapesOf(List<Tensor> parts) {
+        var l = new ArrayList<int[]>(parts.size());
+        for (Tensor t : parts) {
+            l.add(t.shape());
+        }
+        return l;
+    }
+
+    /** The parameter shapes of a model, in order. */
+    public static List<int[]> shapes(Model m) {
+        var l = new ArrayList<int[]>();
+        for (Param p : m.params()) {
+            l.add(p.shape());
+        }
+        return l;
+    }
+
+    /** Per-parameter views of the flat buffer, shaped like the parameters. */
     public List<Tensor> parts() {
         return parts;
     }
 
+    /** The view of parameter i. */
     public Tensor get(int i) {
         return parts.get(i);
     }
 
-    /** Total length P. */
-    public long dim() {
-        long n = 0;
-        for (Tensor t : parts) {
-            n += t.size();
-        }
-        return n;
+    /** The parameter shapes, in order. */
+    public List<int[]> shapes() {
+        return shapes;
     }
 
-    /** The current values of a model's parameters. */
+    /** Total length P. */
+    public long dim() {
+        return flat.size();
+    }
+
+    public Backend backend() {
+        return flat.backend();
+    }
+
+    public DType dtype() {
+        return flat.dtype();
+    }
+
+    /** The current values of a model's parameters (copied into one flat buffer). */
     public static ParamVector of(Model m) {
         return new ParamVector(m.values());
     }
 
     /** Zeros shaped like the model's parameters. */
     public static ParamVector zeros(Model m) {
-        var l = new ArrayList<Tensor>();
-        for (Param p : m.params()) {
-            l.add(Tensor.zeros(p.value().backend(), p.value().dtype(), p.shape()));
+        Tensor v = m.params().getFirst().value();
+        return zeros(v.backend(), v.dtype(), shapes(m));
+    }
+
+    /** Zeros of the given dtype on {@code be}, for parameters of the given shapes. */
+    public static ParamVector zeros(Backend be, DType dtype, List<int[]> shapes) {
+        long p = 0;
+        for (int[] s : shapes) {
+            p += Shapes.size(s);
         }
-        return new ParamVector(l);
+        return new ParamVector(Tensor.zeros(be, dtype, Math.toIntExact(p)), shapes);
     }
 
     /**
@@ -55,59 +150,38 @@ public final class ParamVector {
      * counter-based stream of {@code seed}, so {@code randn(m, s).flatten()} equals {@code Tensor.randn(.., s, 0, 1, P)}.
      */
     public static ParamVector randn(Model m, long seed) {
-        var l = new ArrayList<Tensor>();
-        long off = 0;
-        for (Param p : m.params()) {
-            l.add(Tensor.randn(p.value().backend(), p.value().dtype(), seed, off, 1, p.shape()));
-            off += p.size();
-        }
-        return new ParamVector(l);
+        Tensor v = m.params().getFirst().value();
+        return new ParamVector(Tensor.randn(v.backend(), v.dtype(), seed, 0, 1, Math.toIntExact(m.numParams())), shapes(m));
     }
 
     /** Random signs (+1 or -1 with equal probability), shaped like the parameters. */
     public static ParamVector rademacher(Model m, long seed) {
-        var l = new ArrayList<Tensor>();
-        long off = 0;
-        for (Param p : m.params()) {
-            Tensor u = Tensor.uniform(p.value().backend(), p.value().dtype(), seed, off, -1, 1, p.shape());
-            Tensor zero = Tensor.scalar(u.backend(), u.dtype(), 0);
-            l.add(u.gt(zero).mul(2).add(-1));
-            off += p.size();
-        }
-        return new ParamVector(l);
+        Tensor v = m.params().getFirst().value();
+        Tensor u = Tensor.uniform(v.backend(), v.dtype(), seed, 0, -1, 1, Math.toIntExact(m.numParams()));
+        Tensor zero = Tensor.scalar(u.backend(), u.dtype(), 0);
+        return new ParamVector(u.gt(zero).mul(2).add(-1), shapes(m));
     }
 
-    /** The parts concatenated into a flat [P] tensor. */
+    /** The flat [P] buffer itself (not a copy: writes to it are writes to this vector). */
     public Tensor flatten() {
-        Tensor[] flat = new Tensor[parts.size()];
-        for (int i = 0; i < flat.length; i++) {
-            flat[i] = parts.get(i).reshape(-1);
-        }
-        return flat.length == 1 ? flat[0] : Tensor.concat(0, flat);
+        return flat;
     }
 
-    /** Splits a flat [P] tensor into parts shaped like the model's parameters. */
+    /** A flat [P] tensor seen as a model's parameters (a view of {@code flat}: no copy). */
     public static ParamVector unflatten(Model m, Tensor flat) {
         long p = m.numParams();
         if (flat.rank() != 1 || flat.dim(0) != p) {
             throw new IllegalArgumentException("unflatten: need a flat vector of length P = " + p + "; given "
-                    + java.util.Arrays.toString(flat.shape()));
+                    + Arrays.toString(flat.shape()));
         }
-        var l = new ArrayList<Tensor>();
-        int off = 0;
-        for (Param q : m.params()) {
-            int n = Math.toIntExact(q.size());
-            l.add(flat.slice(0, off, off + n).reshape(q.shape()));
-            off += n;
-        }
-        return new ParamVector(l);
+        return new ParamVector(flat, shapes(m));
     }
 
     /** Splits V [k, P] into per-parameter blocks [k, shape...]. */
     static List<Tensor> unflattenBatch(Model m, Tensor vs) {
         long p = m.numParams();
         if (vs.rank() != 2 || vs.dim(1) != p) {
-            throw new IllegalArgumentException("need V of shape [k, P = " + p + "]; given " + java.util.Arrays.toString(vs.shape()));
+            throw new IllegalArgumentException("need V of shape [k, P = " + p + "]; given " + Arrays.toString(vs.shape()));
         }
         var l = new ArrayList<Tensor>();
         int k = vs.dim(0);
@@ -130,25 +204,18 @@ public final class ParamVector {
         return f.length == 1 ? f[0] : Tensor.concat(1, f);
     }
 
-    private void check(ParamVector o) {
-        if (o.parts.size() != parts.size()) {
-            throw new IllegalArgumentException("ParamVector: need " + parts.size() + " parts; given " + o.parts.size());
+    private void check(String op, ParamVector o) {
+        if (o.dim() != dim() || o.dtype() != dtype() || o.backend() != backend() || o.shapes.size() != shapes.size()) {
+            throw new IllegalArgumentException(op + ": need a vector of " + shapes.size() + " parts, " + dtype() + "[" + dim()
+                    + "] on " + backend().name() + "; given " + o.shapes.size() + " parts, " + o.dtype() + "[" + o.dim()
+                    + "] on " + o.backend().name());
         }
     }
 
-    /** {@code sum_i <this_i, o_i>} accumulated in double in part order. */
+    /** {@code <this, o>} (the backend's dot over the flat buffers; one scalar to the host). */
     public double dot(ParamVector o) {
-        check(o);
-        double s = 0;
-        for (int i = 0; i < parts.size(); i++) {
-            Tensor a = parts.get(i);
-            Tensor b = o.parts.get(i);
-            if (!java.util.Arrays.equals(a.shape(), b.shape())) {
-                throw new IllegalArgumentException("dot: part " + i + " shapes differ: " + a + " vs " + b);
-            }
-            s += a.backend().dot(a.size(), a.buffer(), b.buffer());
-        }
-        return s;
+        check("dot", o);
+        return backend().dot(dim(), flat.buffer(), o.flat.buffer());
     }
 
     /** Euclidean norm. */
@@ -158,28 +225,71 @@ public final class ParamVector {
 
     /** {@code this + alpha x} (new vector). */
     public ParamVector axpy(double alpha, ParamVector x) {
-        check(x);
-        var l = new ArrayList<Tensor>();
-        for (int i = 0; i < parts.size(); i++) {
-            l.add(parts.get(i).add(x.parts.get(i).mul(alpha)));
-        }
-        return new ParamVector(l);
+        check("axpy", x);
+        return copy().addScaled(alpha, x);
     }
 
     /** {@code alpha this} (new vector). */
     public ParamVector scale(double alpha) {
-        var l = new ArrayList<Tensor>();
-        for (Tensor t : parts) {
-            l.add(t.mul(alpha));
-        }
-        return new ParamVector(l);
+        Tensor out = Tensor.empty(backend(), dtype(), Math.toIntExact(dim()));
+        backend().affine(flat.buffer(), out.buffer(), dim(), alpha, 0);
+        return new ParamVector(out, shapes);
     }
 
-    /** Lets every part outlive {@code s}. Returns this. */
-    public ParamVector keep(Scope s) {
-        for (Tensor t : parts) {
-            s.keep(t);
+    /** In place: {@code this ← this + alpha x}. Returns this. */
+    public ParamVector addScaled(double alpha, ParamVector x) {
+        check("addScaled", x);
+        backend().axpy(dim(), alpha, x.flat.buffer(), flat.buffer());
+        return this;
+    }
+
+    /** In place: {@code this ← src} (same layout; converted, rounding to nearest, when the dtypes differ). Returns this. */
+    public ParamVector set(ParamVector src) {
+        if (src.dim() != dim() || src.backend() != backend() || src.shapes.size() != shapes.size()) {
+            throw new IllegalArgumentException("set: need a vector of " + shapes.size() + " parts, [" + dim() + "] on "
+                    + backend().name() + "; given " + src.shapes.size() + " parts, [" + src.dim() + "] on " + src.backend().name());
+        }
+        if (src == this) {
+            return this;
+        }
+        if (src.dtype() == dtype()) {
+            backend().copy(src.flat.buffer(), 0, flat.buffer(), 0, dim());
+        } else {
+            backend().convert(src.flat.buffer(), flat.buffer(), dim());
         }
         return this;
+    }
+
+    /** A copy in a new buffer. */
+    public ParamVector copy() {
+        return to(dtype());
+    }
+
+    /** A copy converted to {@code dt} (one conversion kernel; rounds to nearest when narrowing). */
+    public ParamVector to(DType dt) {
+        Tensor out = Tensor.empty(backend(), dt, Math.toIntExact(dim()));
+        if (dt == dtype()) {
+            backend().copy(flat.buffer(), 0, out.buffer(), 0, dim());
+        } else {
+            backend().convert(flat.buffer(), out.buffer(), dim());
+        }
+        return new ParamVector(out, shapes);
+    }
+
+    /** All P values widened to double on the host (a download: for logging, checkpoints and tests). */
+    public double[] toDoubles() {
+        return flat.toDoubles();
+    }
+
+    /** Lets the buffer outlive {@code s}. Returns this. */
+    public ParamVector keep(Scope s) {
+        s.keep(flat);
+        return this;
+    }
+
+    /** Frees the buffer (the views die with it). */
+    @Override
+    public void close() {
+        flat.close();
     }
 }

@@ -16,12 +16,21 @@ final class Storage {
     private static final AtomicLong LIVE = new AtomicLong();
 
     private final Buffer buffer;
+    private final Storage parent;
     private boolean freed;
     private boolean pinned;
     Scope owner;
 
     private Storage(Buffer buffer) {
+        this(buffer, null);
+    }
+
+    private Storage(Buffer buffer, Storage parent) {
         this.buffer = buffer;
+        this.parent = parent;
+        if (parent != null) {
+            return; // a view holds no memory: no scope frees it and it is not counted as live
+        }
         LIVE.incrementAndGet();
         this.owner = Scope.current();
         if (owner != null) {
@@ -41,11 +50,20 @@ final class Storage {
         return new Storage(b);
     }
 
+    /**
+     * Elements {@code [off, off + n)} of {@code parent} as a storage of their own sharing the memory (a
+     * {@link Buffer#slice}): it owns nothing, and using it after its parent was freed throws.
+     */
+    static Storage view(Storage parent, long off, long n) {
+        Storage root = parent.parent != null ? parent.parent : parent;
+        return new Storage(parent.buffer().slice(off, n), root);
+    }
+
     /** The buffer; throws naming the tensor storage when it was already freed. */
     Buffer buffer() {
-        if (freed) {
-            throw new IllegalStateException("tensor used after free (its scope was closed or it was closed): " + buffer.dtype()
-                    + "[" + buffer.length() + "]");
+        if (freed || (parent != null && parent.freed)) {
+            throw new IllegalStateException("tensor used after free (its scope was closed or it was closed"
+                    + (parent != null ? "; or the one it is a view of" : "") + "): " + buffer.dtype() + "[" + buffer.length() + "]");
         }
         return buffer;
     }
@@ -90,6 +108,10 @@ final class Storage {
             return;
         }
         freed = true;
+        if (parent != null) {
+            buffer.close();
+            return;
+        }
         LIVE.decrementAndGet();
         Scope cur = Scope.current();
         if (cur != null && !buffer.isFreed()) {

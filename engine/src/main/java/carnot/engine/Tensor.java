@@ -235,6 +235,31 @@ public final class Tensor implements TensorOps, AutoCloseable {
         return new Tensor(storage, dtype, newShape.clone(), null, null, false);
     }
 
+    /**
+     * Elements {@code [off, off + size(shape))} of this tensor's row-major values as a tensor of that shape sharing
+     * the storage (no copy; writes through either are seen by both). It owns nothing: it is dead once this
+     * tensor's storage is freed. How a {@link ParamVector} gives per-parameter views of its flat buffer.
+     */
+    public Tensor range(long off, int... shape) {
+        long n = Shapes.size(shape);
+        if (off < 0 || off > size() - n) {
+            throw new IllegalArgumentException("range: need 0 <= off and off + " + n + " <= " + size() + " elements of "
+                    + this + "; given off " + off + " and shape " + Arrays.toString(shape));
+        }
+        return new Tensor(Storage.view(storage, off, n), dtype, shape.clone(), null, null, false);
+    }
+
+    /** The values converted to {@code dt} (rounded to nearest when narrowing), not differentiated: this tensor
+     *  detached when it already has dtype {@code dt}, else a new one (one conversion kernel). */
+    public Tensor to(DType dt) {
+        if (dt == dtype) {
+            return detach();
+        }
+        Tensor out = empty(backend(), dt, shape);
+        backend().convert(buffer(), out.buffer(), size());
+        return out;
+    }
+
     // ---- host access --------------------------------------------------------------------------------------
 
     /** All elements widened to double (row-major). */

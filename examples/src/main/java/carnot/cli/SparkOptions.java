@@ -197,14 +197,14 @@ public final class SparkOptions {
     /** {@code carnot grad}: the full-batch gradient on Spark at the problem's weights. */
     Grad grad(Problems.Problem p, PrintStream log) {
         try (Connection s = open(p, p.model(), log)) {
-            return s.problem().grad(ModelObjective.flatten(p.model()));
+            return s.problem().grad(ModelObjective.flatten(p.model()).toDoubles());
         }
     }
 
     /** {@code carnot hvp}: loss, gradient and {@code H v} on Spark at the problem's weights. */
     Hessian.WithGradient hvpWithGradient(Problems.Problem p, ParamVector v, PrintStream log) {
         try (Connection s = open(p, p.model(), log)) {
-            return s.problem().hvpWithGradient(ModelObjective.flatten(p.model()), v);
+            return s.problem().hvpWithGradient(ModelObjective.flatten(p.model()).toDoubles(), v);
         }
     }
 

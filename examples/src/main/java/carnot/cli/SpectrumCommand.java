@@ -202,7 +202,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                 }
             }
             LinearOperator distributed = dist == null ? null : dist.operator(
-                    carnot.engine.train.ModelObjective.flatten(p.model()), matrix.equals("gn"), linearize, System.err);
+                    carnot.engine.train.ModelObjective.flatten(p.model()).toDoubles(), matrix.equals("gn"), linearize, System.err);
             double recordWall = (System.nanoTime() - t0) * 1e-9;
             double recordCpu = (processCpuNanos() - cpu0) * 1e-9;
             LinearOperator op = distributed != null ? distributed : lin != null ? lin : h;

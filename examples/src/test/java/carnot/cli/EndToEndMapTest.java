@@ -61,14 +61,14 @@ class EndToEndMapTest {
             shapes.add(p.shape());
         }
         Observable obs = new DeepLinearObservables(1, 2, shapes, mult, 2.5, false, lr);
-        double[] w = ModelObjective.flatten(m);
+        carnot.engine.ParamVector w = ModelObjective.flatten(m);
         Map<String, Object> rec = new LinkedHashMap<>();
-        obs.measure(new Observable.RunState(0, w, w, new double[w.length], 0, 0, null), rec);
+        obs.measure(new Observable.RunState(0, w, w, w.scale(0), 0, 0, null), rec);
         for (int i = 0; i < 2; i++) {
             assertEquals(expected[i], (Double) rec.get("sv_" + (i + 1)), 1e-12 * expected[0], "sv_" + (i + 1));
         }
         Map<String, Object> plain = new LinkedHashMap<>();
-        new DeepLinearObservables(1, 2, shapes).measure(new Observable.RunState(0, w, w, new double[w.length], 0, 0,
+        new DeepLinearObservables(1, 2, shapes).measure(new Observable.RunState(0, w, w, w.scale(0), 0, 0,
                 null), plain);
         assertTrue(Math.abs((Double) plain.get("sv_1") - expected[0]) > 1e-3 * expected[0],
                 "without the multipliers the values differ: " + plain.get("sv_1") + " vs " + expected[0]);

@@ -284,4 +284,41 @@ class TrainCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown observable 'nonsense'"), r.err());
     }
+
+    /**
+     * {@code carnot train --backend cuda-emu} (the CUDA backend on the host emulation) runs end to end — Adam, sharpness
+     * and movement observables, checkpoints — and its losses equal the CPU run's to 1e-12 relative (f64).
+     */
+    @Test
+    void cudaEmuRunMatchesTheCpuRun(@TempDir Path tmp) throws Exception {
+        List<List<String>> csv = new ArrayList<>();
+        for (String be : List.of("cpu", "cuda-emu")) {
+            Path d = tmp.resolve(be);
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = Main.run(System.out, new PrintStream(err, true, StandardCharsets.UTF_8), "train", "--model", "mlp",
+                    "--widths", "4,16,16,2", "--dataset", "teacher", "--samples", "64", "--seed", "3", "--dtype", "f64",
+                    "--backend", be, "--opt", "adam", "--lr", "0.01", "--steps", "15", "--observe", "sharpness:5,move:5",
+                    "--checkpoint-every", "10", "--out", d.toString());
+            assertEquals(0, code, be + ": " + err.toString(StandardCharsets.UTF_8));
+            assertTrue(Files.exists(d.resolve("checkpoints/step-00000010.npz")), be);
+            csv.add(Files.readAllLines(d.resolve("metrics.csv")));
+        }
+        List<String> cpu = csv.get(0);
+        List<String> emu = csv.get(1);
+        assertEquals(cpu.getFirst(), emu.getFirst());
+        assertEquals(17, emu.size());
+        List<String> cols = List.of(cpu.getFirst().split(","));
+        int loss = cols.indexOf("loss");
+        int sharp = cols.indexOf("sharpness");
+        for (int i = 1; i < cpu.size(); i++) {
+            String[] a = cpu.get(i).split(",", -1);
+            String[] b = emu.get(i).split(",", -1);
+            double la = Double.parseDouble(a[loss]);
+            assertEquals(la, Double.parseDouble(b[loss]), 1e-12 * la, "loss at row " + i);
+            if (!a[sharp].isEmpty()) {
+                double sa = Double.parseDouble(a[sharp]);
+                assertEquals(sa, Double.parseDouble(b[sharp]), 1e-9 * sa, "sharpness at row " + i);
+            }
+        }
+    }
 }

@@ -86,8 +86,8 @@ public final class DeepLinearObservables implements Observable {
 
     @Override
     public void measure(RunState s, Map<String, Object> record) {
-        List<Matrix> now = LayerMatrices.of(s.w(), shapes);
-        List<Matrix> then = LayerMatrices.of(s.w0(), shapes);
+        List<Matrix> now = LayerMatrices.of(s.w().toDoubles(), shapes);
+        List<Matrix> then = LayerMatrices.of(s.w0().toDoubles(), shapes);
         double[] sv = EndToEnd.map(now, multipliers, alpha, centered ? then : null).singularValues();
         for (int i = 0; i < k; i++) {
             record.put("sv_" + (i + 1), i < sv.length ? sv[i] : 0.0);

@@ -21,6 +21,11 @@ public final class Movement {
             diff += d * d;
             base += w0[i] * w0[i];
         }
+        return ratio(diff, base);
+    }
+
+    /** {@code √(diff/base)} from the squared norms ‖w − w0‖² and ‖w0‖²; +∞ if base = 0 and diff ≠ 0. */
+    public static double ratio(double diff, double base) {
         if (base == 0) {
             return diff == 0 ? 0 : Double.POSITIVE_INFINITY;
         }

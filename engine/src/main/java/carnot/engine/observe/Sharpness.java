@@ -1,5 +1,6 @@
 package carnot.engine.observe;
 
+import carnot.engine.Tensor;
 import carnot.engine.train.Objective;
 import carnot.engine.train.Observable;
 import java.util.ArrayList;
@@ -9,14 +10,15 @@ import java.util.Map;
 
 /**
  * Sharpness λ_max = top eigenvalue of the full-batch Hessian, measured with a warm-started eigensolver (the
- * previous eigenvectors seed the next solve, so tracking is cheap), plus the top-k eigenvalues and the
+ * previous eigenvectors, kept on the backend, seed the next solve, so tracking is cheap), plus the top-k eigenvalues and the
  * edge-of-stability ratio η·λ_max/2 (GD is linearly stable on the top direction iff it is &lt; 1).
  * Columns: sharpness, eta_sharpness_over_2, hvps, and eig_1..eig_k when k &gt; 1.
  */
 public final class Sharpness implements Observable {
     private final int every;
     private final int k;
-    private double[][] warm;
+    private Tensor warm;
+    private double[][] restored;
 
     public Sharpness(int every, int k) {
         if (every < 1 || k < 1) {
@@ -49,7 +51,18 @@ public final class Sharpness implements Observable {
 
     @Override
     public void measure(RunState s, Map<String, Object> record) {
+        if (restored != null) {
+            double[] flat = new double[restored.length * restored[0].length];
+            for (int i = 0; i < restored.length; i++) {
+                System.arraycopy(restored[i], 0, flat, i * restored[i].length, restored[i].length);
+            }
+            warm = Tensor.of(s.objective().backend(), s.objective().dtype(), flat, restored.length, restored[0].length);
+            restored = null;
+        }
         Objective.Eigen e = s.objective().topEigen(s.w(), k, warm);
+        if (warm != null) {
+            warm.close();
+        }
         warm = e.vectors();
         record.put("sharpness", e.values()[0]);
         record.put("eta_sharpness_over_2", s.lr() * e.values()[0] / 2);
@@ -64,9 +77,18 @@ public final class Sharpness implements Observable {
     @Override
     public Map<String, double[]> state() {
         Map<String, double[]> m = new LinkedHashMap<>();
+        double[][] rows = restored;
         if (warm != null) {
-            for (int i = 0; i < warm.length; i++) {
-                m.put("warm" + i, warm[i].clone());
+            double[] all = warm.toDoubles();
+            int p = warm.dim(1);
+            rows = new double[warm.dim(0)][];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = java.util.Arrays.copyOfRange(all, i * p, (i + 1) * p);
+            }
+        }
+        if (rows != null) {
+            for (int i = 0; i < rows.length; i++) {
+                m.put("warm" + i, rows[i].clone());
             }
         }
         return m;
@@ -78,6 +100,10 @@ public final class Sharpness implements Observable {
         for (int i = 0; state.containsKey("warm" + i); i++) {
             v.add(state.get("warm" + i).clone());
         }
-        warm = v.isEmpty() ? null : v.toArray(new double[0][]);
+        if (warm != null) {
+            warm.close();
+            warm = null;
+        }
+        restored = v.isEmpty() ? null : v.toArray(new double[0][]);
     }
 }

@@ -1,5 +1,6 @@
 package carnot.engine.optim;
 
+import carnot.engine.ParamVector;
 import java.util.function.Function;
 
 /**
@@ -9,17 +10,17 @@ import java.util.function.Function;
  * {@code h = min(hMax, fraction / λ_max)} where λ_max is the current sharpness (RK4 is stable on λh &lt; 2.78).
  */
 public final class GradientFlow {
-    private final Function<double[], double[]> grad;
+    private final Function<ParamVector, ParamVector> grad;
     private final double fraction;
     private final double hMax;
     private double time;
 
     /**
-     * @param grad     w ↦ ∇L(w) (must not modify its argument)
+     * @param grad     w ↦ ∇L(w), a new vector laid out as w (must not modify its argument; the flow closes the result)
      * @param fraction step as a fraction of 1/λ_max, in (0, 2.5]
      * @param hMax     upper bound on the step (used when λ_max ≤ 0 or unknown)
      */
-    public GradientFlow(Function<double[], double[]> grad, double fraction, double hMax) {
+    public GradientFlow(Function<ParamVector, ParamVector> grad, double fraction, double hMax) {
         if (!(fraction > 0 && fraction <= 2.5) || !(hMax > 0)) {
             throw new IllegalArgumentException("gradient flow needs fraction in (0, 2.5] and hMax > 0; given fraction="
                     + fraction + " hMax=" + hMax);
@@ -34,16 +35,19 @@ public final class GradientFlow {
         return sharpness > 0 ? Math.min(hMax, fraction / sharpness) : hMax;
     }
 
-    /** One RK4 step in place; returns the step h used. */
-    public double step(double[] w, double sharpness) {
+    /** One RK4 step in place (on w's backend: four gradients and elementwise kernels); returns the step h used. */
+    public double step(ParamVector w, double sharpness) {
         double h = stepFor(sharpness);
-        int n = w.length;
-        double[] k1 = grad.apply(w);
-        double[] k2 = grad.apply(shifted(w, k1, -h / 2));
-        double[] k3 = grad.apply(shifted(w, k2, -h / 2));
-        double[] k4 = grad.apply(shifted(w, k3, -h));
-        for (int i = 0; i < n; i++) {
-            w[i] -= h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+        try (ParamVector k1 = grad.apply(w);
+             ParamVector w2 = w.axpy(-h / 2, k1);
+             ParamVector k2 = grad.apply(w2);
+             ParamVector w3 = w.axpy(-h / 2, k2);
+             ParamVector k3 = grad.apply(w3);
+             ParamVector w4 = w.axpy(-h, k3);
+             ParamVector k4 = grad.apply(w4);
+             ParamVector sum = k1.copy()) {
+            sum.addScaled(2, k2).addScaled(2, k3).addScaled(1, k4);
+            w.addScaled(-h / 6, sum);
         }
         time += h;
         return h;
@@ -52,13 +56,5 @@ public final class GradientFlow {
     /** Flow time integrated so far. */
     public double time() {
         return time;
-    }
-
-    private static double[] shifted(double[] w, double[] k, double a) {
-        double[] r = w.clone();
-        for (int i = 0; i < r.length; i++) {
-            r[i] += a * k[i];
-        }
-        return r;
     }
 }

@@ -1,22 +1,25 @@
 package carnot.engine.optim;
 
+import carnot.engine.ParamVector;
 import java.util.Map;
 
 /**
- * An update rule on a flat parameter vector (all parameters concatenated in the model's order).
+ * An update rule on a parameter vector ({@link ParamVector}: one flat buffer on the backend).
  *
  * <p>Every step reads the gradient g of the (mini-batch or full-batch) loss at w and updates w in place with the
  * scheduled learning rate η_t times a per-coordinate multiplier m_i (from the parameterization; all 1 when none).
- * All state (moment buffers, step counter) is exposed by {@link #state()} and restored by {@link #load} so a
- * checkpoint captures it bitwise.
+ * The moment buffers live on w's backend in w's dtype (f64 master weights are the caller's choice of w's dtype)
+ * and a step is a handful of elementwise kernels over the flat buffers: nothing moves to the host. All state
+ * (moment buffers, step counter) is exposed by {@link #state()} (a download, for checkpoints) and restored by
+ * {@link #load} so a checkpoint captures it bitwise.
  */
-public interface Optimizer {
+public interface Optimizer extends AutoCloseable {
 
     /** Short name: "gd", "momentum", "nesterov", "sgd", "adam", "adamw". */
     String name();
 
     /** One update {@code w ← w − η·m ⊙ direction(g, state)}; g is not modified. */
-    void step(double[] w, double[] g, double lr);
+    void step(ParamVector w, ParamVector g, double lr);
 
     /** Number of steps taken so far. */
     long steps();
@@ -26,6 +29,10 @@ public interface Optimizer {
 
     /** Restores the state written by {@link #state()}; lengths must match. */
     void load(Map<String, double[]> state);
+
+    /** Frees the state buffers. */
+    @Override
+    void close();
 
     /** The kind of optimizer, parsed from the command line. */
     enum Kind {
@@ -65,20 +72,24 @@ public interface Optimizer {
     }
 
     /**
-     * A new optimizer of the given kind for {@code n} coordinates.
+     * A new optimizer of the given kind for vectors laid out as {@code like} (backend, dtype, shapes), its state
+     * allocated there.
      *
-     * @param lrMult per-coordinate learning-rate multipliers (length n), or null for all ones
+     * @param lrMult per-coordinate learning-rate multipliers laid out as {@code like}, or null for all ones (the
+     *               optimizer reads it at every step and does not own it)
      */
-    static Optimizer create(Kind kind, int n, Hyper h, double[] lrMult) {
-        if (lrMult != null && lrMult.length != n) {
-            throw new IllegalArgumentException("learning-rate multipliers need one value per coordinate (" + n + "); given " + lrMult.length);
+    static Optimizer create(Kind kind, ParamVector like, Hyper h, ParamVector lrMult) {
+        if (lrMult != null && (lrMult.dim() != like.dim() || lrMult.dtype() != like.dtype() || lrMult.backend() != like.backend())) {
+            throw new IllegalArgumentException("learning-rate multipliers need one value per coordinate, " + like.dtype() + "["
+                    + like.dim() + "] on " + like.backend().name() + "; given " + lrMult.dtype() + "[" + lrMult.dim() + "] on "
+                    + lrMult.backend().name());
         }
         return switch (kind) {
-            case GD, SGD -> new MomentumSgd(kind.name().toLowerCase(), n, 0, false, h.weightDecay(), lrMult);
-            case MOMENTUM -> new MomentumSgd("momentum", n, h.momentum(), false, h.weightDecay(), lrMult);
-            case NESTEROV -> new MomentumSgd("nesterov", n, h.momentum(), true, h.weightDecay(), lrMult);
-            case ADAM -> new Adam("adam", n, h, false, lrMult);
-            case ADAMW -> new Adam("adamw", n, h, true, lrMult);
+            case GD, SGD -> new MomentumSgd(kind.name().toLowerCase(), like, 0, false, h.weightDecay(), lrMult);
+            case MOMENTUM -> new MomentumSgd("momentum", like, h.momentum(), false, h.weightDecay(), lrMult);
+            case NESTEROV -> new MomentumSgd("nesterov", like, h.momentum(), true, h.weightDecay(), lrMult);
+            case ADAM -> new Adam("adam", like, h, false, lrMult);
+            case ADAMW -> new Adam("adamw", like, h, true, lrMult);
         };
     }
 }

@@ -43,7 +43,7 @@ public final class CentralFlow {
     private final double lr;
     private final double dt;
     private final ModelObjective objective;
-    private double[][] warm;
+    private Tensor warm;
     private double time;
 
     /**
@@ -91,49 +91,47 @@ public final class CentralFlow {
         return 2 / lr;
     }
 
-    /** The point at w and one Euler step from it: w is updated in place, the time advances by dt. */
-    public Point step(double[] w) {
+    /**
+     * The point at w and one Euler step from it: w is updated in place on its backend, the time advances by dt (the
+     * host receives the loss, S and three dot products).
+     */
+    public Point step(ParamVector w) {
         Objective.Eigen e = objective.topEigen(w, 1, warm);
+        if (warm != null) {
+            warm.close();
+        }
         warm = e.vectors();
         double s = e.values()[0];
         double thr = threshold();
-        int p = w.length;
-        double[] g;
-        double[] gs = null;
-        double l;
-        if (s < ACTIVE_FROM * thr) {
-            g = new double[p];
-            l = objective.lossAndGradient(w, null, g);
-        } else {
-            objective.load(w);
-            try (Scope _ = Scope.open()) {
+        try (Scope _ = Scope.open()) {
+            ParamVector g;
+            ParamVector gs = null;
+            double l;
+            if (s < ACTIVE_FROM * thr) {
+                g = ParamVector.zeros(w.backend(), w.dtype(), w.shapes());
+                l = objective.lossAndGradient(w, null, g);
+            } else {
+                objective.load(w);
                 Tensor v0 = model.params().getFirst().value();
-                ParamVector u = ParamVector.unflatten(model, Tensor.of(v0.backend(), v0.dtype(), e.vectors()[0], p));
+                ParamVector u = ParamVector.unflatten(model, warm.reshape(-1).to(v0.dtype()));
                 SharpnessGradient.Result r = SharpnessGradient.of(model, loss, data, chunk, u);
                 l = r.loss();
-                g = r.grad().flatten().toDoubles();
-                gs = r.gradS().flatten().toDoubles();
+                g = r.grad().to(w.dtype());
+                gs = r.gradS().to(w.dtype());
             }
+            double sigma2 = 0;
+            if (gs != null) {
+                double gl = gs.dot(g);
+                double nn = gs.dot(gs);
+                sigma2 = nn > 0 ? Math.max(0, 2 * (-gl - (thr - s) / dt) / nn) : 0;
+            }
+            Point pt = new Point(time, l, s, sigma2, l + 0.5 * sigma2 * s, g.norm(), e.hvps());
+            if (sigma2 != 0) {
+                g.addScaled(0.5 * sigma2, gs);
+            }
+            w.addScaled(-dt, g);
+            time += dt;
+            return pt;
         }
-        double sigma2 = 0;
-        if (gs != null) {
-            double gl = dot(gs, g);
-            double nn = dot(gs, gs);
-            sigma2 = nn > 0 ? Math.max(0, 2 * (-gl - (thr - s) / dt) / nn) : 0;
-        }
-        Point pt = new Point(time, l, s, sigma2, l + 0.5 * sigma2 * s, Math.sqrt(dot(g, g)), e.hvps());
-        for (int i = 0; i < p; i++) {
-            w[i] -= dt * (g[i] + (sigma2 == 0 ? 0 : 0.5 * sigma2 * gs[i]));
-        }
-        time += dt;
-        return pt;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 }

@@ -12,6 +12,8 @@ import carnot.engine.Param;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
 import carnot.engine.spectral.Lanczos;
+import carnot.engine.ParamVector;
+import carnot.kernels.Backend;
 import carnot.kernels.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,10 +22,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A network, a loss and a training set (optionally a held-out set) as an {@link Objective}: the flat vector w is
- * written into the parameters (rounded to the parameter dtype), gradients come from the exact chunked
- * {@link Grad}, sharpness from warm-started {@link Lanczos} on the exact {@link Hessian}. The optimizer's master
- * copy of w stays in f64 on the host.
+ * A network, a loss and a training set (optionally a held-out set) as an {@link Objective}: w is copied (rounded
+ * to the parameter dtype by one conversion kernel) into one flat buffer whose per-parameter views are the model's
+ * parameter values, gradients come from the exact chunked {@link Grad}, sharpness from warm-started
+ * {@link Lanczos} on the exact {@link Hessian}. Everything stays on the model's backend: the vectors the loop
+ * passes in are in the master dtype (f64 by default, or the model's own dtype), and a gradient step moves one
+ * loss per chunk to the host.
  */
 public final class ModelObjective implements Objective {
     private final Model model;
@@ -35,11 +39,9 @@ public final class ModelObjective implements Objective {
     private final int eigMaxIter;
     private final List<String> names = new ArrayList<>();
     private final List<int[]> shapes = new ArrayList<>();
-    private final List<Tensor> owned = new ArrayList<>();
-    private double[] current;
-    private double[] hostX;
-    private double[] hostY;
-    private int[] hostIds;
+    private final DType master;
+    private final ParamVector weights;
+    private final int[][] hostIds = new int[2][];
 
     /**
      * @param chunk      samples per chunk of the full-batch passes (memory only)
@@ -48,6 +50,18 @@ public final class ModelObjective implements Objective {
      * @param test       held-out set or null
      */
     public ModelObjective(Model model, Loss loss, DataSet train, DataSet test, int chunk, double eigTol, int eigMaxIter) {
+        this(model, loss, train, test, chunk, eigTol, eigMaxIter, DType.F64);
+    }
+
+    /**
+     * The same, with the master weights (the vectors the loop passes in, the optimizer's state) in {@code master}:
+     * F64 (default) or the model's dtype.
+     */
+    public ModelObjective(Model model, Loss loss, DataSet train, DataSet test, int chunk, double eigTol, int eigMaxIter,
+                          DType master) {
+        if (!master.isFloating()) {
+            throw new IllegalArgumentException("master weights need a floating dtype; given " + master);
+        }
         if (chunk < 1) {
             throw new IllegalArgumentException("chunk must be >= 1; given " + chunk);
         }
@@ -62,24 +76,31 @@ public final class ModelObjective implements Objective {
             names.add(p.name());
             shapes.add(p.shape());
         }
+        this.master = master;
+        this.weights = ParamVector.of(model);
+        bind();
     }
 
-    /** The model's current parameter values as one flat f64 vector. */
-    public static double[] flatten(Model model) {
-        List<double[]> parts = new ArrayList<>();
-        int n = 0;
-        for (Param p : model.params()) {
-            double[] d = p.value().toDoubles();
-            parts.add(d);
-            n += d.length;
+    /** Makes the model's parameter values the views of {@link #weights} (another objective may have rebound them). */
+    private void bind() {
+        List<Param> ps = model.params();
+        for (int i = 0; i < ps.size(); i++) {
+            if (ps.get(i).value() != weights.get(i)) {
+                ps.get(i).set(weights.get(i));
+            }
         }
-        double[] out = new double[n];
-        int at = 0;
-        for (double[] d : parts) {
-            System.arraycopy(d, 0, out, at, d.length);
-            at += d.length;
+    }
+
+    /** The model's current parameter values as a new f64 parameter vector on its backend (the default master weights). */
+    public static ParamVector flatten(Model model) {
+        try (ParamVector v = ParamVector.of(model)) {
+            return v.to(DType.F64);
         }
-        return out;
+    }
+
+    /** The model's current parameter values as a new vector in this objective's master dtype. */
+    public ParamVector initial() {
+        return weights.to(master);
     }
 
     public Model model() {
@@ -101,39 +122,33 @@ public final class ModelObjective implements Objective {
         return train.size();
     }
 
-    /** Writes w into the model's parameters (skipped when w equals what was last written). */
-    public void load(double[] w) {
-        if (current != null && Arrays.equals(current, w)) {
-            return;
-        }
-        int at = 0;
-        List<Tensor> fresh = new ArrayList<>();
-        for (Param p : model.params()) {
-            int n = (int) p.size();
-            Tensor v = Tensor.of(p.value().backend(), p.value().dtype(), Arrays.copyOfRange(w, at, at + n), p.shape());
-            p.set(v);
-            fresh.add(v);
-            at += n;
-        }
-        if (at != w.length) {
-            throw new IllegalArgumentException("weights must have " + at + " values for this model; given " + w.length);
-        }
-        for (Tensor t : owned) {
-            t.close();
-        }
-        owned.clear();
-        owned.addAll(fresh);
-        current = w.clone();
+    @Override
+    public Backend backend() {
+        return weights.backend();
     }
 
     @Override
-    public double lossAndGradient(double[] w, int[] samples, double[] grad) {
+    public DType dtype() {
+        return master;
+    }
+
+    /** Writes w into the model's parameters (one copy or conversion kernel on the backend). */
+    public void load(ParamVector w) {
+        if (w.dim() != weights.dim() || w.backend() != weights.backend()) {
+            throw new IllegalArgumentException("weights must have " + weights.dim() + " values on " + weights.backend().name()
+                    + " for this model; given " + w.dim() + " on " + w.backend().name());
+        }
+        weights.set(w);
+        bind();
+    }
+
+    @Override
+    public double lossAndGradient(ParamVector w, int[] samples, ParamVector grad) {
         load(w);
         try (Scope _ = Scope.open()) {
             DataSet d = samples == null ? train : subset(samples);
             Grad g = Grad.of(model, loss, d, Math.min(chunk, d.size()));
-            double[] flat = g.grad().flatten().toDoubles();
-            System.arraycopy(flat, 0, grad, 0, flat.length);
+            grad.set(g.grad());
             return g.loss();
         }
     }
@@ -143,13 +158,15 @@ public final class ModelObjective implements Objective {
      * {@code w} (fresh products when its primal values would exceed {@link Linearized#defaultBudget()}).
      */
     @Override
-    public Eigen topEigen(double[] w, int k, double[][] warm) {
+    public Eigen topEigen(ParamVector w, int k, Tensor warm) {
         load(w);
-        try (Scope _ = Scope.open()) {
+        try (Scope s = Scope.open()) {
             Hessian fresh = Hessian.of(model, loss, train, chunk);
             Linearized lin = withinBudget(fresh);
             try {
-                return lanczos(lin != null ? lin : fresh, k, warm);
+                Eigen e = lanczos(lin != null ? lin : fresh, k, warm);
+                s.keep(e.vectors());
+                return e;
             } finally {
                 if (lin != null) {
                     lin.close();
@@ -166,31 +183,19 @@ public final class ModelObjective implements Objective {
         }
     }
 
-    private Eigen lanczos(LinearOperator h, int k, double[][] warm) {
-        return lanczos(h, k, warm, eigTol, eigMaxIter);
+    private Eigen lanczos(LinearOperator h, int k, Tensor warm) {
+        return lanczos(h, k, warm, eigTol, eigMaxIter, master);
     }
 
     /**
      * The k largest eigenpairs of {@code h} by Lanczos (tolerance {@code tol}, at most {@code maxIter} products)
-     * started from the warm rows (or a random start): what {@link #topEigen} does on any operator.
+     * started from the warm rows [j, P] (any dtype on h's backend; null for a random start), the vectors returned in
+     * {@code dtype} (owned by the current {@link Scope}): what {@link #topEigen} does on any operator.
      */
-    public static Eigen lanczos(LinearOperator h, int k, double[][] warm, double tol, int maxIter) {
-        Tensor start = null;
-        if (warm != null && warm.length > 0) {
-            double[] flat = new double[warm.length * warm[0].length];
-            for (int i = 0; i < warm.length; i++) {
-                System.arraycopy(warm[i], 0, flat, i * warm[i].length, warm[i].length);
-            }
-            start = Tensor.of(h.backend(), h.dtype(), flat, warm.length, warm[0].length);
-        }
+    public static Eigen lanczos(LinearOperator h, int k, Tensor warm, double tol, int maxIter, DType dtype) {
+        Tensor start = warm == null || warm.dim(0) == 0 ? null : warm.to(h.dtype());
         carnot.engine.spectral.Eigen e = Lanczos.topK(h, k, tol, maxIter, start);
-        double[] v = e.vectors().toDoubles();
-        int p = h.dim();
-        double[][] vecs = new double[e.values().length][];
-        for (int i = 0; i < vecs.length; i++) {
-            vecs[i] = Arrays.copyOfRange(v, i * p, (i + 1) * p);
-        }
-        return new Eigen(e.values().clone(), vecs, e.products());
+        return new Eigen(e.values().clone(), e.vectors().to(dtype), e.products());
     }
 
     /**
@@ -198,7 +203,7 @@ public final class ModelObjective implements Objective {
      * chunk of each set (the held-out loss and accuracy come from the same outputs).
      */
     @Override
-    public Map<String, Double> evaluate(double[] w) {
+    public Map<String, Double> evaluate(ParamVector w) {
         load(w);
         Map<String, Double> m = new LinkedHashMap<>();
         try (Scope _ = Scope.open()) {
@@ -278,47 +283,35 @@ public final class ModelObjective implements Objective {
         return r;
     }
 
-    /** The training samples at {@code idx} as an in-memory data set (host copies are cached on first use). */
+    /**
+     * The training samples at {@code idx} as an in-memory data set: floating arrays are gathered on the backend (the
+     * indices are uploaded), integer arrays (token ids, class ids) from a host copy made on first use.
+     */
     private DataSet subset(int[] idx) {
-        try (Scope _ = Scope.open()) {
-            if (hostX == null) {
-                Tensor x = train.x(0, train.size());
-                Tensor y = train.y(0, train.size());
-                hostX = x.toDoubles();
-                if (y.dtype() == DType.I32) {
-                    hostIds = y.toInts();
-                } else {
-                    hostY = y.toDoubles();
-                }
-            }
+        Tensor x = train.x(0, train.size());
+        Tensor y = train.y(0, train.size());
+        Tensor at = Tensor.indices(x.backend(), idx, idx.length);
+        if (x.dtype() == DType.I32 && hostIds[0] == null) {
+            hostIds[0] = x.toInts();
         }
-        Tensor x1 = train.x(0, 1);
-        Tensor y1 = train.y(0, 1);
-        int xr = (int) x1.size();
-        int yr = (int) y1.size();
-        int[] xs = x1.shape();
-        int[] ys = y1.shape();
-        xs[0] = idx.length;
-        ys[0] = idx.length;
-        double[] xd = new double[idx.length * xr];
+        if (y.dtype() == DType.I32 && hostIds[1] == null) {
+            hostIds[1] = y.toInts();
+        }
+        return new ArrayDataSet(rows(x, at, idx, hostIds[0]), rows(y, at, idx, hostIds[1]));
+    }
+
+    /** Rows {@code idx} of {@code t} [N, ...] as [B, ...]: one gather kernel, or from {@code host} for I32. */
+    private static Tensor rows(Tensor t, Tensor at, int[] idx, int[] host) {
+        int[] s = t.shape();
+        int row = Math.toIntExact(t.size() / s[0]);
+        s[0] = idx.length;
+        if (t.dtype() != DType.I32) {
+            return t.reshape(t.dim(0), row).gather(at).reshape(s);
+        }
+        int[] d = new int[idx.length * row];
         for (int i = 0; i < idx.length; i++) {
-            System.arraycopy(hostX, idx[i] * xr, xd, i * xr, xr);
+            System.arraycopy(host, idx[i] * row, d, i * row, row);
         }
-        Tensor xt = Tensor.of(x1.backend(), x1.dtype(), xd, xs);
-        Tensor yt;
-        if (hostIds != null) {
-            int[] yd = new int[idx.length * yr];
-            for (int i = 0; i < idx.length; i++) {
-                System.arraycopy(hostIds, idx[i] * yr, yd, i * yr, yr);
-            }
-            yt = Tensor.indices(y1.backend(), yd, ys);
-        } else {
-            double[] yd = new double[idx.length * yr];
-            for (int i = 0; i < idx.length; i++) {
-                System.arraycopy(hostY, idx[i] * yr, yd, i * yr, yr);
-            }
-            yt = Tensor.of(y1.backend(), y1.dtype(), yd, ys);
-        }
-        return new ArrayDataSet(xt, yt);
+        return Tensor.indices(t.backend(), d, s);
     }
 }

@@ -1,5 +1,6 @@
 package carnot.engine.train;
 
+import carnot.engine.ParamVector;
 import java.util.List;
 import java.util.Map;
 
@@ -35,13 +36,13 @@ public interface Observable {
      * The loop's state at the start of a step, before the update.
      *
      * @param step     steps taken so far
-     * @param w        current parameters (do not modify)
-     * @param w0       parameters at step 0
-     * @param grad     gradient of the step's loss at w
+     * @param w        current parameters (do not modify; on the objective's backend in its master dtype)
+     * @param w0       parameters at step 0 (likewise)
+     * @param grad     gradient of the step's loss at w (likewise)
      * @param loss     the step's loss at w
      * @param lr       the learning rate the coming update uses (base schedule, before per-parameter multipliers)
      * @param objective the problem
      */
-    record RunState(long step, double[] w, double[] w0, double[] grad, double loss, double lr, Objective objective) {
+    record RunState(long step, ParamVector w, ParamVector w0, ParamVector grad, double loss, double lr, Objective objective) {
     }
 }

@@ -1,5 +1,7 @@
 package carnot.engine.train;
 
+import carnot.engine.ParamVector;
+import carnot.engine.Tensor;
 import carnot.engine.optim.GradientFlow;
 import carnot.engine.optim.Optimizer;
 import java.nio.file.Path;
@@ -23,6 +25,11 @@ import java.util.function.Consumer;
  * <p>Divergence: a non-finite loss, gradient or weight, or a loss above {@code blowUp ×} the first loss, ends the
  * run with {@link Status#DIVERGED} and a message naming the step and the first bad tensor; the last checkpoint
  * written stays the last good one.
+ *
+ * <p>Data: the weights, w₀, the gradient and the optimizer's state are {@link ParamVector}s on the objective's
+ * backend in its master dtype, allocated once; a step computes the gradient into its buffer and updates the weights
+ * in place there. The host receives the loss, ‖g‖ and ‖w‖ (the divergence check; a non-finite norm is located by a
+ * download only then); vectors are downloaded only for a checkpoint or by an observable that logs them.
  */
 public final class Trainer {
 
@@ -34,9 +41,9 @@ public final class Trainer {
      * @param steps   updates taken
      * @param loss    last finite loss measured
      * @param message human-readable summary (the divergence diagnosis for DIVERGED)
-     * @param w       final parameters
+     * @param w       final parameters (on the objective's backend; the caller owns them)
      */
-    public record Result(Status status, long steps, double loss, String message, double[] w) {
+    public record Result(Status status, long steps, double loss, String message, ParamVector w) {
     }
 
     private final Objective objective;
@@ -88,26 +95,32 @@ public final class Trainer {
     }
 
     /**
-     * Runs from {@code w} (copied) with per-coordinate learning-rate multipliers {@code lrMult} (null = ones), or
-     * from {@code resume} when not null (then {@code w} is only the shape reference).
+     * Runs from {@code w} (copied into the objective's master dtype) with per-coordinate learning-rate multipliers
+     * {@code lrMult} (null = ones; uploaded once), or from {@code resume} when not null (then {@code w} is only the
+     * shape reference).
      */
-    public Result run(double[] w, double[] lrMult, Checkpoint resume) {
+    public Result run(ParamVector w, double[] lrMult, Checkpoint resume) {
         int p = objective.dim();
-        if (w.length != p) {
-            throw new IllegalArgumentException("initial weights must have " + p + " values; given " + w.length);
+        if (w.dim() != p) {
+            throw new IllegalArgumentException("initial weights must have " + p + " values; given " + w.dim());
         }
-        double[] x = w.clone();
-        double[] w0 = w.clone();
-        Optimizer opt = Optimizer.create(cfg.optimizer(), p, cfg.hyper(), lrMult);
+        List<int[]> shapes = objective.shapes();
+        ParamVector x = resume != null ? host(resume.weights()) : w.to(objective.dtype());
+        ParamVector w0 = resume != null ? host(Checks.extra(resume, "w0", p)) : x.copy();
+        ParamVector g = ParamVector.zeros(objective.backend(), objective.dtype(), shapes);
+        if (lrMult != null && lrMult.length != p) {
+            throw new IllegalArgumentException("learning-rate multipliers need one value per coordinate (" + p + "); given "
+                    + lrMult.length);
+        }
+        ParamVector mult = lrMult == null ? null : host(lrMult);
+        Optimizer opt = Optimizer.create(cfg.optimizer(), x, cfg.hyper(), mult);
         long start = 0;
         double firstLoss = Double.NaN;
-        double[] flowWarm = null;
+        Tensor flowWarm = null;
         double flowTime = 0;
         double flowSharp = 0;
         if (resume != null) {
             start = resume.step();
-            x = resume.weights().clone();
-            w0 = Checks.extra(resume, "w0", p);
             opt.load(resume.optimizer());
             firstLoss = Checks.extra(resume, "first_loss", 1)[0];
             for (Observable o : observables) {
@@ -124,29 +137,30 @@ public final class Trainer {
                 double[] f = resume.extra().get("flow");
                 flowTime = f[0];
                 flowSharp = f[1];
-                flowWarm = resume.extra().get("flow_warm");
+                double[] fw = resume.extra().get("flow_warm");
+                flowWarm = fw == null ? null : Tensor.of(objective.backend(), objective.dtype(), fw, 1, p);
             }
         }
         MetricsWriter metrics = outDir == null ? null : MetricsWriter.open(outDir, columns(), start - 1);
-        double[] g = new double[p];
         GradientFlow flow = cfg.flowFraction() > 0 ? new GradientFlow(v -> {
-            double[] gg = new double[p];
+            ParamVector gg = ParamVector.zeros(objective.backend(), objective.dtype(), shapes);
             objective.lossAndGradient(v, null, gg);
             return gg;
         }, cfg.flowFraction(), cfg.schedule().lr()) : null;
         Result result = null;
         try {
             for (long t = start; ; t++) {
-                // the flow state at the start of step t, for the final checkpoint (the arrays are replaced, never mutated)
+                // the flow state at the start of step t, for the final checkpoint
                 double flowTime0 = flowTime;
                 double flowSharp0 = flowSharp;
-                double[] flowWarm0 = flowWarm;
+                double[] flowWarm0 = flowWarm == null ? null : flowWarm.toDoubles();
                 int[] batch = cfg.optimizer().fullBatch() ? null : batchIndices(t);
                 double loss = objective.lossAndGradient(x, batch, g);
                 if (t == 0) {
                     firstLoss = loss;
                 }
-                String bad = diagnose(t, loss, x, g, firstLoss);
+                double gradNorm = g.norm();
+                String bad = diagnose(t, loss, x, g, gradNorm, firstLoss);
                 boolean converged = bad == null && cfg.stopLoss() > 0 && loss < cfg.stopLoss() && batch == null;
                 // The last step's checkpoint is its state before it is measured, as a periodic checkpoint of that
                 // step would be, so that resuming from it repeats the last record bitwise (and may go on).
@@ -157,12 +171,15 @@ public final class Trainer {
                 rec.put("step", t);
                 rec.put("lr", lr);
                 rec.put("loss", loss);
-                rec.put("grad_norm", norm(g));
+                rec.put("grad_norm", gradNorm);
                 if (flow != null) {
                     if (t % cfg.flowSharpnessEvery() == 0 || flowWarm == null) {
-                        Objective.Eigen e = objective.topEigen(x, 1, flowWarm == null ? null : new double[][] {flowWarm});
+                        Objective.Eigen e = objective.topEigen(x, 1, flowWarm);
                         flowSharp = e.values()[0];
-                        flowWarm = e.vectors()[0];
+                        if (flowWarm != null) {
+                            flowWarm.close();
+                        }
+                        flowWarm = e.vectors();
                     }
                     rec.put("flow_time", flowTime);
                     rec.put("flow_h", flow.stepFor(flowSharp));
@@ -196,16 +213,34 @@ public final class Trainer {
                     opt.step(x, g, lr);
                 }
                 if (cfg.checkpointEvery() > 0 && (t + 1) % cfg.checkpointEvery() == 0 && outDir != null
-                        && allFinite(x)) {
-                    checkpoint(t + 1, x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm).save(Checkpoint.file(outDir, t + 1));
+                        && firstNonFinite(x, x.norm()) == null) {
+                    checkpoint(t + 1, x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm == null ? null : flowWarm.toDoubles())
+                            .save(Checkpoint.file(outDir, t + 1));
                 }
             }
         } finally {
             if (metrics != null) {
                 metrics.close();
             }
+            opt.close();
+            g.close();
+            w0.close();
+            if (mult != null) {
+                mult.close();
+            }
+            if (flowWarm != null) {
+                flowWarm.close();
+            }
+            if (result == null) {
+                x.close();
+            }
         }
         return result;
+    }
+
+    /** Host values uploaded as a vector laid out as the objective's parameters. */
+    private ParamVector host(double[] v) {
+        return ParamVector.fromHost(objective.backend(), objective.dtype(), v, objective.shapes());
     }
 
     private void emit(MetricsWriter metrics, Map<String, Object> rec) {
@@ -215,10 +250,10 @@ public final class Trainer {
         progress.accept(rec);
     }
 
-    private Checkpoint checkpoint(long step, double[] x, double[] w0, Optimizer opt, double firstLoss, double flowTime,
+    private Checkpoint checkpoint(long step, ParamVector x, ParamVector w0, Optimizer opt, double firstLoss, double flowTime,
                                   double flowSharp, double[] flowWarm) {
         Map<String, double[]> extra = new LinkedHashMap<>();
-        extra.put("w0", w0.clone());
+        extra.put("w0", w0.toDoubles());
         extra.put("first_loss", new double[] {firstLoss});
         if (cfg.flowFraction() > 0) {
             extra.put("flow", new double[] {flowTime, flowSharp});
@@ -231,7 +266,7 @@ public final class Trainer {
         }
         Map<String, double[]> os = new LinkedHashMap<>();
         opt.state().forEach((k, v) -> os.put(k, v.clone()));
-        return new Checkpoint(step, objective.names(), objective.shapes(), x.clone(), os, extra, fingerprint);
+        return new Checkpoint(step, objective.names(), objective.shapes(), x.toDoubles(), os, extra, fingerprint);
     }
 
     /** SGD's mini-batch at step t: epoch e = ⌊t·B/N⌋ shuffles 0..N−1 with seed (seed, e); wraps within an epoch. */
@@ -258,12 +293,12 @@ public final class Trainer {
         return out;
     }
 
-    private String diagnose(long t, double loss, double[] x, double[] g, double firstLoss) {
-        String w = firstNonFinite(x);
+    private String diagnose(long t, double loss, ParamVector x, ParamVector g, double gradNorm, double firstLoss) {
+        String w = firstNonFinite(x, x.norm());
         if (w != null) {
             return "diverged at step " + t + ": weights of " + w + " are not finite";
         }
-        String gb = firstNonFinite(g);
+        String gb = firstNonFinite(g, gradNorm);
         if (gb != null) {
             return "diverged at step " + t + ": gradient of " + gb + " is not finite (loss " + loss + ")";
         }
@@ -272,19 +307,27 @@ public final class Trainer {
         }
         if (t > 0 && loss > cfg.blowUp() * Math.max(firstLoss, Double.MIN_NORMAL)) {
             return "diverged at step " + t + ": loss " + loss + " exceeds " + cfg.blowUp() + " x the initial loss "
-                    + firstLoss + " (largest gradient entries in " + largestBlock(g) + ")";
+                    + firstLoss + " (largest gradient entries in " + largestBlock(g.toDoubles()) + ")";
         }
         return null;
     }
 
-    private String firstNonFinite(double[] v) {
+    /**
+     * The first non-finite entry of {@code v} ("name (index i = value)"), or null. Every entry is finite when its norm
+     * {@code norm} is; only a non-finite norm (a non-finite entry, or an overflow of the sum of squares) downloads v.
+     */
+    private String firstNonFinite(ParamVector v, double norm) {
+        if (Double.isFinite(norm)) {
+            return null;
+        }
+        double[] h = v.toDoubles();
         int at = 0;
         List<int[]> shapes = objective.shapes();
         for (int i = 0; i < shapes.size(); i++) {
             int n = size(shapes.get(i));
             for (int j = at; j < at + n; j++) {
-                if (!Double.isFinite(v[j])) {
-                    return objective.names().get(i) + " (index " + (j - at) + " = " + v[j] + ")";
+                if (!Double.isFinite(h[j])) {
+                    return objective.names().get(i) + " (index " + (j - at) + " = " + h[j] + ")";
                 }
             }
             at += n;
@@ -312,15 +355,6 @@ public final class Trainer {
         return name;
     }
 
-    private static boolean allFinite(double[] v) {
-        for (double d : v) {
-            if (!Double.isFinite(d)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static int size(int[] shape) {
         int n = 1;
         for (int d : shape) {
@@ -331,13 +365,5 @@ public final class Trainer {
 
     private static double lastFinite(double loss) {
         return Double.isFinite(loss) ? loss : Double.NaN;
-    }
-
-    static double norm(double[] v) {
-        double s = 0;
-        for (double d : v) {
-            s += d * d;
-        }
-        return Math.sqrt(s);
     }
 }

@@ -1,5 +1,7 @@
 package carnot.engine.train;
 
+import carnot.engine.ParamVector;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +40,17 @@ class CentralFlowTest {
         return new ArrayDataSet(Tensor.randn(BE, DType.F64, 3, 0, 1, 24, 4), Tensor.randn(BE, DType.F64, 3, 1000, 1, 24, 3));
     }
 
-    private static double sharpness(Net m, DataSet d, double[] w) {
+    private static ParamVector vec(Net m, double[] w) {
+        return ParamVector.fromHost(BE, DType.F64, w, ParamVector.shapes(m));
+    }
+
+    private static double[] gradient(Net m, DataSet d, ParamVector w) {
+        ParamVector g = ParamVector.zeros(BE, DType.F64, ParamVector.shapes(m));
+        new ModelObjective(m, Loss.MSE, d, null, 24, 1e-10, 300).lossAndGradient(w, null, g);
+        return g.toDoubles();
+    }
+
+    private static double sharpness(Net m, DataSet d, ParamVector w) {
         return new ModelObjective(m, Loss.MSE, d, null, 24, 1e-12, 300).topEigen(w, 1, null).values()[0];
     }
 
@@ -46,20 +58,20 @@ class CentralFlowTest {
     void belowTheThresholdItIsAnEulerStepOfGradientFlow() {
         Net m = Net.create(1);
         DataSet d = data();
-        double[] w = ModelObjective.flatten(m);
-        double s0 = sharpness(m, d, w);
+        ParamVector pw = ModelObjective.flatten(m);
+        double s0 = sharpness(m, d, pw);
         double lr = 0.5 / s0;
         CentralFlow f = new CentralFlow(m, Loss.MSE, d, 10, lr, lr / 4, 1e-10, 300);
-        double[] g = new double[w.length];
-        new ModelObjective(m, Loss.MSE, d, null, 24, 1e-10, 300).lossAndGradient(w, null, g);
-        double[] expect = w.clone();
-        for (int i = 0; i < w.length; i++) {
+        double[] g = gradient(m, d, pw);
+        double[] expect = pw.toDoubles();
+        for (int i = 0; i < expect.length; i++) {
             expect[i] -= lr / 4 * g[i];
         }
-        CentralFlow.Point p = f.step(w);
+        CentralFlow.Point p = f.step(pw);
         assertEquals(0, p.sigma2(), 0);
         assertEquals(s0, p.sharpness(), 1e-8 * s0);
         assertEquals(p.loss(), p.predictedLoss(), 0);
+        double[] w = pw.toDoubles();
         for (int i = 0; i < w.length; i++) {
             assertEquals(expect[i], w[i], 1e-12, "coordinate " + i);
         }
@@ -70,17 +82,16 @@ class CentralFlowTest {
     void fromAboveTheThresholdOneStepLandsOnTheBoundaryAndStaysAtOrBelow() {
         Net m = Net.create(2);
         DataSet d = data();
-        double[] w = ModelObjective.flatten(m);
+        ParamVector w = ModelObjective.flatten(m);
         double s0 = sharpness(m, d, w);
         double dt = 0.01;
         // one Euler step of gradient flow alone, and a threshold 1 % below where it lands (and below S0)
-        double[] g = new double[w.length];
-        new ModelObjective(m, Loss.MSE, d, null, 24, 1e-10, 300).lossAndGradient(w, null, g);
-        double[] plain = w.clone();
-        for (int i = 0; i < w.length; i++) {
+        double[] g = gradient(m, d, w);
+        double[] plain = w.toDoubles();
+        for (int i = 0; i < plain.length; i++) {
             plain[i] -= dt * g[i];
         }
-        double sPlain = sharpness(m, d, plain);
+        double sPlain = sharpness(m, d, vec(m, plain));
         double thr = 0.99 * Math.min(sPlain, s0);
         double lr = 2 / thr;
         CentralFlow f = new CentralFlow(m, Loss.MSE, d, 7, lr, dt, 1e-12, 300);

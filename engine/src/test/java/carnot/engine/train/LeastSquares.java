@@ -1,15 +1,22 @@
 package carnot.engine.train;
 
+import carnot.engine.ParamVector;
+import carnot.engine.Tensor;
 import carnot.engine.observe.Matrix;
+import carnot.kernels.Backend;
+import carnot.kernels.DType;
+import carnot.kernels.RefBackend;
 import java.util.List;
 import java.util.Random;
 
 /**
  * Test objective: L(w) = (1/|S|) Σ_{i∈S} ½ (x_i·w − y_i)² for a seeded random design X (N x d) with column scales,
  * so the full-batch Hessian XᵀX/N is known exactly; its eigenpairs come from a dense eigendecomposition.
- * Parameters: "a" = w[0..d/2), "b" = the rest.
+ * Parameters: "a" = w[0..d/2), "b" = the rest; vectors are f64 on the reference backend, the arithmetic is on the
+ * host.
  */
 class LeastSquares implements Objective {
+    static final Backend BE = new RefBackend();
     final int n;
     final int d;
     final double[] x;
@@ -46,7 +53,31 @@ class LeastSquares implements Objective {
     }
 
     @Override
-    public double lossAndGradient(double[] w, int[] samples, double[] grad) {
+    public Backend backend() {
+        return BE;
+    }
+
+    @Override
+    public DType dtype() {
+        return DType.F64;
+    }
+
+    /** Host values as a vector of this problem's layout. */
+    ParamVector vector(double... w) {
+        return ParamVector.fromHost(BE, DType.F64, w, shapes());
+    }
+
+    @Override
+    public double lossAndGradient(ParamVector w, int[] samples, ParamVector grad) {
+        double[] g = new double[d];
+        double l = lossAndGradient(w.toDoubles(), samples, g);
+        try (ParamVector h = vector(g)) {
+            grad.set(h);
+        }
+        return l;
+    }
+
+    double lossAndGradient(double[] w, int[] samples, double[] grad) {
         gradients++;
         java.util.Arrays.fill(grad, 0);
         int m = samples == null ? n : samples.length;
@@ -75,16 +106,16 @@ class LeastSquares implements Objective {
     }
 
     @Override
-    public Eigen topEigen(double[] w, int k, double[][] warm) {
+    public Eigen topEigen(ParamVector w, int k, Tensor warm) {
         Matrix.Eigen e = hessian().symmetricEigen();
         double[] vals = new double[k];
-        double[][] vecs = new double[k][d];
+        double[] vecs = new double[k * d];
         for (int i = 0; i < k; i++) {
             vals[i] = e.values()[i];
             for (int j = 0; j < d; j++) {
-                vecs[i][j] = e.vectors().get(j, i);
+                vecs[i * d + j] = e.vectors().get(j, i);
             }
         }
-        return new Eigen(vals, vecs, 0);
+        return new Eigen(vals, Tensor.of(BE, DType.F64, vecs, k, d), 0);
     }
 }

@@ -32,13 +32,13 @@ class TrainerTest {
         double lam = q.lambdaMax();
         List<Map<String, Object>> records = new ArrayList<>();
         Trainer.Result ok = new Trainer(q, TrainConfig.gd(1.9 / lam, 3000), observables(q), null, records::add)
-                .run(new double[6], null, null);
+                .run(q.vector(new double[6]), null, null);
         assertEquals(Trainer.Status.COMPLETED, ok.status());
         assertTrue((double) records.getLast().get("grad_norm") < 1e-8, "gradient vanishes at the minimum");
         assertEquals(0.95, (double) records.getFirst().get("eta_sharpness_over_2"), 1e-12);
 
         Trainer.Result bad = new Trainer(q, TrainConfig.gd(2.1 / lam, 3000), List.of(), null, null)
-                .run(new double[6], null, null);
+                .run(q.vector(new double[6]), null, null);
         assertEquals(Trainer.Status.DIVERGED, bad.status());
         assertTrue(bad.message().startsWith("diverged at step ") && bad.steps() < 3000, bad.message());
         // 2.1 / lambda grows the top mode by |1 - 2.1| = 1.1 per step: the loss passes 1e6 x the initial loss
@@ -57,7 +57,7 @@ class TrainerTest {
     void nonFiniteWeightsNamedInMessage() {
         LeastSquares q = new LeastSquares(10, 4, 2);
         double[] w = {0, 0, 0, Double.NaN};
-        Trainer.Result r = new Trainer(q, TrainConfig.gd(0.01, 10), List.of(), null, null).run(w, null, null);
+        Trainer.Result r = new Trainer(q, TrainConfig.gd(0.01, 10), List.of(), null, null).run(q.vector(w), null, null);
         assertEquals(Trainer.Status.DIVERGED, r.status());
         assertEquals("diverged at step 0: weights of b (index 1 = NaN) are not finite", r.message());
     }
@@ -75,7 +75,7 @@ class TrainerTest {
                 return l;
             }
         };
-        Trainer.Result r = new Trainer(q, TrainConfig.gd(0.01, 10), List.of(), null, null).run(new double[4], null, null);
+        Trainer.Result r = new Trainer(q, TrainConfig.gd(0.01, 10), List.of(), null, null).run(q.vector(new double[4]), null, null);
         assertEquals(Trainer.Status.DIVERGED, r.status());
         assertTrue(r.message().startsWith("diverged at step 3: gradient of b (index 0 = Infinity)"), r.message());
     }
@@ -92,12 +92,12 @@ class TrainerTest {
             double[] w0 = {0.1, -0.2, 0.3, 0.4};
             Path a = dir.resolve(k + "a");
             Path b = dir.resolve(k + "b");
-            new Trainer(q, cfg, observables(q), a, null).run(w0, null, null);
-            new Trainer(q, cfg, observables(q), b, null).run(w0, null, null);
+            new Trainer(q, cfg, observables(q), a, null).run(q.vector(w0), null, null);
+            new Trainer(q, cfg, observables(q), b, null).run(q.vector(w0), null, null);
             assertEquals(Files.readString(a.resolve("metrics.jsonl")), Files.readString(b.resolve("metrics.jsonl")));
             Checkpoint c = Checkpoint.load(b.resolve("checkpoints/step-00000010.npz"), q.names(), q.shapes());
             assertEquals(10, c.step());
-            Trainer.Result r = new Trainer(q, cfg, observables(q), b, null).run(w0, null, c);
+            Trainer.Result r = new Trainer(q, cfg, observables(q), b, null).run(q.vector(w0), null, c);
             assertEquals(25, r.steps());
             assertEquals(Files.readString(a.resolve("metrics.jsonl")), Files.readString(b.resolve("metrics.jsonl")), k.name());
             assertEquals(Files.readString(a.resolve("metrics.csv")), Files.readString(b.resolve("metrics.csv")), k.name());
@@ -131,14 +131,16 @@ class TrainerTest {
         double lam = q.lambdaMax();
         double[] w0 = {1, -1, 0.5};
         Trainer.Result flow = new Trainer(q, TrainConfig.gd(0.01 / lam, 200).withFlow(2.5, 1000), List.of(), null, null)
-                .run(w0, null, null);
+                .run(q.vector(w0), null, null);
         double[] err = new double[2];
         for (int i = 0; i < 2; i++) {
             double eta = 0.1 / lam / (1 << i);
-            Trainer.Result gd = new Trainer(q, TrainConfig.gd(eta, 20L << i), List.of(), null, null).run(w0, null, null);
+            Trainer.Result gd = new Trainer(q, TrainConfig.gd(eta, 20L << i), List.of(), null, null).run(q.vector(w0), null, null);
             double d = 0;
+            double[] a = gd.w().toDoubles();
+            double[] b = flow.w().toDoubles();
             for (int j = 0; j < 3; j++) {
-                d += (gd.w()[j] - flow.w()[j]) * (gd.w()[j] - flow.w()[j]);
+                d += (a[j] - b[j]) * (a[j] - b[j]);
             }
             err[i] = Math.sqrt(d);
         }
@@ -151,7 +153,7 @@ class TrainerTest {
         LeastSquares q = new LeastSquares(20, 3, 5);
         double lam = q.lambdaMax();
         List<Map<String, Object>> rec = new ArrayList<>();
-        new Trainer(q, TrainConfig.gd(10, 2000).withFlow(0.5, 50), List.of(), null, rec::add).run(new double[3], null, null);
+        new Trainer(q, TrainConfig.gd(10, 2000).withFlow(0.5, 50), List.of(), null, rec::add).run(q.vector(new double[3]), null, null);
         assertEquals(0.5 / lam, (double) rec.getFirst().get("flow_h"), 1e-12);
         assertEquals(2000 * 0.5 / lam, (double) rec.getLast().get("flow_time"), 1e-9);
         assertTrue((double) rec.getLast().get("grad_norm") < 1e-6 * (double) rec.getFirst().get("grad_norm"));

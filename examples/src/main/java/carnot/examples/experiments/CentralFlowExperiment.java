@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
 import carnot.engine.observe.Sharpness;
@@ -148,7 +149,7 @@ public final class CentralFlowExperiment implements Experiment<CentralFlowExperi
         // central flow from the same initial weights
         Mlp flowModel = new Mlp(run.backend(), DType.F64, c.widths(), Activation.TANH, true, c.seed());
         CentralFlow flow = new CentralFlow(flowModel, Loss.MSE, data, data.size(), c.lr(), c.lr() / c.substeps(), 1e-8, 300);
-        double[] w = ModelObjective.flatten(flowModel);
+        ParamVector w = ModelObjective.flatten(flowModel);
         int n = c.steps() * c.substeps();
         double[] fStep = new double[n + 1];
         double[] fPred = new double[n + 1];

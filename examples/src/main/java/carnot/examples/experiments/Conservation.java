@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
@@ -201,7 +202,7 @@ public final class Conservation implements Experiment<Conservation.Config> {
         TrainConfig cfg = flow
                 ? TrainConfig.gd(c.hMax(), Math.round(c.time() / c.hMax())).withFlow(c.fraction(), 20)
                 : TrainConfig.gd(eta, Math.round(c.time() / eta));
-        double[] w0 = ModelObjective.flatten(model);
+        ParamVector w0 = ModelObjective.flatten(model);
         double[] time = {0};
         double[] first = {Double.NaN};
         Trainer.Result res = new Trainer(obj, cfg, List.of(), null, rec -> {
@@ -215,8 +216,8 @@ public final class Conservation implements Experiment<Conservation.Config> {
         if (flow) {
             sharpness[0] = Math.max(obj.topEigen(w0, 1, null).values()[0], obj.topEigen(res.w(), 1, null).values()[0]);
         }
-        List<Matrix> now = FlatMatrices.of(res.w(), obj.shapes());
-        List<Matrix> then = FlatMatrices.of(w0, obj.shapes());
+        List<Matrix> now = FlatMatrices.of(res.w().toDoubles(), obj.shapes());
+        List<Matrix> then = FlatMatrices.of(w0.toDoubles(), obj.shapes());
         double d = act == Activation.LINEAR ? linearDrift(now, then) : neuronDrift(now, then);
         double t = flow ? time[0] : eta * res.steps();
         double sec = (System.nanoTime() - t0) * 1e-9;

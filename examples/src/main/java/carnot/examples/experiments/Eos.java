@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Hessian;
@@ -359,14 +360,14 @@ public final class Eos implements Experiment<Eos.Config> {
     private Curve adam(Config c, Runs r, double lr, DataSet data, ExperimentRun run) {
         Mlp model = mlp(c, run);
         ModelObjective obj = new ModelObjective(model, Loss.MSE, data, null, data.size(), c.eigTol(), 300);
-        double[] w = ModelObjective.flatten(model);
-        int p = w.length;
-        Optimizer opt = Optimizer.create(Optimizer.Kind.ADAM, p, new Optimizer.Hyper(0, c.beta1(), c.beta2(), ADAM_EPS, 0), null);
+        ParamVector w = ModelObjective.flatten(model);
+        int p = Math.toIntExact(w.dim());
+        Optimizer opt = Optimizer.create(Optimizer.Kind.ADAM, w, new Optimizer.Hyper(0, c.beta1(), c.beta2(), ADAM_EPS, 0), null);
         double thr = Preconditioned.adamThreshold(lr, c.beta1());
         String label = "adam beta1=" + fmt(c.beta1()) + " eta=" + fmt(lr);
         List<Double> st = new ArrayList<>();
         List<Double> sh = new ArrayList<>();
-        double[] g = new double[p];
+        ParamVector g = ParamVector.zeros(w.backend(), w.dtype(), w.shapes());
         double[] warm = null;
         double loss = Double.NaN;
         long t = 0;

@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
@@ -127,11 +128,9 @@ public final class FeatureAnsatz implements Experiment<FeatureAnsatz.Config> {
                 Schedule.constant(c.lr()), c.steps(), 0, 0, 0, 1e6, 0, 0, 10);
         List<Observable> obs = List.of(new FeatureObservable(c.every(), mlp, obj, train, train.size()),
                 new Evaluation(c.every(), obj.evaluationColumns()));
-        double[] w0 = ModelObjective.flatten(mlp);
-        int firstLayer = (int) mlp.params().getFirst().size();
-        for (int i = 0; i < firstLayer; i++) {
-            w0[i] *= c.initScale();
-        }
+        ParamVector w0 = ModelObjective.flatten(mlp);
+        carnot.engine.Tensor first = w0.get(0); // the first layer's weights, a view of w0
+        first.backend().affine(first.buffer(), first.buffer(), first.size(), c.initScale(), 0);
         List<double[]> rows = new ArrayList<>();
         new Trainer(obj, tc, obs, null, rec -> {
             if (!rec.containsKey("agop_align")) {

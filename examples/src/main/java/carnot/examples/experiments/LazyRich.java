@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
@@ -196,20 +197,22 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
             Mlp mlp = new Mlp(run.backend(), DType.F64, new int[] {d, c.width(), 1}, Activation.TANH, true, c.seed());
             OutputScaled model = new OutputScaled(mlp, alpha, true);
             ModelObjective obj = new ModelObjective(model, Loss.MSE, data, null, data.size(), 1e-6, 100);
-            double[] w0 = ModelObjective.flatten(model);
+            ParamVector init = ModelObjective.flatten(model);
+            double[] w0 = init.toDoubles();
             align0 = alignment(w0, c.width(), d);
             double eta = Math.min(c.lr(), c.lrPerAlpha() * alpha);
             long steps = (long) Math.ceil(c.time() / eta);
             Trainer.Result res = new Trainer(obj, TrainConfig.gd(eta / (alpha * alpha), steps), List.of(), null, null)
-                    .run(w0, null, null);
+                    .run(init, null, null);
+            double[] rw = res.w().toDoubles();
             double dw = 0;
             double nw = 0;
             for (int i = 0; i < w0.length; i++) {
-                dw += (res.w()[i] - w0[i]) * (res.w()[i] - w0[i]);
+                dw += (rw[i] - w0[i]) * (rw[i] - w0[i]);
                 nw += w0[i] * w0[i];
             }
             move[a] = Math.sqrt(dw / nw);
-            align[a] = alignment(res.w(), c.width(), d); // layers.0.weight [width, d] comes first
+            align[a] = alignment(rw, c.width(), d); // layers.0.weight [width, d] comes first
             obj.load(res.w());
             double[] out = NtkKernel.outputs(model, xTest);
             double tl = 0;
@@ -218,7 +221,7 @@ public final class LazyRich implements Experiment<LazyRich.Config> {
             }
             testLoss[a] = tl;
             trainLoss[a] = res.loss();
-            cka[a] = Cka.linear(features(w0, te[0], probe, c.width(), d), features(res.w(), te[0], probe, c.width(), d));
+            cka[a] = Cka.linear(features(w0, te[0], probe, c.width(), d), features(rw, te[0], probe, c.width(), d));
             double sec = (System.nanoTime() - t0) * 1e-9;
             run.log().printf(Locale.ROOT, "%8.4g %12.5g %12.5f %12.5g %12.5g %10.6f %10s %8.1f%n", alpha, move[a],
                     align[a], res.loss(), tl, cka[a], res.status(), sec);

@@ -52,7 +52,7 @@ public final class ModeStrengths implements Observable {
 
     @Override
     public void measure(RunState s, Map<String, Object> record) {
-        double[] m = strengths(FlatMatrices.product(FlatMatrices.of(s.w(), shapes)));
+        double[] m = strengths(FlatMatrices.product(FlatMatrices.of(s.w().toDoubles(), shapes)));
         for (int i = 0; i < m.length; i++) {
             record.put("u_" + (i + 1), m[i]);
         }

@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
@@ -291,7 +292,7 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
         if (adam) {
             cfg = cfg.withOptimizer(Optimizer.Kind.ADAM, 1);
         }
-        double[] w0 = ModelObjective.flatten(model);
+        ParamVector w0 = ModelObjective.flatten(model);
         double[] out0 = outputs(obj, model, w0, a.data());
         Trainer.Result r = new Trainer(obj, cfg, List.of(), null, null).run(w0, t.lrMultipliers(), null);
         if (r.status() == Trainer.Status.DIVERGED) {
@@ -305,7 +306,7 @@ public final class MupTransfer implements Experiment<MupTransfer.Config> {
         return new Run(r.loss(), Math.sqrt(s / out0.length));
     }
 
-    private static double[] outputs(ModelObjective obj, Model model, double[] w, DataSet data) {
+    private static double[] outputs(ModelObjective obj, Model model, ParamVector w, DataSet data) {
         obj.load(w);
         try (Scope _ = Scope.open()) {
             return model.forward(data.x(0, data.size())).toDoubles();

@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
@@ -228,13 +229,15 @@ public final class Ntk implements Experiment<Ntk.Config> {
         double[] predicted = NtkKernel.predict(k0, k0Test, f0Test, f0Train, y, c.lr(), c.steps());
         double etaLambda = c.lr() * k0.symmetricEigen().values()[0] / n;
         ModelObjective obj = new ModelObjective(model, Loss.MSE, data, null, n, 1e-6, 100);
-        double[] w0 = ModelObjective.flatten(model);
+        ParamVector init = ModelObjective.flatten(model);
+        double[] w0 = init.toDoubles();
         Trainer.Result res = new Trainer(obj, TrainConfig.gd(c.lr(), c.steps()), List.of(), null, null)
-                .run(w0, lrMult, null);
+                .run(init, lrMult, null);
+        double[] rw = res.w().toDoubles();
         double dw = 0;
         double nw = 0;
         for (int i = 0; i < w0.length; i++) {
-            dw += (res.w()[i] - w0[i]) * (res.w()[i] - w0[i]);
+            dw += (rw[i] - w0[i]) * (rw[i] - w0[i]);
             nw += w0[i] * w0[i];
         }
         obj.load(res.w());

@@ -1,5 +1,6 @@
 package carnot.examples.experiments;
 
+import carnot.engine.ParamVector;
 import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
@@ -240,7 +241,7 @@ public final class Saxe implements Experiment<Saxe.Config> {
                         }
                         rows.add(row);
                     }
-                }).run(w0, null, null);
+                }).run(ParamVector.fromHost(obj.backend(), obj.dtype(), w0, obj.shapes()), null, null);
         double[] times = new double[rows.size()];
         double[][] u = new double[r][rows.size()];
         for (int k = 0; k < rows.size(); k++) {

@@ -44,7 +44,7 @@ import java.util.function.Supplier;
  * ({@link DevicePool}) and are reused, zero-filled, by later allocations of the same block size.
  */
 public final class CudaBackend implements Backend {
-    private final KernelLauncher launcher;
+    private final CountingLauncher launcher;
     private final DevicePool pool;
     private final String name;
     private final Supplier<Backend> hostFactory;
@@ -59,12 +59,12 @@ public final class CudaBackend implements Backend {
      * backend that runs {@code symmetricEigen}; it is closed with this backend.
      */
     public CudaBackend(KernelLauncher launcher, String name, Supplier<Backend> host, boolean atomicScatter) {
-        this.launcher = launcher;
-        this.pool = new DevicePool(launcher);
+        this.launcher = new CountingLauncher(launcher);
+        this.pool = new DevicePool(this.launcher);
         this.name = name;
         this.hostFactory = host;
         this.atomicScatter = atomicScatter;
-        this.device = new CudaDevice(launcher);
+        this.device = new CudaDevice(this.launcher);
     }
 
     /** The CUDA backend on the host emulation ("cuda-emu"), blocks spread over all hardware threads. */
@@ -84,9 +84,14 @@ public final class CudaBackend implements Backend {
         return new CudaBackend(new JCudaLauncher(device), "cuda", CpuBackend::new, false);
     }
 
-    /** The launcher this backend queues work on. */
+    /** Host↔device copies and synchronisations made through this backend so far (all of them: every copy goes through its launcher). */
+    public Transfers transfers() {
+        return launcher.transfers();
+    }
+
+    /** The launcher this backend queues work on (copies made on it directly are not in {@link #transfers()}). */
     public KernelLauncher launcher() {
-        return launcher;
+        return launcher.inner();
     }
 
     /** Number of buffers allocated and not yet freed. */
@@ -130,6 +135,10 @@ public final class CudaBackend implements Backend {
         }
         if (b.owner() != this) {
             throw new IllegalArgumentException("free: buffer must belong to backend '" + name + "'; given " + b);
+        }
+        if (b.isView()) {
+            b.close();
+            return;
         }
         if (b.isFreed()) {
             return;

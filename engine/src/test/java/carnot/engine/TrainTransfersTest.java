@@ -1,0 +1,104 @@
+package carnot.engine;
+
+import carnot.engine.observe.Sharpness;
+import carnot.engine.optim.Optimizer;
+import carnot.engine.train.ModelObjective;
+import carnot.engine.train.Observable;
+import carnot.engine.train.TrainConfig;
+import carnot.engine.train.Trainer;
+import carnot.kernels.CpuBackend;
+import carnot.kernels.DType;
+import carnot.kernels.cuda.CudaBackend;
+import carnot.kernels.cuda.Transfers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A training step on the CUDA backend (host emulation) moves O(1) scalars between host and device: the traffic of
+ * the steps between two step counts is counted by the backend's launcher, and it is the same for a model 4x
+ * wider (so it does not grow with P) and at most a few scalars per step — the loss of each chunk, ‖g‖ and ‖w‖.
+ * Observables are what may download more, only on their steps. The same run on the CPU backend gives the same
+ * losses to 1e-12 (f64).
+ */
+class TrainTransfersTest {
+    private static CudaBackend emu;
+    private static CpuBackend cpu;
+
+    @BeforeAll
+    static void open() {
+        emu = CudaBackend.emulated();
+        cpu = new CpuBackend(1);
+    }
+
+    @AfterAll
+    static void close() {
+        emu.close();
+        cpu.close();
+    }
+
+    /** Per-step traffic (between the records of steps 1 … 8, all equal) and the losses of a 9-step run. */
+    private record Measured(Transfers perStep, List<Double> losses) {
+    }
+
+    private static Measured train(carnot.kernels.Backend be, Optimizer.Kind kind, int hidden, int chunks) {
+        try (Scope _ = Scope.open()) {
+            int n = 48;
+            Model m = new TinyMlp(be, DType.F64, 7, true, 5, hidden, 3);
+            DataSet d = new ArrayDataSet(Tensor.randn(be, DType.F64, 11, 0, 1, n, 5), Tensor.randn(be, DType.F64, 11, 1 << 20, 1, n, 3));
+            ModelObjective obj = new ModelObjective(m, Loss.MSE, d, null, n / chunks, 1e-8, 50);
+            TrainConfig cfg = TrainConfig.gd(0.05, 9).withOptimizer(kind, 1);
+            List<Observable> obs = List.of(new Sharpness(1000, 1)); // measured at steps 0 and 9 only
+            List<Double> losses = new ArrayList<>();
+            List<Transfers> at = new ArrayList<>();
+            Trainer.Result r = new Trainer(obj, cfg, obs, null, (Map<String, Object> rec) -> {
+                losses.add((Double) rec.get("loss"));
+                if (be instanceof CudaBackend c) {
+                    at.add(c.transfers());
+                }
+            }).run(obj.initial(), null, null);
+            assertEquals(Trainer.Status.COMPLETED, r.status(), r.message());
+            if (at.isEmpty()) {
+                return new Measured(null, losses);
+            }
+            Transfers step = at.get(2).minus(at.get(1));
+            for (int k = 2; k < 8; k++) {
+                assertEquals(step, at.get(k + 1).minus(at.get(k)), "step " + (k + 1) + " moves what step 2 moved");
+            }
+            return new Measured(step, losses);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Optimizer.Kind.class, names = {"GD", "MOMENTUM", "ADAM"})
+    void aStepMovesAFewScalarsIndependentOfTheModelSize(Optimizer.Kind kind) {
+        for (int chunks : new int[] {1, 3}) {
+            Transfers small = train(emu, kind, 8, chunks).perStep();
+            Transfers wide = train(emu, kind, 32, chunks).perStep();
+            assertEquals(small, wide, "per-step traffic must not depend on P (" + chunks + " chunks)");
+            // downloads: the loss of each chunk, then ‖g‖ and ‖w‖, 8 bytes each
+            assertEquals(chunks + 2, small.toHost(), kind + ", " + chunks + " chunks: " + small);
+            assertEquals(8L * (chunks + 2), small.toHostBytes(), kind + ", " + chunks + " chunks: " + small);
+            assertTrue(small.toDeviceBytes() <= 64L * chunks, kind + ", " + chunks + " chunks: uploads " + small);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Optimizer.Kind.class, names = {"GD", "MOMENTUM", "ADAM"})
+    void theEmulatedRunMatchesTheCpuRun(Optimizer.Kind kind) {
+        List<Double> a = train(emu, kind, 16, 3).losses();
+        List<Double> b = train(cpu, kind, 16, 3).losses();
+        assertEquals(10, a.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(b.get(i), a.get(i), 1e-12 * Math.abs(b.get(i)), kind + " step " + i);
+        }
+        assertTrue(a.getLast() < a.getFirst(), kind + " decreases the loss: " + a);
+    }
+}
