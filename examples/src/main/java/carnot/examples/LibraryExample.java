@@ -1,6 +1,7 @@
 package carnot.examples;
 
 import carnot.engine.ArrayDataSet;
+import carnot.engine.Autodiff;
 import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Hessian;
@@ -15,10 +16,13 @@ import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;
 import carnot.models.Activation;
 import carnot.models.Mlp;
-
+import java.util.Arrays;
 import java.util.List;
 
-/** The README's "Use as a library" example, kept here so that it compiles and runs: {@code java ... LibraryExample}. */
+/**
+ * The README's "Use as a library" example, kept here so that it compiles and runs: {@code java ... LibraryExample}.
+ * The body of main is the README's java block verbatim, as is that of examples/embedding's Main (LibraryExampleTest).
+ */
 public final class LibraryExample {
     private LibraryExample() {
     }
@@ -36,7 +40,7 @@ public final class LibraryExample {
             ParamVector hv = h.apply(v);                                          // one forward-over-reverse pass
             Tensor hvs = h.applyFlatBatch(Tensor.randn(be, DType.F64, 8, 0, 1.0, 16, h.dim())); // 16 at once: [16, P]
             System.out.printf("loss %.4f  |grad| %.4f  v.Hv %.4f  HV %s%n", g.loss(), g.grad().norm(), v.dot(hv),
-                    java.util.Arrays.toString(hvs.shape()));
+                    Arrays.toString(hvs.shape()));
             try (Linearized lin = h.linearize()) {                                // primal pass once, then
                 double top = Lanczos.topK(lin, 1, 1e-8, 200, null).values()[0];  // tangent-only products
                 System.out.printf("lambda_max %.6f%n", top);
@@ -44,9 +48,8 @@ public final class LibraryExample {
 
             // the same machinery on any function of tensors
             Tensor w = Tensor.randn(be, DType.F64, 3, 0, 1.0, 5).variable();
-            Tensor f = w.tanh().square().sum();
-            List<Tensor> df = carnot.engine.Autodiff.grad(f, List.of(w));
-            System.out.println("d/dw sum tanh(w)^2 = " + java.util.Arrays.toString(df.getFirst().toDoubles()));
+            List<Tensor> df = Autodiff.grad(w.tanh().square().sum(), List.of(w));
+            System.out.println("d/dw sum tanh(w)^2 = " + Arrays.toString(df.getFirst().toDoubles()));
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import carnot.cli.CliTest.Result;
+import carnot.examples.EmbeddingProjectTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,12 +28,14 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code # writes: A, B, …} lines name files or folders (relative to the scratch folder) the commands before
  *       them must have written.</li>
  *   <li>{@code java … CLASS} lines run {@code CLASS.main} in process (the classpath is this test's).</li>
+ *   <li>{@code mvn …} lines must be the commands {@link EmbeddingProjectTest} runs (installing the modules, then
+ *       building and running examples/embedding); that test runs them.</li>
  *   <li>{@code python} blocks run with {@code /usr/bin/python3} in the scratch folder. Without PyTorch they run
  *       against a NumPy stand-in for the few {@code torch} calls a block uses (Sequential, Linear, Tanh, randn,
  *       manual_seed, detach/double/numpy), so the names and shapes a block writes are still checked by the commands
  *       that read them; without Python or NumPy the test is skipped.</li>
  * </ul>
- * Any other line in a shell block fails the test: the README shows only what this test runs.
+ * Any other line in a shell block fails the test: the README shows only what this test or EmbeddingProjectTest runs.
  */
 class ReadmeTest {
     /** The most steps a README command runs here. */
@@ -113,6 +116,9 @@ class ReadmeTest {
                 assertEquals(0, r.code(), "README command failed: " + cmd + "\n" + r.err());
                 System.out.printf("ReadmeTest: %.1f s  %s%n", (System.nanoTime() - t0) * 1e-9, cmd);
                 n++;
+            } else if (cmd.startsWith("mvn ")) {
+                assertTrue(EmbeddingProjectTest.README_COMMANDS.contains(cmd), "README shows a Maven command that "
+                        + "EmbeddingProjectTest does not run: " + cmd + "; it runs " + EmbeddingProjectTest.README_COMMANDS);
             } else if (cmd.startsWith("java ")) {
                 String cls = cmd.substring(cmd.lastIndexOf(' ') + 1);
                 Class.forName(cls).getMethod("main", String[].class).invoke(null, (Object) new String[0]);

@@ -36,9 +36,16 @@ public final class CpuBackend implements Backend {
 
     /**
      * A backend with {@code threads >= 1} workers; sets OpenBLAS to one thread (process-wide): GEMMs are
-     * partitioned across this backend's own pool, so no OpenBLAS worker threads compete with it for cores.
+     * partitioned across this backend's own pool, so no OpenBLAS worker threads compete with it for cores. Refuses a
+     * JVM without the module jdk.incubator.vector (flag {@code --add-modules jdk.incubator.vector}) rather than fail
+     * at its first operation.
      */
     public CpuBackend(int threads) {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException("the CPU backend needs the Vector API: start the JVM with --add-modules "
+                    + "jdk.incubator.vector (and --enable-native-access=ALL-UNNAMED for OpenBLAS); this JVM was "
+                    + "started without the module jdk.incubator.vector");
+        }
         this.par = new Parallel(threads);
         GemmBlas.setThreads(1);
     }

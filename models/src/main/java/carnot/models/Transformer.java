@@ -2,10 +2,12 @@ package carnot.models;
 
 import carnot.engine.Model;
 import carnot.engine.Param;
+import carnot.engine.Readout;
 import carnot.engine.Role;
 import carnot.engine.Tensor;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -25,7 +27,8 @@ import java.util.List;
  * then computes its query, residual, MLP and readout at the last position only (keys and values at every
  * position), which gives the same logits as the full forward's last row (one block at t = 4, d_model 64, vocab 99:
  * 0.41 of its multiply-adds). Each weight is used as {@code multiplier · value}; the query weight has role
- * ATTN_LOGIT so a parameterization's multiplier on it scales the attention logits.
+ * ATTN_LOGIT so a parameterization's multiplier on it scales the attention logits. {@link #features} gives the
+ * residual stream after every block and LN_f(h), and {@link #readout} the head that maps the latter to the logits.
  */
 public final class Transformer implements Model {
     /** Masked attention logits get this added; exp of it underflows to exactly 0 as with −∞. */
@@ -104,9 +107,38 @@ public final class Transformer implements Model {
         return params;
     }
 
-    /** Token ids x I32 [B, t] (t ≤ ctx) to logits [B, t, V], or [B, V] when lastOnly. */
+    /** Token ids x I32 [B, t] (t ≤ ctx) to logits [B, t, V], or [B, V] when lastOnly: {@code LN_f(h) headᵀ}. */
     @Override
     public Tensor forward(List<Tensor> weights, Tensor x) {
+        Tensor logits = stream(weights, x, null).matmul(w(weights, params.size() - 1), false, true);
+        return lastOnly ? logits : logits.reshape(x.dim(0), x.dim(1), config.vocab());
+    }
+
+    /**
+     * The residual stream h_i after each block i = 1 … L, then LN_f(h_L), the features the readout applies to
+     * (L + 1 entries, each [N, d]): one row per output row, so N = B·t (rows b·t + j, position j of sequence b),
+     * or with lastOnly N = B, the last position's rows (the last block computes only those). The same pass as
+     * {@link #forward(List, Tensor)}: {@code readout(w)} applied to the last entry gives its logits bitwise.
+     */
+    @Override
+    public List<Tensor> features(List<Tensor> weights, Tensor x) {
+        List<Tensor> features = new ArrayList<>();
+        stream(weights, x, features);
+        return features;
+    }
+
+    /** The untied bias-free head: logits = LN_f(h_L) (m · head)ᵀ, weight [V, d], no bias. */
+    @Override
+    public Readout readout(List<Tensor> weights) {
+        Init.check("Transformer", params, weights);
+        return new Readout(w(weights, params.size() - 1), null);
+    }
+
+    /**
+     * The blocks and the final LayerNorm: LN_f(h_L), [B·t, d] or with lastOnly [B, d]; collects the stream after each
+     * block and LN_f(h_L) into {@code features} when given (with lastOnly, the last position's rows of each).
+     */
+    private Tensor stream(List<Tensor> weights, Tensor x, List<Tensor> features) {
         Init.check("Transformer", params, weights);
         if (x.rank() != 2 || x.dim(1) < 1 || x.dim(1) > config.ctx() || x.dtype() != DType.I32) {
             throw new IllegalArgumentException("Transformer input must be I32 token ids [B, t] with 1 <= t <= "
@@ -115,7 +147,6 @@ public final class Transformer implements Model {
         int batch = x.dim(0);
         int t = x.dim(1);
         int d = config.dModel();
-        int v = config.vocab();
         Tensor h = w(weights, 0).gather(x).add(w(weights, 1).slice(0, 0, t)).reshape(batch * t, d);
         Tensor mask = causalMask(weights.get(0), t);
         for (int i = 0; i < config.layers(); i++) {
@@ -130,10 +161,16 @@ public final class Transformer implements Model {
             h = (lastRow ? lastRows(h, batch, t) : h).add(attn);
             Tensor m = layerNorm(h, w(weights, o + 6), w(weights, o + 7));
             h = h.add(m.matmul(w(weights, o + 8), false, true).gelu().matmul(w(weights, o + 9), false, true));
+            if (features != null) {
+                features.add(lastOnly && !lastRow ? lastRows(h, batch, t) : h);
+            }
         }
         int last = 2 + PER_BLOCK * config.layers();
-        Tensor logits = layerNorm(h, w(weights, last), w(weights, last + 1)).matmul(w(weights, last + 2), false, true);
-        return lastOnly ? logits : logits.reshape(batch, t, v);
+        Tensor out = layerNorm(h, w(weights, last), w(weights, last + 1));
+        if (features != null) {
+            features.add(out);
+        }
+        return out;
     }
 
     private Tensor w(List<Tensor> weights, int i) {

@@ -41,6 +41,10 @@ public final class Agop {
      * gradient is ∂f_k(x_i)/∂x_i).
      */
     public static Matrix of(Model model, List<Tensor> weights, Tensor x) {
+        if (!x.dtype().isFloating() || x.rank() != 2) {
+            throw new IllegalArgumentException("AGOP needs float inputs [N, d] (it differentiates with respect to "
+                    + "them); given " + x.dtype() + java.util.Arrays.toString(x.shape()));
+        }
         try (Scope _ = Scope.open()) {
             Tensor xv = x.variable();
             Tensor out = model.forward(weights, xv);

@@ -18,12 +18,15 @@ import java.util.Map;
  * features (1 = unchanged up to rotation and scale), and the alignment of the input AGOP ({@link Agop#of}) with the
  * first-layer Gram {@code W₁ᵀW₁} (W₁ = the first parameter times its multiplier, [d₁, d₀]).
  * Columns feature_move, cka_init, agop_align. Φ₀ is checkpointed so a resumed run measures the same values.
+ * Inputs that are token ids (I32, e.g. a {@code Transformer}'s) have no input gradient: agop_align is then NaN
+ * (null in metrics.jsonl); feature_move and cka_init are measured as for any model.
  */
 public final class FeatureObservable implements Observable {
     private final int every;
     private final Model model;
     private final ModelObjective objective;
     private final Tensor probe;
+    private final boolean tokens;
     private Matrix phi0;
 
     public FeatureObservable(int every, Model model, ModelObjective objective, DataSet data, int probe) {
@@ -34,8 +37,9 @@ public final class FeatureObservable implements Observable {
         this.model = model;
         this.objective = objective;
         this.probe = data.x(0, Math.min(probe, data.size()));
+        this.tokens = !this.probe.dtype().isFloating();
         int[] first = model.params().getFirst().shape();
-        if (this.probe.rank() != 2 || first.length != 2 || first[1] != this.probe.dim(1)) {
+        if (!tokens && (this.probe.rank() != 2 || first.length != 2 || first[1] != this.probe.dim(1))) {
             throw new IllegalArgumentException("features needs inputs [N, d] and a first parameter [d1, d] (a first "
                     + "layer); given inputs " + Arrays.toString(this.probe.shape()) + " and first parameter "
                     + Arrays.toString(first));
@@ -67,6 +71,10 @@ public final class FeatureObservable implements Observable {
         Matrix phi = lastFeatures();
         record.put("feature_move", Movement.features(phi, phi0));
         record.put("cka_init", Cka.linear(phi, phi0));
+        if (tokens) {
+            record.put("agop_align", Double.NaN);
+            return;
+        }
         try (Scope _ = Scope.open()) {
             Param p = model.params().getFirst();
             Tensor w1 = p.multiplier() == 1 ? p.value() : p.value().mul(p.multiplier());
