@@ -46,7 +46,7 @@ class TransformerObservablesTest {
                 DataSet data = new ArrayDataSet(TransformerFeaturesTest.ids(be, r, V, N, T),
                         lastOnly ? Tensor.indices(be, y, N) : Tensor.indices(be, y, N, T));
                 ModelObjective obj = new ModelObjective(m, Loss.CE, data, null, N, 1e-6, 20);
-                double[] w = ModelObjective.flatten(m);
+                carnot.engine.ParamVector w = ModelObjective.flatten(m);
                 Map<String, Object> rec = new HashMap<>();
                 new CollapseObservable(1, m, obj, data).measure(new RunState(0, w, w, null, 0, 0, obj), rec);
                 for (String c : List.of("nc1", "nc2_norm", "nc2_angle", "nc3", "nc4")) {
@@ -67,14 +67,14 @@ class TransformerObservablesTest {
             DataSet data = new ArrayDataSet(TransformerFeaturesTest.ids(be, r, V, N, T), Tensor.indices(be, y, N));
             ModelObjective obj = new ModelObjective(m, Loss.CE, data, null, N, 1e-6, 20);
             FeatureObservable f = new FeatureObservable(1, m, obj, data, 8);
-            double[] w0 = ModelObjective.flatten(m);
+            carnot.engine.ParamVector w0 = ModelObjective.flatten(m);
             Map<String, Object> at0 = new HashMap<>();
             f.measure(new RunState(0, w0, w0, null, 0, 0, obj), at0);
             assertEquals(0.0, (Double) at0.get("feature_move"), 0, "features have not moved at w0");
             assertEquals(1.0, (Double) at0.get("cka_init"), 1e-12, "CKA with itself");
             assertTrue(Double.isNaN((Double) at0.get("agop_align")), "no input gradient of token ids: " + at0);
             TransformerFeaturesTest.perturb(m, r);
-            double[] w1 = ModelObjective.flatten(m);
+            carnot.engine.ParamVector w1 = ModelObjective.flatten(m);
             Map<String, Object> at1 = new HashMap<>();
             f.measure(new RunState(1, w1, w0, null, 0, 0, obj), at1);
             assertTrue((Double) at1.get("feature_move") > 0.01, "features moved with the weights: " + at1);
