@@ -1,12 +1,14 @@
 package carnot.engine;
 
+import carnot.kernels.DType;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Exact full-batch passes: loss, gradient and (batched) tangent products accumulated over chunks of a data set
  * in a fixed order, each chunk's loss normalised by the whole data set's normaliser, so the result equals one
- * big batch up to rounding. The chunk size only bounds memory.
+ * big batch up to rounding. The chunk size only bounds memory. The chunk losses are summed on the backend in f64
+ * (the same additions, in the same order, as on the host) and the sum leaves once per pass.
  */
 final class FullBatch {
     private FullBatch() {
@@ -41,7 +43,7 @@ final class FullBatch {
         List<Param> ps = m.params();
         Tensor[] g = new Tensor[ps.size()];
         Tensor[] hv = tangents == null ? null : new Tensor[ps.size()];
-        double[] total = {0};
+        Tensor[] total = {null};
         d.chunks(chunk, (from, to, s) -> {
             var ws = new ArrayList<Tensor>(ps.size());
             for (int i = 0; i < ps.size(); i++) {
@@ -49,7 +51,7 @@ final class FullBatch {
                 ws.add((tangents == null ? w : w.withTangent(tangents.get(i))).variable());
             }
             var c = chunk(m, loss, d.x(from, to), d.y(from, to), norm, ws, tangents != null ? product : Product.HESSIAN);
-            total[0] += c.loss();
+            total[0] = accumulate(s, total[0], c.loss().to(DType.F64));
             List<Tensor> gs = c.grads();
             for (int i = 0; i < ps.size(); i++) {
                 Tensor gi = gs.get(i);
@@ -66,11 +68,11 @@ final class FullBatch {
             }
             return true;
         });
-        return new Pass(total[0], wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
+        return new Pass(total[0].item(), wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
     }
 
-    /** Loss and gradients (carrying the product's tangents) of one chunk. */
-    record Chunk(double loss, List<Tensor> grads) {
+    /** Loss (a scalar on the backend) and gradients (carrying the product's tangents) of one chunk. */
+    record Chunk(Tensor loss, List<Tensor> grads) {
     }
 
     /**
@@ -85,10 +87,10 @@ final class FullBatch {
             Tensor l = loss.apply(o, y, norm);
             Tensor u = Autodiff.grad(l, List.of(o)).getFirst().tangent();
             Tensor seed = Tensor.zeros(out.backend(), out.dtype(), out.shape()).withTangent(u);
-            return new Chunk(l.item(), Autodiff.backward(out, seed, ws, false));
+            return new Chunk(l.detach(), Autodiff.backward(out, seed, ws, false));
         }
         Tensor l = loss.apply(out, y, norm);
-        return new Chunk(l.item(), Autodiff.grad(l, ws));
+        return new Chunk(l.detach(), Autodiff.grad(l, ws));
     }
 
     static Tensor accumulate(Scope s, Tensor acc, Tensor next) {

@@ -19,14 +19,15 @@ public record Grad(double loss, ParamVector grad) {
         return of(model, loss, data, data.size());
     }
 
-    /** The full-batch loss only (forward passes, no graph). */
+    /** The full-batch loss only (forward passes, no graph; chunk losses summed in f64 on the backend, one download). */
     public static double loss(Model model, Loss loss, DataSet data, int chunk) {
         double norm = loss.count(data);
-        double[] total = {0};
+        Tensor[] total = {null};
         data.chunks(chunk, (from, to, s) -> {
-            total[0] += loss.apply(model.forward(data.x(from, to)), data.y(from, to), norm).item();
+            Tensor l = loss.apply(model.forward(data.x(from, to)), data.y(from, to), norm).to(carnot.kernels.DType.F64);
+            total[0] = FullBatch.accumulate(s, total[0], l);
             return true;
         });
-        return total[0];
+        return total[0].item();
     }
 }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A training step on the CUDA backend (host emulation) moves O(1) scalars between host and device: the traffic of
  * the steps between two step counts is counted by the backend's launcher, and it is the same for a model 4x
- * wider (so it does not grow with P) and at most a few scalars per step — the loss of each chunk, ‖g‖ and ‖w‖.
+ * wider (so it does not grow with P) and, whatever the number of chunks, three scalars: the loss, ‖g‖ and ‖w‖.
  * Observables are what may download more, only on their steps. The same run on the CPU backend gives the same
  * losses to 1e-12 (f64).
  */
@@ -83,10 +83,8 @@ class TrainTransfersTest {
             Transfers small = train(emu, kind, 8, chunks).perStep();
             Transfers wide = train(emu, kind, 32, chunks).perStep();
             assertEquals(small, wide, "per-step traffic must not depend on P (" + chunks + " chunks)");
-            // downloads: the loss of each chunk, then ‖g‖ and ‖w‖, 8 bytes each
-            assertEquals(chunks + 2, small.toHost(), kind + ", " + chunks + " chunks: " + small);
-            assertEquals(8L * (chunks + 2), small.toHostBytes(), kind + ", " + chunks + " chunks: " + small);
-            assertTrue(small.toDeviceBytes() <= 64L * chunks, kind + ", " + chunks + " chunks: uploads " + small);
+            // downloads: the loss (summed over the chunks on the device), ‖g‖ and ‖w‖, 8 bytes each; no uploads
+            assertEquals(new Transfers(0, 0, 3, 24, 0), small, kind + ", " + chunks + " chunks");
         }
     }
 
