@@ -4,8 +4,8 @@ import carnot.engine.Param;
 import carnot.engine.ParamVector;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
-import carnot.engine.train.ModelObjective;
-import carnot.engine.train.Objective;
+import carnot.science.train.ModelObjective;
+import carnot.science.train.Objective;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import java.util.Map;
  * A {@link DistributedProblem} as the training loop's {@link Objective}: full-batch loss and gradient from the
  * executors, sharpness by the engine's warm-started Lanczos ({@link ModelObjective#lanczos}) on the Hessian
  * linearized on the executors (fresh distributed products when a shard's primal values exceed its budget), train
- * accuracy from the executors. The {@link carnot.engine.train.Trainer}, its optimizers and observables run on it
+ * accuracy from the executors. The {@link carnot.science.train.Trainer}, its optimizers and observables run on it
  * unchanged. Mini-batches (SGD) are not distributed: full batch only. The loop's vectors are f64 on the driver
  * model's backend; the weights are downloaded once per call to be broadcast, and the gradient uploaded.
  */

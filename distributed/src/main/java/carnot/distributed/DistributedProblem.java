@@ -9,7 +9,7 @@ import carnot.engine.Model;
 import carnot.engine.ParamVector;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
-import carnot.engine.train.ModelObjective;
+import carnot.science.train.ModelObjective;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
 import java.util.ArrayList;

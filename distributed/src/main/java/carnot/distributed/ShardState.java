@@ -5,7 +5,7 @@ import carnot.engine.Hessian;
 import carnot.engine.Linearized;
 import carnot.engine.Model;
 import carnot.engine.Param;
-import carnot.engine.train.ModelObjective;
+import carnot.science.train.ModelObjective;
 import carnot.kernels.Backend;
 import carnot.engine.ParamVector;
 import carnot.engine.Tensor;

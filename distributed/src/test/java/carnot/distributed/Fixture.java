@@ -4,7 +4,7 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.Loss;
 import carnot.engine.Model;
 import carnot.engine.Tensor;
-import carnot.engine.train.ModelObjective;
+import carnot.science.train.ModelObjective;
 import carnot.kernels.Backend;
 import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;

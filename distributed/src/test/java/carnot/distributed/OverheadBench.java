@@ -6,7 +6,7 @@ import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
-import carnot.engine.train.ModelObjective;
+import carnot.science.train.ModelObjective;
 import carnot.kernels.DType;
 import carnot.models.Activation;
 import java.nio.file.Files;

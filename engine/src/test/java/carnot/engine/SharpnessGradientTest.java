@@ -1,7 +1,7 @@
 package carnot.engine;
 
-import carnot.engine.spectral.Eigen;
-import carnot.engine.spectral.Lanczos;
+import carnot.kernels.Backend;
+import carnot.kernels.Buffer;
 import carnot.kernels.DType;
 import org.junit.jupiter.api.Test;
 
@@ -13,9 +13,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** ∇λ_max through third-order autodiff against central differences of λ_max, on MSE and cross-entropy. */
 class SharpnessGradientTest {
 
-    /** λ_max and its unit eigenvector at the model's current weights (tiny P: Lanczos is exact). */
+    /** λ_max and its unit eigenvector [1, P]. */
+    private record Eigen(double[] values, Tensor vectors) {
+    }
+
+    /**
+     * λ_max and its unit eigenvector at the model's current weights: the dense Hessian (H applied to the P unit
+     * vectors; tiny P) decomposed by the backend's symmetric eigensolver.
+     */
     private static Eigen top(Model m, Loss loss, DataSet d) {
-        return Lanczos.topK(Hessian.of(m, loss, d, 5), 1, 1e-13, 400, null);
+        int p = (int) m.numParams();
+        double[] id = new double[p * p];
+        for (int i = 0; i < p; i++) {
+            id[i * p + i] = 1;
+        }
+        Backend be = HvpTest.BE;
+        Tensor h = Hessian.of(m, loss, d, 5).applyBatch(Tensor.of(be, DType.F64, id, p, p));
+        Tensor a = Tensor.of(be, DType.F64, h.toDoubles(), p, p);
+        try (Buffer w = be.alloc(DType.F64, p)) {
+            be.symmetricEigen(a.buffer(), w, p, true);
+            double[] vals = new double[p];
+            be.download(w, 0, java.lang.foreign.MemorySegment.ofArray(vals), p);
+            double[] vecs = a.toDoubles();
+            double[] u = new double[p];
+            for (int i = 0; i < p; i++) {
+                u[i] = vecs[i * p + p - 1];
+            }
+            return new Eigen(new double[] {vals[p - 1]}, Tensor.of(be, DType.F64, u, 1, p));
+        }
     }
 
     private static double lambdaAt(Model m, Loss loss, DataSet d, double[] w0, double[] dir, double h) {

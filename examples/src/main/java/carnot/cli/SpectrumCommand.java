@@ -8,18 +8,18 @@ import carnot.engine.Scope;
 import carnot.engine.Tensor;
 import carnot.engine.io.NdArray;
 import carnot.engine.io.Npz;
-import carnot.engine.spectral.BlockOperator;
-import carnot.engine.spectral.Eigen;
-import carnot.engine.spectral.FullSpectrum;
-import carnot.engine.spectral.Lanczos;
-import carnot.engine.spectral.Stop;
-import carnot.engine.spectral.Lobpcg;
-import carnot.engine.spectral.PowerIteration;
-import carnot.engine.spectral.Slq;
-import carnot.engine.spectral.SpectralDensity;
-import carnot.engine.spectral.Trace;
-import carnot.engine.spectral.Which;
-import carnot.engine.train.Json;
+import carnot.science.spectral.BlockOperator;
+import carnot.science.spectral.Eigen;
+import carnot.science.spectral.FullSpectrum;
+import carnot.science.spectral.Lanczos;
+import carnot.science.spectral.Stop;
+import carnot.science.spectral.Lobpcg;
+import carnot.science.spectral.PowerIteration;
+import carnot.science.spectral.Slq;
+import carnot.science.spectral.SpectralDensity;
+import carnot.science.spectral.Trace;
+import carnot.science.spectral.Which;
+import carnot.science.train.Json;
 import carnot.kernels.DType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -202,7 +202,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                 }
             }
             LinearOperator distributed = dist == null ? null : dist.operator(
-                    carnot.engine.train.ModelObjective.flatten(p.model()).toDoubles(), matrix.equals("gn"), linearize, System.err);
+                    carnot.science.train.ModelObjective.flatten(p.model()).toDoubles(), matrix.equals("gn"), linearize, System.err);
             double recordWall = (System.nanoTime() - t0) * 1e-9;
             double recordCpu = (processCpuNanos() - cpu0) * 1e-9;
             LinearOperator op = distributed != null ? distributed : lin != null ? lin : h;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import carnot.engine.Scope;
 import carnot.engine.io.NdArray;
 import carnot.engine.io.Npz;
-import carnot.engine.spectral.DenseOperator;
+import carnot.science.spectral.DenseOperator;
 import carnot.kernels.DType;
 import carnot.kernels.RefBackend;
 import java.io.ByteArrayOutputStream;
@@ -170,7 +170,7 @@ class SpectrumCommandTest {
             }
             DenseOperator op = DenseOperator.of(new RefBackend(), DType.F64, m);
             SpectrumCommand.Settings st = new SpectrumCommand.Settings("lanczos", 2, 1, false, 1e-10,
-                    carnot.engine.spectral.Stop.RESIDUAL, 100, 0, 1, 1, 1,
+                    carnot.science.spectral.Stop.RESIDUAL, 100, 0, 1, 1, 1,
                     0.01, 10, 0, false, false);
             Map<String, Object> j = SpectrumCommand.compute(op, st, null).json();
             assertEquals(8.0, ((double[]) j.get("eigenvalues"))[0], 1e-10);

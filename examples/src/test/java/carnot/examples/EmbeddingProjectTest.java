@@ -26,13 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Carnot embedded as users do it: {@code examples/embedding/} is a Maven project of its own that depends on the
- * installed {@code carnot-engine} and {@code carnot-models}; its Main is the README's library example. The README's
+ * installed {@code carnot-engine}, {@code carnot-science} and {@code carnot-models}; its Main is the README's library example. The README's
  * two commands ({@link #README_COMMANDS}) are run as follows.
  *
  * <ol>
  *   <li>{@code mvn -q install -DskipTests -pl models -am}: this test runs inside the build (./carnot test), after
  *       the modules were packaged, so rebuilding them would rewrite jars the running build has open. It installs the
- *       jars this build made instead (the parent POM, kernels, engine, models, each with its own pom.xml; a module
+ *       jars this build made instead (the parent POM, kernels, engine, science, models, each with its own pom.xml; a module
  *       seen as a classes folder, as under {@code mvn test}, is jarred first) with {@code install:install-file}, the
  *       same files {@code mvn install} puts there. The local repository is a private one whose other entries link
  *       into the user's ({@code carnot.m2}, else ~/.m2/repository): ~/.m2 gets no Carnot artifacts.</li>
@@ -71,6 +71,7 @@ public class EmbeddingProjectTest {
         Path repo = privateRepository(tmp.resolve("repo"));
         Path kernels = module(Backend.class);
         Path engine = module(Model.class);
+        Path science = module(carnot.science.spectral.Lanczos.class);
         Path models = module(Mlp.class);
         Path root = models.getParent();
         Path installer = tmp.resolve("install");
@@ -79,10 +80,11 @@ public class EmbeddingProjectTest {
                 new Install(root.resolve("pom.xml"), root.resolve("pom.xml")),
                 new Install(jar(kernels, Backend.class), kernels.resolve("pom.xml")),
                 new Install(jar(engine, Model.class), engine.resolve("pom.xml")),
+                new Install(jar(science, carnot.science.spectral.Lanczos.class), science.resolve("pom.xml")),
                 new Install(jar(models, Mlp.class), models.resolve("pom.xml")))));
         Run install = mvn(installer, List.of("-q", "validate"), repo);
         assertEquals(0, install.code(), "installing the engine and models into " + repo + " failed:\n" + install.all());
-        for (String a : List.of("carnot-parent", "carnot-kernels", "carnot-engine", "carnot-models")) {
+        for (String a : List.of("carnot-parent", "carnot-kernels", "carnot-engine", "carnot-science", "carnot-models")) {
             assertTrue(Files.isDirectory(repo.resolve(GROUP_PATH).resolve(a)), a + " is not in " + repo);
         }
         long t1 = System.nanoTime();

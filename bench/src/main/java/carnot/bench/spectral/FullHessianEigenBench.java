@@ -1,6 +1,6 @@
 package carnot.bench.spectral;
 
-import carnot.engine.spectral.FullSpectrum;
+import carnot.science.spectral.FullSpectrum;
 import carnot.kernels.Backend;
 import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;

@@ -2,7 +2,7 @@ package carnot.bench.spectral;
 
 import carnot.engine.LinearOperator;
 import carnot.engine.Tensor;
-import carnot.engine.spectral.Lanczos;
+import carnot.science.spectral.Lanczos;
 import carnot.kernels.Backend;
 import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;
@@ -78,7 +78,7 @@ public class LanczosOverheadBench {
     @Benchmark
     public double top20OnDiagonal() {
         try (carnot.engine.Scope s = carnot.engine.Scope.open()) {
-            return Lanczos.solve(diag, Lanczos.Options.of(20, carnot.engine.spectral.Which.LARGEST).withTol(1e-8)
+            return Lanczos.solve(diag, Lanczos.Options.of(20, carnot.science.spectral.Which.LARGEST).withTol(1e-8)
                     .withBasis(60).withMaxIter(5000)).products();
         }
     }

@@ -1,7 +1,7 @@
 package carnot.bench.spectral;
 
-import carnot.engine.spectral.Eigen;
-import carnot.engine.spectral.Lanczos;
+import carnot.science.spectral.Eigen;
+import carnot.science.spectral.Lanczos;
 import carnot.kernels.Backend;
 import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;

@@ -10,7 +10,7 @@ import carnot.engine.Loss;
 import carnot.engine.ParamVector;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
-import carnot.engine.spectral.Lanczos;
+import carnot.science.spectral.Lanczos;
 import carnot.kernels.Backend;
 import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;

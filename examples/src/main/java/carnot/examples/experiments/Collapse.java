@@ -2,13 +2,13 @@ package carnot.examples.experiments;
 
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
-import carnot.engine.observe.CollapseObservable;
-import carnot.engine.optim.Optimizer;
-import carnot.engine.optim.Schedule;
-import carnot.engine.plot.LinePlot;
-import carnot.engine.train.ModelObjective;
-import carnot.engine.train.TrainConfig;
-import carnot.engine.train.Trainer;
+import carnot.science.observe.CollapseObservable;
+import carnot.science.optim.Optimizer;
+import carnot.science.optim.Schedule;
+import carnot.science.plot.LinePlot;
+import carnot.science.train.ModelObjective;
+import carnot.science.train.TrainConfig;
+import carnot.science.train.Trainer;
 import carnot.kernels.DType;
 import carnot.models.Activation;
 import carnot.models.Mlp;
@@ -25,7 +25,7 @@ import java.util.Map;
  * training error (the terminal phase), the last hidden features of each class collapse to their class mean (NC1),
  * the centred class means approach a simplex equiangular tight frame (NC2: equal norms, cosines −1/(C−1)), the
  * classifier aligns with the means (NC3) and the network's decision equals the nearest-class-mean rule (NC4).
- * Metrics from {@link carnot.engine.observe.NeuralCollapse} through {@link CollapseObservable}.
+ * Metrics from {@link carnot.science.observe.NeuralCollapse} through {@link CollapseObservable}.
  *
  * <p>Bands, stated before the run: NC1 at the end ≤ 0.05 and below its value at the first measurement after
  * init; NCC agreement 1 − NC4 ≥ 99 % at the end. NC2 and NC3 are reported with their trends (first measured →

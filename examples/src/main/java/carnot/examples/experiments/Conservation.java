@@ -5,11 +5,11 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
 import carnot.engine.Tensor;
-import carnot.engine.observe.Matrix;
-import carnot.engine.plot.LinePlot;
-import carnot.engine.train.ModelObjective;
-import carnot.engine.train.TrainConfig;
-import carnot.engine.train.Trainer;
+import carnot.science.observe.Matrix;
+import carnot.science.plot.LinePlot;
+import carnot.science.train.ModelObjective;
+import carnot.science.train.TrainConfig;
+import carnot.science.train.Trainer;
 import carnot.kernels.DType;
 import carnot.models.Activation;
 import carnot.models.Mlp;
@@ -26,7 +26,7 @@ import java.util.Map;
  * Conservation laws of gradient flow (Du, Hu and Lee 2018, NeurIPS; Kunin et al. 2021, ICLR): for a bias-free
  * network whose layers are linear, D_l = W_{l+1}ᵀW_{l+1} − W_l W_lᵀ is constant under gradient flow; for a
  * bias-free ReLU network (positively homogeneous per neuron) the per-neuron c_j = ‖W_{l+1}[:, j]‖² − ‖W_l[j, :]‖²
- * is ({@link carnot.engine.observe.Conservation}). A GD step of size η changes them by exactly η² (G_{l+1}ᵀG_{l+1}
+ * is ({@link carnot.science.observe.Conservation}). A GD step of size η changes them by exactly η² (G_{l+1}ᵀG_{l+1}
  * − G_l G_lᵀ) (resp. η²(‖g_out‖² − ‖g_in‖²)) since the first-order terms cancel, so after a fixed training time
  * T = η·steps the drift is ≈ η ∫ (…) dt ∝ η. Relative drift: linear max_l ‖D_l(T) − D_l(0)‖_F / (‖W_{l+1}ᵀW_{l+1}‖_F
  * + ‖W_lW_lᵀ‖_F)(0); ReLU max_l ‖c_l(T) − c_l(0)‖₂ / ‖(‖W_{l+1}[:, j]‖² + ‖W_l[j, :]‖²)_j‖₂(0). Bands: drift ≤ 1e-3
@@ -110,7 +110,7 @@ public final class Conservation implements Experiment<Conservation.Config> {
 
     /** Relative drift of the linear law: max_l ‖D_l(w) − D_l(w₀)‖_F / (‖W_{l+1}ᵀW_{l+1}‖_F + ‖W_lW_lᵀ‖_F) at w₀. */
     static double linearDrift(List<Matrix> now, List<Matrix> then) {
-        double[] r = carnot.engine.observe.Conservation.residuals(now, then);
+        double[] r = carnot.science.observe.Conservation.residuals(now, then);
         double worst = 0;
         for (int l = 0; l < r.length; l++) {
             Matrix a = then.get(l);
@@ -125,8 +125,8 @@ public final class Conservation implements Experiment<Conservation.Config> {
     static double neuronDrift(List<Matrix> now, List<Matrix> then) {
         double worst = 0;
         for (int l = 0; l + 1 < now.size(); l++) {
-            double[] c = carnot.engine.observe.Conservation.neuronImbalance(now.get(l), now.get(l + 1));
-            double[] c0 = carnot.engine.observe.Conservation.neuronImbalance(then.get(l), then.get(l + 1));
+            double[] c = carnot.science.observe.Conservation.neuronImbalance(now.get(l), now.get(l + 1));
+            double[] c0 = carnot.science.observe.Conservation.neuronImbalance(then.get(l), then.get(l + 1));
             Matrix a = then.get(l);
             Matrix b = then.get(l + 1);
             double num = 0;

@@ -1,8 +1,8 @@
 package carnot.examples.experiments;
 
 import carnot.engine.io.AtomicFiles;
-import carnot.engine.plot.LinePlot;
-import carnot.engine.train.Json;
+import carnot.science.plot.LinePlot;
+import carnot.science.train.Json;
 import carnot.kernels.Backend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

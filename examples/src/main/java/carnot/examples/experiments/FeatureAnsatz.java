@@ -5,15 +5,15 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Loss;
 import carnot.engine.Tensor;
-import carnot.engine.observe.Evaluation;
-import carnot.engine.observe.FeatureObservable;
-import carnot.engine.optim.Optimizer;
-import carnot.engine.optim.Schedule;
-import carnot.engine.plot.LinePlot;
-import carnot.engine.train.ModelObjective;
-import carnot.engine.train.Observable;
-import carnot.engine.train.TrainConfig;
-import carnot.engine.train.Trainer;
+import carnot.science.observe.Evaluation;
+import carnot.science.observe.FeatureObservable;
+import carnot.science.optim.Optimizer;
+import carnot.science.optim.Schedule;
+import carnot.science.plot.LinePlot;
+import carnot.science.train.ModelObjective;
+import carnot.science.train.Observable;
+import carnot.science.train.TrainConfig;
+import carnot.science.train.Trainer;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
 import carnot.models.Activation;
@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
  * first-layer Gram matrix of an MLP is proportional to the average gradient outer product of the network with
  * respect to its inputs, {@code W₁ᵀW₁ ∝ AGOP = (1/N) Σ_i ∇_x f(x_i) ∇_x f(x_i)ᵀ}, so the first layer learns the
  * target's relevant subspace. Target of rank 2 in d inputs: {@code y = x₁ x₂}, x ~ N(0, I_d). The correlation is
- * {@code ⟨AGOP, W₁ᵀW₁⟩_F / (‖AGOP‖_F ‖W₁ᵀW₁‖_F)} ({@link carnot.engine.observe.Agop#alignment}), measured by
+ * {@code ⟨AGOP, W₁ᵀW₁⟩_F / (‖AGOP‖_F ‖W₁ᵀW₁‖_F)} ({@link carnot.science.observe.Agop#alignment}), measured by
  * {@link FeatureObservable} on the training inputs.
  *
  * <p>Bands, stated before the run: the correlation at the end is ≥ 0.9 and above its value at init.

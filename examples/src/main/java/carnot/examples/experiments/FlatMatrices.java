@@ -1,6 +1,6 @@
 package carnot.examples.experiments;
 
-import carnot.engine.observe.Matrix;
+import carnot.science.observe.Matrix;
 import java.util.ArrayList;
 import java.util.List;
 

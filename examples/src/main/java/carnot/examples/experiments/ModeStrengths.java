@@ -1,7 +1,7 @@
 package carnot.examples.experiments;
 
-import carnot.engine.observe.Matrix;
-import carnot.engine.train.Observable;
+import carnot.science.observe.Matrix;
+import carnot.science.train.Observable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

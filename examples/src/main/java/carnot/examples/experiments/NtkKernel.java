@@ -5,7 +5,7 @@ import carnot.engine.Model;
 import carnot.engine.Param;
 import carnot.engine.Scope;
 import carnot.engine.Tensor;
-import carnot.engine.observe.Matrix;
+import carnot.science.observe.Matrix;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,7 +2,7 @@ package carnot.examples.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import carnot.engine.observe.Matrix;
+import carnot.science.observe.Matrix;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

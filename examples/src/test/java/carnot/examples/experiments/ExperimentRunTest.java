@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import carnot.engine.plot.LinePlot;
+import carnot.science.plot.LinePlot;
 import carnot.kernels.RefBackend;
 import java.io.PrintWriter;
 import java.io.StringWriter;

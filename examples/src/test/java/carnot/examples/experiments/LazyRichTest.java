@@ -2,7 +2,7 @@ package carnot.examples.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import carnot.engine.observe.Matrix;
+import carnot.science.observe.Matrix;
 import org.junit.jupiter.api.Test;
 
 /** The teacher, the alignment statistic and the feature map of the lazy-rich experiment. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import carnot.engine.observe.Matrix;
+import carnot.science.observe.Matrix;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
