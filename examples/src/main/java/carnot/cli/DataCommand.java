@@ -123,7 +123,7 @@ public final class DataCommand implements Runnable {
             boolean file = data.data != null;
             int[] widths = file ? new int[] {1, 1} : shape.widthArray();
             return new ModelConfig(file ? ModelConfig.Arch.MLP : arch, widths, Activation.LINEAR, false, shape.vocab, shape.ctx,
-                    1, 1, 1, 1, DType.F64, shape.seed, "cpu", null, data.data, data.dataset, data.samples, data.subset(spec),
+                    1, 1, 1, 1, DType.F64, shape.seed, carnot.kernels.BackendSelector.Choice.CPU, null, data.data, data.dataset, data.samples, data.subset(spec),
                     data.standardize, tf && !file ? Loss.CE : Loss.MSE, 0, false);
         }
     }

@@ -68,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!selfCheck) {
             var settings = FlagException.parse("--steps, --every, --lr", steps + ", " + every + ", " + lr,
                     "--steps >= 1, --every >= 1, --lr > 0", () -> new DemoTraining.Settings(seed, steps, every, lr, dt));
-            try (Backend be = BackendSelector.select(NetOptions.backendName(backend)).backend()) {
+            try (Backend be = BackendSelector.select(NetOptions.backendChoice(backend)).backend()) {
                 PrintStream ps = new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8);
                 int code = DemoTraining.run(ps, be, settings);
                 ps.flush();
@@ -83,7 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
     private int selfCheck(PrintWriter out, DType dt) {
         int[] widths = {8, 32, 4};
         Examples ex = Generated.teacherStudent(64, widths, "tanh", 0.0, 1);
-        Backend be = BackendSelector.select(NetOptions.backendName(backend)).backend();
+        Backend be = BackendSelector.select(NetOptions.backendChoice(backend)).backend();
         Backend ref = new RefBackend();
         Mlp m = new Mlp(be, dt, widths, Activation.TANH, true, 7);
         Mlp r = new Mlp(ref, dt, widths, Activation.TANH, true, 7);

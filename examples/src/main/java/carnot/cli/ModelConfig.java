@@ -37,13 +37,13 @@ import java.util.Locale;
  * @param allowNonfinite accept NaN or infinite values in the weights and data files (refused otherwise)
  */
 public record ModelConfig(Arch model, int[] widths, Activation act, boolean bias, int vocab, int ctx, int dModel,
-                          int heads, int layers, int mlpRatio, DType dtype, long seed, String backend,
+                          int heads, int layers, int mlpRatio, DType dtype, long seed, carnot.kernels.BackendSelector.Choice backend,
                           Path weights, Path data, String dataset, int samples, Examples.Subset subset,
                           boolean standardize, Loss loss, int chunk, boolean allowNonfinite) {
 
     /** A configuration that refuses non-finite input values. */
     public ModelConfig(Arch model, int[] widths, Activation act, boolean bias, int vocab, int ctx, int dModel,
-                       int heads, int layers, int mlpRatio, DType dtype, long seed, String backend,
+                       int heads, int layers, int mlpRatio, DType dtype, long seed, carnot.kernels.BackendSelector.Choice backend,
                        Path weights, Path data, String dataset, int samples, Examples.Subset subset,
                        boolean standardize, Loss loss, int chunk) {
         this(model, widths, act, bias, vocab, ctx, dModel, heads, layers, mlpRatio, dtype, seed, backend, weights, data,

@@ -1,6 +1,7 @@
 package carnot.cli;
 
 import carnot.engine.Loss;
+import carnot.kernels.BackendSelector;
 import carnot.kernels.DType;
 import carnot.models.Activation;
 import carnot.models.data.Examples;
@@ -82,7 +83,7 @@ public final class ModelOptions {
             FlagException.refuseGiven(spec, "to --model " + arch + " (transformer only)", "--vocab", "--ctx",
                     "--d-model", "--heads", "--layers", "--mlp-ratio");
         }
-        String backend = NetOptions.backendName(n.backend);
+        BackendSelector.Choice backend = NetOptions.backendChoice(n.backend);
         if (n.weights == null && (d == null || d.data == null)) {
             FlagException.refuseGiven(spec, "without an input file (--weights or --data)", "--allow-nonfinite");
         }

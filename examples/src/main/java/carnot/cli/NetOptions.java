@@ -42,12 +42,12 @@ public final class NetOptions {
             description = "Accept NaN or infinite values in the input files (--weights, --data, --vector, --warm-start); refused by default.")
     boolean allowNonfinite;
 
-    /** {@code name} lower-cased when it names a backend; otherwise a {@link FlagException} listing them. */
-    static String backendName(String name) {
-        String b = name.toLowerCase(java.util.Locale.ROOT);
-        if (!java.util.List.of("auto", "cpu", "cuda", "ref", "cuda-emu").contains(b)) {
+    /** The backend {@code name} chooses (case-insensitive); otherwise a {@link FlagException} listing the names. */
+    static carnot.kernels.BackendSelector.Choice backendChoice(String name) {
+        try {
+            return carnot.kernels.BackendSelector.Choice.parse(name);
+        } catch (IllegalArgumentException e) {
             throw new FlagException("--backend must be auto, cpu, cuda, ref or cuda-emu; given '" + name + "'");
         }
-        return b;
     }
 }

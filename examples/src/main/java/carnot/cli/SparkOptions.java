@@ -248,9 +248,9 @@ public final class SparkOptions {
             m[i] = q.multiplier();
         }
         return switch (c.model()) {
-            case MLP -> new ModelSpec.MlpSpec(c.backend(), dt, c.widths(), c.act(), c.bias(), c.seed(), m);
-            case LINEAR -> new ModelSpec.MlpSpec(c.backend(), dt, c.widths(), Activation.LINEAR, false, c.seed(), m);
-            case TRANSFORMER -> new ModelSpec.TransformerSpec(c.backend(), dt, c.vocab(), c.ctx(), c.dModel(), c.heads(),
+            case MLP -> new ModelSpec.MlpSpec(c.backend().flag(), dt, c.widths(), c.act(), c.bias(), c.seed(), m);
+            case LINEAR -> new ModelSpec.MlpSpec(c.backend().flag(), dt, c.widths(), Activation.LINEAR, false, c.seed(), m);
+            case TRANSFORMER -> new ModelSpec.TransformerSpec(c.backend().flag(), dt, c.vocab(), c.ctx(), c.dModel(), c.heads(),
                     c.layers(), c.mlpRatio(), net instanceof Transformer t && t.lastOnly(), c.seed(), m);
         };
     }

@@ -23,16 +23,47 @@ public final class BackendSelector {
     public record Selection(Backend backend, String reason) {
     }
 
-    /** Selects by name (case-insensitive); unknown names and an unusable "cuda" throw naming what was given. */
-    public static Selection select(String name) {
-        if (name == null) {
-            throw new IllegalArgumentException("backend must be one of " + NAMES + "; given null");
+    /** What a {@code --backend} flag chooses. */
+    public enum Choice {
+        AUTO("auto"), CPU("cpu"), CUDA("cuda"), REF("ref"), CUDA_EMU("cuda-emu");
+
+        private final String flag;
+
+        Choice(String flag) {
+            this.flag = flag;
         }
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "ref" -> new Selection(new RefBackend(), null);
-            case "cpu" -> new Selection(cpu(), null);
-            case "cuda-emu" -> new Selection(CudaBackend.emulated(), null);
-            case "cuda" -> {
+
+        /** The name on the command line. */
+        public String flag() {
+            return flag;
+        }
+
+        /** Parses a name (case-insensitive); an unknown one throws naming the accepted names and what was given. */
+        public static Choice parse(String name) {
+            if (name != null) {
+                for (Choice c : values()) {
+                    if (c.flag.equalsIgnoreCase(name)) {
+                        return c;
+                    }
+                }
+            }
+            throw new IllegalArgumentException("backend must be one of " + NAMES + "; given "
+                    + (name == null ? "null" : "'" + name + "'"));
+        }
+    }
+
+    /** Selects by name (case-insensitive): {@link #select(Choice)} of {@link Choice#parse}. */
+    public static Selection select(String name) {
+        return select(Choice.parse(name));
+    }
+
+    /** Selects; an unusable "cuda" throws with the reason. */
+    public static Selection select(Choice choice) {
+        return switch (choice) {
+            case REF -> new Selection(new RefBackend(), null);
+            case CPU -> new Selection(cpu(), null);
+            case CUDA_EMU -> new Selection(CudaBackend.emulated(), null);
+            case CUDA -> {
                 String why = CudaSupport.unavailableReason();
                 if (why != null) {
                     throw new IllegalArgumentException("backend 'cuda' is not usable here: " + why
@@ -40,12 +71,11 @@ public final class BackendSelector {
                 }
                 yield new Selection(CudaBackend.gpu(0), null);
             }
-            case "auto" -> {
+            case AUTO -> {
                 String why = CudaSupport.unavailableReason();
                 yield why == null ? new Selection(CudaBackend.gpu(0), null)
                         : new Selection(cpu(), "using the CPU backend: " + why);
             }
-            default -> throw new IllegalArgumentException("backend must be one of " + NAMES + "; given '" + name + "'");
         };
     }
 
