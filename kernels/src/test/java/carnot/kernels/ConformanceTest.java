@@ -207,6 +207,59 @@ class ConformanceTest {
         }
     }
 
+    /**
+     * Softmax rows whose maximum keeps growing (ascending: the online normaliser rescales at every element) or
+     * shrinking, and rows with special values: -inf entries contribute 0, a row of only -inf, a NaN or a +inf gives
+     * a NaN row, as in the three-pass reference.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void softmaxMonotoneAndSpecialRows(Backends.Entry e, DType dt) {
+        double inf = Double.POSITIVE_INFINITY;
+        try (Fixture f = new Fixture(e, dt, 17)) {
+            for (int cols : new int[]{1, 7, 33, 300, 4099}) {
+                double[] x = new double[2 * cols];
+                for (int j = 0; j < cols; j++) {
+                    x[j] = -20 + 40.0 * j / cols;
+                    x[cols + j] = 30 - 0.01 * j;
+                }
+                for (boolean log : new boolean[]{false, true}) {
+                    Buffer[] in = f.pair(x);
+                    Buffer[] out = f.filled(x.length, Double.NaN);
+                    f.be.softmax(in[0], out[0], 2, cols, log);
+                    f.ref.softmax(in[1], out[1], 2, cols, log);
+                    f.same(log ? "logSoftmax monotone" : "softmax monotone", "2x" + cols, out, 8);
+                }
+            }
+            int cols = 40;
+            double[][] rows = new double[5][cols];
+            for (double[] r : rows) {
+                for (int j = 0; j < cols; j++) {
+                    r[j] = Math.sin(j);
+                }
+            }
+            rows[0][0] = -inf;
+            rows[0][17] = -inf;
+            rows[0][39] = -inf;
+            Arrays.fill(rows[1], -inf);
+            rows[2][5] = Double.NaN;
+            rows[3][33] = inf;
+            rows[4][0] = inf;
+            rows[4][1] = inf;
+            double[] x = new double[5 * cols];
+            for (int r = 0; r < 5; r++) {
+                System.arraycopy(rows[r], 0, x, r * cols, cols);
+            }
+            for (boolean log : new boolean[]{false, true}) {
+                Buffer[] in = f.pair(x);
+                Buffer[] out = f.filled(x.length, 0);
+                f.be.softmax(in[0], out[0], 5, cols, log);
+                f.ref.softmax(in[1], out[1], 5, cols, log);
+                f.same(log ? "logSoftmax special values" : "softmax special values", "5x" + cols, out, 8);
+            }
+        }
+    }
+
     /** Layer norm forward (out, mean, rstd) and backward for several row lengths. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")

@@ -11,7 +11,8 @@ import static carnot.kernels.cuda.CudaDevice.kernel;
 /**
  * The CUDA variant of the softmax family ({@code src/main/cuda/softmax.cu}): row softmax
  * {@code out_ij = exp(x_ij - max_i) / sum_j exp(x_ij - max_i)} or log-softmax
- * {@code x_ij - max_i - log sum_j exp(x_ij - max_i)}, one block per row (sums in double), in place allowed.
+ * {@code x_ij - max_i - log sum_j exp(x_ij - max_i)}, one block per row, two passes (online max and rescaled sum
+ * in double, then the write), in place allowed.
  * Arguments are validated by the caller.
  */
 public final class SoftmaxCuda {
