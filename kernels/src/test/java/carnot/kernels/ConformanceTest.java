@@ -393,4 +393,37 @@ class ConformanceTest {
             }
         }
     }
+
+    /**
+     * Strided copies that are transposes of the last two axes (the CUDA tile kernel): tails on both tile axes,
+     * 1 x N and N x 2 shapes, a padded leading dimension, a reversed axis, batches with a dense, a broadcast (0) and
+     * an unmergeable two-axis batch stride, and permutes of a 4-D tensor.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void copyStridedTransposes(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 19)) {
+            Broadcast[] views = {
+                    new Broadcast(new int[]{33, 65}, new long[]{1, 33}, 0, new long[2], 0),
+                    new Broadcast(new int[]{65, 33}, new long[]{1, 65}, 3, new long[2], 0),
+                    new Broadcast(new int[]{1, 300}, new long[]{1, 1}, 0, new long[2], 0),
+                    new Broadcast(new int[]{2, 300}, new long[]{1, 2}, 0, new long[2], 0),
+                    new Broadcast(new int[]{300, 2}, new long[]{1, 300}, 0, new long[2], 0),
+                    new Broadcast(new int[]{70, 200}, new long[]{1, 71}, 9, new long[2], 0),
+                    new Broadcast(new int[]{33, 65}, new long[]{1, -33}, 64 * 33, new long[2], 0),
+                    new Broadcast(new int[]{3, 33, 65}, new long[]{33 * 65, 1, 33}, 0, new long[3], 0),
+                    new Broadcast(new int[]{3, 65, 33}, new long[]{0, 1, 65}, 1, new long[3], 0),
+                    new Broadcast(new int[]{2, 3, 40, 33}, new long[]{3960, 1320, 1, 40}, 0, new long[4], 0),
+                    new Broadcast(new int[]{3, 2, 40, 33}, new long[]{1320, 3960, 1, 40}, 0, new long[4], 0),
+                    new Broadcast(new int[]{2, 1, 33, 7}, new long[]{7000, 0, 1, 33}, 2, new long[4], 0)};
+            Buffer[] src = f.pair(f.normal(14700));
+            for (Broadcast v : views) {
+                Buffer[] dst = f.filled((int) v.size() + 2, Double.NaN);
+                f.be.copyStrided(src[0], v, dst[0], 1);
+                f.ref.copyStrided(src[1], v, dst[1], 1);
+                f.same("copyStrided transpose", Arrays.toString(v.shape()) + " strides " + Arrays.toString(v.stridesA()),
+                        dst, 0);
+            }
+        }
+    }
 }

@@ -99,6 +99,7 @@ class PtxModuleMappingTest {
         owned.add(other);
         be.convert(x, other, 10);
         be.copyStrided(x, new Broadcast(new int[] {4, 8}, new long[] {1, 4}, 0, new long[2], 0), z, 0);
+        be.copyStrided(x, new Broadcast(new int[] {4, 8}, new long[] {0, 2}, 0, new long[2], 0), z, 0);
         be.gemm(false, true, 8, 8, 8, 1, x, 0, 8, y, 0, 8, 0, z, 0, 8);
         be.gemm(true, false, 8, 8, 1100, 1, big, 0, 8, big, 0, 8, 0, z, 0, 8);
         be.gemmBatched(false, false, 4, 4, 4, 1, x, 0, 4, 16, y, 0, 4, 16, 0, z, 0, 4, 16, 3);
@@ -127,6 +128,7 @@ class PtxModuleMappingTest {
         owned.addAll(List.of(ints, intsT));
         be.fill(ints, 0, 2, 7);
         be.copyStrided(ints, new Broadcast(new int[] {3, 2}, new long[] {1, 3}, 0, new long[2], 0), intsT, 0);
+        be.copyStrided(ints, new Broadcast(new int[] {2, 3}, new long[] {0, 2}, 0, new long[2], 0), intsT, 0);
         owned.forEach(Buffer::close);
     }
 
