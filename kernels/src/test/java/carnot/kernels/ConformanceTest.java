@@ -133,6 +133,36 @@ class ConformanceTest {
         }
     }
 
+    /**
+     * Binary ops on dense same-shaped operands (the CUDA dense kernel): lengths with vector tails (n % 4 = 0..3),
+     * operand offsets that break 16-byte alignment (scalar path) or keep it, a 2-D shape that merges to one axis,
+     * and in place (out = a).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void binaryDense(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 15)) {
+            for (Binary op : Binary.values()) {
+                for (int n : new int[]{1, 3, 4, 7, 8, 33, 4099, 4100}) {
+                    for (int[] off : new int[][]{{0, 0}, {1, 0}, {0, 3}, {4, 4}, {2, 6}}) {
+                        Broadcast bc = new Broadcast(new int[]{n}, new long[]{1}, off[0], new long[]{1}, off[1]);
+                        check(f, op, bc, n + off[0], n + off[1], "[" + n + "] dense, offsets " + Arrays.toString(off));
+                    }
+                }
+                Broadcast bc = Broadcast.of(new int[]{65, 33}, new int[]{65, 33});
+                check(f, op, bc, 65 * 33, 65 * 33, "[65,33] dense");
+                double[] a = op == Binary.POW ? f.uniform(4099, 0.1, 3) : f.normal(4099);
+                double[] b = op == Binary.DIV ? f.uniform(4099, 0.5, 2) : f.uniform(4099, -2, 2);
+                Buffer[] pa = f.pair(a);
+                Buffer[] pb = f.pair(b);
+                Broadcast same = Broadcast.of(new int[]{4099}, new int[]{4099});
+                f.be.binary(op, pa[0], pb[0], pa[0], same);
+                f.ref.binary(op, pa[1], pb[1], pa[1], same);
+                f.same(op.name() + " in place", "[4099] dense", pa, 1);
+            }
+        }
+    }
+
     private static void check(Fixture f, Binary op, Broadcast bc, int na, int nb, String shape) {
         double[] a = op == Binary.POW ? f.uniform(na, 0.1, 3) : f.normal(na);
         double[] b = op == Binary.DIV ? f.uniform(nb, 0.5, 2) : op == Binary.POW ? f.uniform(nb, -2, 2) : f.normal(nb);

@@ -108,6 +108,7 @@ class PtxModuleMappingTest {
         be.unary(Unary.TANH, x, z, 100);
         be.affine(x, z, 100, 2, 1);
         be.binary(Binary.ADD, x, y, z, Broadcast.of(new int[] {10, 10}, new int[] {10}));
+        be.binary(Binary.MUL, x, y, z, Broadcast.of(new int[] {10, 10}, new int[] {10, 10}));
         be.where(x, y, z, z, 100);
         be.reduce(Reduce.SUM, x, z, 4, 100, 1);
         be.reduce(Reduce.MAX, x, z, 2, 100, 10);
