@@ -123,7 +123,12 @@ public interface Backend extends AutoCloseable {
 
     // ---- indexing ------------------------------------------------------------------------------------------
 
-    /** {@code out[i, :] = table[idx[i], :]} for i &lt; n; table is tableRows x cols; idx is I32. */
+    /**
+     * {@code out[i, :] = table[idx[i], :]} for i &lt; n; table is tableRows x cols; idx is I32. An index outside
+     * [0, tableRows) throws {@link IndexOutOfBoundsException} naming the first bad {@code idx[i]} and the table size,
+     * and nothing is written; host backends throw at the call, a device backend may check on the device and throw at
+     * its next synchronisation point ({@link #synchronize}, a download, {@link #dot}). Same for {@link #scatterAddRows}.
+     */
     void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out);
 
     /** {@code table[idx[i], :] += src[i, :]} for i &lt; n, deterministic (fixed summation order). */
