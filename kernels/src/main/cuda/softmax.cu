@@ -5,6 +5,7 @@
 // exp(x - m), rescaling s by exp(m_old - m_new) (in double) when the max grows; the per-thread (m, s) pairs are
 // merged by a warp butterfly then across warps. Pass 2 writes exp(x - m) / s (one exp per element) or
 // x - m - log s. Each element is read and written by the same thread, so out may alias x.
+// cross_entropy_T: the fused softmax cross-entropy per row (same launch, pass 1, then a q-weighted pass).
 // Special values follow the three-pass reference: a NaN or +inf in the row makes the whole row NaN; -inf
 // elements contribute 0 (a row of only -inf gives NaN).
 #include "carnot_cuda.h"
@@ -106,11 +107,40 @@ __device__ void softmaxImpl(const T* x, T* out, int rows, int cols, int logMode)
     }
 }
 
+/**
+ * Fused softmax cross-entropy of row r: out[r] = -sum_j q_j (z_j - m - log s). Pass 1 is the online (m, s) of
+ * softmaxImpl, pass 2 the q-weighted sum in double (the row is read twice, q once), block-reduced; thread 0 writes.
+ */
+template <typename T>
+__device__ void crossEntropyImpl(const T* z, const T* q, T* out, int rows, int cols) {
+    i64 r = blockIdx.x;
+    const T* zr = z + r * cols;
+    const T* qr = q + r * cols;
+    MaxSum<T> st{-T(HUGE_VAL), 0.0};
+    for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+        push(st, zr[j]);
+    }
+    st = blockMerge(st);
+    double shift = static_cast<double>(st.m) + log(st.s);
+    double acc = 0.0;
+    for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+        acc += static_cast<double>(qr[j]) * (static_cast<double>(zr[j]) - shift);
+    }
+    acc = carnot::blockReduce(acc, carnot::SumOp(), 0.0);
+    if (threadIdx.x == 0) {
+        out[r] = static_cast<T>(-acc);
+    }
+}
+
 #define SOFTMAX_KERNEL(T, S)                                                                           \
     extern "C" __global__ void softmax_##S(const T* x, T* out, int rows, int cols, int logMode) {       \
         softmaxImpl<T>(x, out, rows, cols, logMode);                                                   \
     }                                                                                                  \
-    CARNOT_EXPORT(softmax_##S)
+    CARNOT_EXPORT(softmax_##S)                                                                         \
+    extern "C" __global__ void cross_entropy_##S(const T* z, const T* q, T* out, int rows, int cols) {   \
+        crossEntropyImpl<T>(z, q, out, rows, cols);                                                    \
+    }                                                                                                  \
+    CARNOT_EXPORT(cross_entropy_##S)
 
 SOFTMAX_KERNEL(float, f32)
 SOFTMAX_KERNEL(double, f64)

@@ -110,6 +110,13 @@ public interface Backend extends AutoCloseable {
     void softmax(Buffer x, Buffer out, int rows, int cols, boolean log);
 
     /**
+     * Fused softmax cross-entropy per row of rows x cols logits z and targets q (a distribution, one-hot for class
+     * ids): {@code out[r] = -sum_j q[r, j] * logSoftmax(z)[r, j]} with {@code logSoftmax(z)_j = z_j - m - log sum_k
+     * exp(z_k - m)}, {@code m = max_k z_k}; out holds rows elements.
+     */
+    void softmaxCrossEntropy(Buffer z, Buffer q, Buffer out, int rows, int cols);
+
+    /**
      * Layer norm over rows x cols without affine part: {@code mean[r]}, {@code rstd[r] = 1/sqrt(var[r] + eps)}
      * (biased variance), {@code out = (x - mean) * rstd}. Gain and bias are applied by the caller with binary ops.
      */

@@ -237,6 +237,40 @@ class ConformanceTest {
         }
     }
 
+    /** Fused softmax cross-entropy per row, one-hot and soft targets, shifted (large) logits, 1x1 .. 3x4099. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void softmaxCrossEntropy(Backends.Entry e, DType dt) {
+        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {33, 7}, {2, 16}, {3, 1}, {300, 10}};
+        try (Fixture f = new Fixture(e, dt, 18)) {
+            for (boolean soft : new boolean[]{false, true}) {
+                for (int[] s : shapes) {
+                    int rows = s[0];
+                    int cols = s[1];
+                    double[] z = f.normal(rows * cols);
+                    double[] q = soft ? f.uniform(rows * cols, 0, 1) : new double[rows * cols];
+                    int[] cls = f.ints(rows, cols);
+                    for (int r = 0; r < rows; r++) {
+                        double sum = 0;
+                        for (int j = 0; j < cols; j++) {
+                            z[r * cols + j] = 3 * z[r * cols + j] + (j % 2 == 0 ? 40 : 0);
+                            sum += q[r * cols + j];
+                        }
+                        for (int j = 0; j < cols; j++) {
+                            q[r * cols + j] = soft ? q[r * cols + j] / sum : (j == cls[r] ? 1 : 0);
+                        }
+                    }
+                    Buffer[] pz = f.pair(z);
+                    Buffer[] pq = f.pair(q);
+                    Buffer[] out = f.filled(rows + 1, Double.NaN);
+                    f.be.softmaxCrossEntropy(pz[0], pq[0], out[0], rows, cols);
+                    f.ref.softmaxCrossEntropy(pz[1], pq[1], out[1], rows, cols);
+                    f.same("softmaxCrossEntropy " + (soft ? "soft" : "one-hot"), Arrays.toString(s), out, 16);
+                }
+            }
+        }
+    }
+
     /**
      * Softmax rows whose maximum keeps growing (ascending: the online normaliser rescales at every element) or
      * shrinking, and rows with special values: -inf entries contribute 0, a row of only -inf, a NaN or a +inf gives

@@ -256,6 +256,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void softmaxCrossEntropy(Buffer z, Buffer q, Buffer out, int rows, int cols) {
+        SoftmaxCuda.crossEntropy(device, Ops.softmaxCrossEntropy(this, z, q, out, rows, cols), z, q, out, rows, cols);
+    }
+
+    @Override
     public void layerNorm(Buffer x, Buffer out, Buffer mean, Buffer rstd, int rows, int cols, double eps) {
         DType t = Ops.layerNorm("layerNorm", this, rows, cols, x, out, mean, rstd, eps);
         LayerNormCuda.forward(device, t, x, out, mean, rstd, rows, cols, eps);

@@ -21,6 +21,14 @@ public final class SoftmaxCuda {
     private SoftmaxCuda() {
     }
 
+    /** Softmax cross-entropy of each of {@code rows} rows of {@code cols} into out[rows] ({@code cross_entropy_T}). */
+    public static void crossEntropy(CudaDevice dev, DType t, Buffer z, Buffer q, Buffer out, int rows, int cols) {
+        if (rows > 0) {
+            dev.launchRows(MODULE, kernel("cross_entropy", t), rows, cols,
+                    new KernelArgs().ptr(addr(z, 0)).ptr(addr(q, 0)).ptr(addr(out, 0)).i32(rows).i32(cols));
+        }
+    }
+
     /** Softmax (or log-softmax when {@code log}) of each of {@code rows} rows of {@code cols} ({@code softmax_T}). */
     public static void softmax(CudaDevice dev, DType t, Buffer x, Buffer out, int rows, int cols, boolean log) {
         if (rows > 0 && cols > 0) {

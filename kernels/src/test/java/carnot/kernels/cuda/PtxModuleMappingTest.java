@@ -114,6 +114,7 @@ class PtxModuleMappingTest {
         be.reduce(Reduce.MAX, x, z, 2, 100, 10);
         be.reduce(Reduce.MIN, x, z, 2, 5, 10);
         be.softmax(x, z, 10, 10, true);
+        be.softmaxCrossEntropy(x, y, z, 10, 10);
         Buffer mean = be.alloc(t, 10);
         Buffer rstd = be.alloc(t, 10);
         owned.addAll(List.of(mean, rstd));
