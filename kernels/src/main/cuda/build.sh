@@ -6,6 +6,9 @@
 #    argument, else $JAVA_HOME, else PATH) into BUILD_DIR/cuda-gen/ops.h; rewritten only when its text changes.
 # 1. With nvcc (CUDA_HOME/bin, /usr/local/bin, /usr/local/cuda/bin or PATH): every *.cu -> PTX for compute_75
 #    and cubins for sm_80 and sm_90, into BUILD_DIR/generated-resources/cuda/carnot/kernels/cuda/{ptx,sm_80,sm_90}.
+#    ptxas resource usage (-Xptxas -v: registers, shared memory, stack, spill bytes per kernel) of the sm_80 and
+#    sm_90 cubins, and of the PTX assembled for sm_75 (what the driver JIT does on 7.5), goes to
+#    BUILD_DIR/cuda-ptxas/resource-usage.txt (PtxasReportTest asserts that no kernel spills).
 # 2. With g++: the same *.cu plus emu/cuda_emu.cpp -> the host emulation library
 #    BUILD_DIR/cuda-emu/libcarnot_cuda_emu.so, copied into the resources as .../cuda/emu/ for the class path.
 # Missing tools are reported and skipped (the CUDA backend then says "not built"); a failing compile fails.
@@ -17,6 +20,8 @@ build="${1:?usage: build.sh BUILD_DIR}"
 res="$build/generated-resources/cuda/carnot/kernels/cuda"
 emu="$build/cuda-emu"
 gen="$build/cuda-gen"
+ptxas_dir="$build/cuda-ptxas"
+report="$ptxas_dir/resource-usage.txt"
 mkdir -p "$res" "$emu" "$gen"
 
 java_src="$src/../java/carnot/kernels"
@@ -53,19 +58,30 @@ fi
 info="$res/build-info.properties"
 if [ -z "$nvcc_bin" ]; then
   echo "carnot cuda: nvcc not found (looked in CUDA_HOME/bin, /usr/local/bin, /usr/local/cuda/bin, PATH): GPU kernels not built" >&2
-  rm -rf "$res/ptx" "$res/sm_80" "$res/sm_90"
+  rm -rf "$res/ptx" "$res/sm_80" "$res/sm_90" "$ptxas_dir"
   printf 'nvcc=not found\n' > "$info"
-elif up_to_date "$res/sm_90/gemm.cubin"; then
+elif up_to_date "$res/sm_90/gemm.cubin" && up_to_date "$report"; then
   echo "carnot cuda: PTX and cubins up to date" >&2
 else
   start=$(date +%s)
-  mkdir -p "$res/ptx" "$res/sm_80" "$res/sm_90"
+  mkdir -p "$res/ptx" "$res/sm_80" "$res/sm_90" "$ptxas_dir"
+  rm -f "$ptxas_dir"/*.txt
+  # runs a compile whose stderr (the ptxas report) goes to log $1; on failure the log is shown and the build fails
+  logged() { local log="$1"; shift; "$@" 2>"$log" || { cat "$log" >&2; exit 1; }; }
+  ptxas_bin="$(dirname "$nvcc_bin")/ptxas"
+  [ -x "$ptxas_bin" ] || ptxas_bin="$(command -v ptxas || true)"
   for f in "$src"/*.cu; do
     b="$(basename "$f" .cu)"
     "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -ptx -arch=compute_75 "$f" -o "$res/ptx/$b.ptx"
-    "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_80 "$f" -o "$res/sm_80/$b.cubin"
-    "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_90 "$f" -o "$res/sm_90/$b.cubin"
+    logged "$ptxas_dir/$b.sm_80.txt" "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_80 -Xptxas -v "$f" -o "$res/sm_80/$b.cubin"
+    logged "$ptxas_dir/$b.sm_90.txt" "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_90 -Xptxas -v "$f" -o "$res/sm_90/$b.cubin"
+    if [ -n "$ptxas_bin" ]; then
+      logged "$ptxas_dir/$b.sm_75.txt" "$ptxas_bin" -arch=sm_75 -v "$res/ptx/$b.ptx" -o "$ptxas_dir/$b.sm_75.cubin"
+      rm -f "$ptxas_dir/$b.sm_75.cubin"
+    fi
   done
+  for b in "$ptxas_dir"/*.sm_*.txt; do printf '## %s\n' "$(basename "$b" .txt)"; cat "$b"; done > "$report.tmp"
+  mv "$report.tmp" "$report"
   version="$("$nvcc_bin" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
   isa="$(sed -n 's/^\.version \([0-9.]*\).*/\1/p' "$res/ptx/gemm.ptx" | head -n 1)"
   printf 'nvcc=%s\nptx.isa=%s\nptx.target=compute_75\ncubins=sm_80,sm_90\n' "$version" "$isa" > "$info"

@@ -14,6 +14,13 @@
     }
 #endif
 
+/** Unrolls the next loop fully (a constant trip count): nvcc's #pragma unroll, GCC's under emulation. */
+#ifdef __CUDACC__
+#define CARNOT_UNROLL _Pragma("unroll")
+#else
+#define CARNOT_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 namespace carnot {
 
 typedef long long i64;

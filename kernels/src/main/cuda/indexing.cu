@@ -1,5 +1,10 @@
-// Indexing family: row gather and row scatter-add (embedding forward/backward). Indices are validated on the
-// host before launch.
+// Indexing family: row gather and row scatter-add (embedding forward/backward).
+// check_indices: validates idx[0, n) against [0, bound) on the device, without a host round trip: a bad idx[i] = v
+//   is recorded in an 8-byte error slot (zero = no error) as atomicMax of ((2^31 - 1 - i) << 32 | (unsigned) v),
+//   so the slot ends up holding the first bad position and its value. The host reads the slots at its next
+//   synchronisation point (CudaDevice.DeferredChecks) and raises the error there. gather_rows_T and
+//   scatter_add_rows_atomic_T, queued after it on the same stream, return without writing when their slot is set.
+//   The deterministic scatter validates on the host: it downloads the indices anyway to build its buckets.
 // gather_rows_T: out[i, c] = table[idx[i], c]; 1-D grid-stride over n * cols, block 256.
 // scatter_add_rows_T (deterministic): the host (which already downloaded idx to validate it) builds a stable
 //   bucket list: touched rows rows[k], k < u, with their source rows perm[start[k] .. start[k+1]) in ascending i,
@@ -11,8 +16,23 @@
 
 using carnot::i64;
 
+/** Records the first idx[i] outside [0, bound) in *slot (see the file comment). Launch: 1-D grid-stride over n. */
+extern "C" __global__ void check_indices(const int* idx, int n, int bound, unsigned long long* slot) {
+    for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
+        int v = idx[i];
+        if (v < 0 || v >= bound) {
+            atomicMax(slot, (static_cast<unsigned long long>(0x7fffffffLL - i) << 32) | static_cast<unsigned>(v));
+        }
+    }
+}
+CARNOT_EXPORT(check_indices)
+
 template <typename T>
-__device__ void gatherRowsImpl(const T* table, int tableRows, int cols, const int* idx, int n, T* out) {
+__device__ void gatherRowsImpl(const T* table, int tableRows, int cols, const int* idx, int n, T* out,
+                               const unsigned long long* slot) {
+    if (*slot != 0) {
+        return;
+    }
     i64 total = static_cast<i64>(n) * cols;
     for (i64 e = carnot::globalThread(); e < total; e += carnot::gridStride()) {
         i64 i = e / cols;
@@ -40,7 +60,11 @@ __device__ void scatterAddRowsImpl(const T* src, const int* buckets, int n, int 
 }
 
 template <typename T>
-__device__ void scatterAddRowsAtomicImpl(const T* src, const int* idx, int n, int cols, T* table, int tableRows) {
+__device__ void scatterAddRowsAtomicImpl(const T* src, const int* idx, int n, int cols, T* table, int tableRows,
+                                         const unsigned long long* slot) {
+    if (*slot != 0) {
+        return;
+    }
     i64 total = static_cast<i64>(n) * cols;
     for (i64 e = carnot::globalThread(); e < total; e += carnot::gridStride()) {
         i64 i = e / cols;
@@ -51,8 +75,8 @@ __device__ void scatterAddRowsAtomicImpl(const T* src, const int* idx, int n, in
 
 #define INDEXING_KERNELS(T, S)                                                                                 \
     extern "C" __global__ void gather_rows_##S(const T* table, int tableRows, int cols, const int* idx, int n,  \
-                                              T* out) {                                                        \
-        gatherRowsImpl<T>(table, tableRows, cols, idx, n, out);                                                \
+                                              T* out, const unsigned long long* slot) {                        \
+        gatherRowsImpl<T>(table, tableRows, cols, idx, n, out, slot);                                          \
     }                                                                                                          \
     CARNOT_EXPORT(gather_rows_##S)                                                                             \
     extern "C" __global__ void scatter_add_rows_##S(const T* src, const int* buckets, int n, int touched,      \
@@ -61,8 +85,9 @@ __device__ void scatterAddRowsAtomicImpl(const T* src, const int* idx, int n, in
     }                                                                                                          \
     CARNOT_EXPORT(scatter_add_rows_##S)                                                                        \
     extern "C" __global__ void scatter_add_rows_atomic_##S(const T* src, const int* idx, int n, int cols,       \
-                                                          T* table, int tableRows) {                           \
-        scatterAddRowsAtomicImpl<T>(src, idx, n, cols, table, tableRows);                                      \
+                                                          T* table, int tableRows,                             \
+                                                          const unsigned long long* slot) {                    \
+        scatterAddRowsAtomicImpl<T>(src, idx, n, cols, table, tableRows, slot);                                \
     }                                                                                                          \
     CARNOT_EXPORT(scatter_add_rows_atomic_##S)
 

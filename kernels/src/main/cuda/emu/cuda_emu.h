@@ -68,6 +68,16 @@ inline T __shfl_down_sync(unsigned, T v, int delta) { return emu::shfl(v, 1, del
 template <typename T>
 inline T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v, std::memory_order_relaxed); }
 
+/** CUDA's integer atomicMax: stores max(*p, v), returns the old value (compare-exchange loop). */
+template <typename T>
+inline T atomicMax(T* p, T v) {
+    std::atomic_ref<T> a(*p);
+    T old = a.load(std::memory_order_relaxed);
+    while (old < v && !a.compare_exchange_weak(old, v, std::memory_order_relaxed)) {
+    }
+    return old;
+}
+
 #define __launch_bounds__(...)
 
 #include <cstddef>

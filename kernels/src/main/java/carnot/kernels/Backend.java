@@ -110,6 +110,13 @@ public interface Backend extends AutoCloseable {
     void softmax(Buffer x, Buffer out, int rows, int cols, boolean log);
 
     /**
+     * Fused softmax cross-entropy per row of rows x cols logits z and targets q (a distribution, one-hot for class
+     * ids): {@code out[r] = -sum_j q[r, j] * logSoftmax(z)[r, j]} with {@code logSoftmax(z)_j = z_j - m - log sum_k
+     * exp(z_k - m)}, {@code m = max_k z_k}; out holds rows elements.
+     */
+    void softmaxCrossEntropy(Buffer z, Buffer q, Buffer out, int rows, int cols);
+
+    /**
      * Layer norm over rows x cols without affine part: {@code mean[r]}, {@code rstd[r] = 1/sqrt(var[r] + eps)}
      * (biased variance), {@code out = (x - mean) * rstd}. Gain and bias are applied by the caller with binary ops.
      */
@@ -123,7 +130,12 @@ public interface Backend extends AutoCloseable {
 
     // ---- indexing ------------------------------------------------------------------------------------------
 
-    /** {@code out[i, :] = table[idx[i], :]} for i &lt; n; table is tableRows x cols; idx is I32. */
+    /**
+     * {@code out[i, :] = table[idx[i], :]} for i &lt; n; table is tableRows x cols; idx is I32. An index outside
+     * [0, tableRows) throws {@link IndexOutOfBoundsException} naming the first bad {@code idx[i]} and the table size,
+     * and nothing is written; host backends throw at the call, a device backend may check on the device and throw at
+     * its next synchronisation point ({@link #synchronize}, a download, {@link #dot}). Same for {@link #scatterAddRows}.
+     */
     void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out);
 
     /** {@code table[idx[i], :] += src[i, :]} for i &lt; n, deterministic (fixed summation order). */

@@ -137,10 +137,14 @@ public final class Checks {
         for (long i = 0; i < n; i++) {
             int v = Elem.getInt(idx, i);
             if (v < 0 || v >= bound) {
-                throw new IndexOutOfBoundsException(op + ": index idx[" + i + "] must be in [0, " + bound
-                        + "); given " + v);
+                throw badIndex(op, i, bound, v);
             }
         }
+    }
+
+    /** The error for index {@code idx[i] = v} outside [0, bound) (also raised by device-side index checks). */
+    public static IndexOutOfBoundsException badIndex(String op, long i, long bound, int v) {
+        return new IndexOutOfBoundsException(op + ": index idx[" + i + "] must be in [0, " + bound + "); given " + v);
     }
 
     /** A host segment holds at least {@code n} elements of {@code t}. */

@@ -228,6 +228,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void softmaxCrossEntropy(Buffer z, Buffer q, Buffer out, int rows, int cols) {
+        DType t = Ops.softmaxCrossEntropy(this, z, q, out, rows, cols);
+        MemorySegment zs = z.segment();
+        MemorySegment qs = q.segment();
+        MemorySegment os = out.segment();
+        par.forRange(rows, rowGrain(cols), 1,
+                (f, e) -> SoftmaxSimd.crossEntropy(t, zs, qs, os, cols, (int) f, (int) e));
+    }
+
+    @Override
     public void layerNorm(Buffer x, Buffer out, Buffer mean, Buffer rstd, int rows, int cols, double eps) {
         DType t = Ops.layerNorm("layerNorm", this, rows, cols, x, out, mean, rstd, eps);
         MemorySegment xs = x.segment();

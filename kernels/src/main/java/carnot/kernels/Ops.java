@@ -28,6 +28,15 @@ public final class Ops {
         return dense(op, be, (long) rows * cols, names, bufs);
     }
 
+    /** softmaxCrossEntropy: z and q rows x cols, out rows, one floating dtype. */
+    public static DType softmaxCrossEntropy(Backend be, Buffer z, Buffer q, Buffer out, int rows, int cols) {
+        String op = "softmaxCrossEntropy";
+        DType t = rows(op, be, rows, cols, "z, q", z, q);
+        DType o = dense(op, be, rows, "out", out);
+        Checks.require(o == t, op, "z, q and out must share a dtype; given " + z + ", " + q + " and " + out);
+        return t;
+    }
+
     /** copy: both owned and live, same dtype, both ranges inside. */
     public static void copy(Backend be, Buffer src, long srcOff, Buffer dst, long dstOff, long n) {
         Checks.owned("copy", be, "src", src);

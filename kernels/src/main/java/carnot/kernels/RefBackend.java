@@ -149,6 +149,12 @@ public final class RefBackend implements Backend {
     }
 
     @Override
+    public void softmaxCrossEntropy(Buffer z, Buffer q, Buffer out, int rows, int cols) {
+        DType t = Ops.softmaxCrossEntropy(this, z, q, out, rows, cols);
+        SoftmaxRef.crossEntropy(t, z.segment(), q.segment(), out.segment(), cols, 0, rows);
+    }
+
+    @Override
     public void layerNorm(Buffer x, Buffer out, Buffer mean, Buffer rstd, int rows, int cols, double eps) {
         DType t = Ops.layerNorm("layerNorm", this, rows, cols, x, out, mean, rstd, eps);
         LayerNormRef.forward(t, x.segment(), out.segment(), mean.segment(), rstd.segment(), cols, eps, 0, rows);

@@ -91,7 +91,11 @@ class BadInputTest {
         }
     }
 
-    /** Indices outside [0, rows) in gather and scatter-add; the table/output stays as it was. */
+    /**
+     * Indices outside [0, rows) in gather and scatter-add, with the message naming the bad index and the table size;
+     * the table/output stays as it was. A device backend may check on the device and raise the error at its next
+     * synchronisation point, so the call is followed by {@code synchronize()}.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void indexOutOfRange(Backends.Entry entry) {
@@ -100,12 +104,21 @@ class BadInputTest {
             Buffer idx = HostData.uploadInts(be, new int[]{0, 2, 3});
             Buffer neg = HostData.uploadInts(be, new int[]{-1});
             Buffer out = HostData.upload(be, new double[]{9, 9, 9, 9, 9, 9});
-            rejects(IndexOutOfBoundsException.class, "gatherRows", out,
-                    () -> be.gatherRows(table, 3, 2, idx, 3, out));
-            rejects(IndexOutOfBoundsException.class, "scatterAddRows", table,
-                    () -> be.scatterAddRows(out, idx, 3, 2, table, 3));
-            rejects(IndexOutOfBoundsException.class, "gatherRows", out,
-                    () -> be.gatherRows(table, 3, 2, neg, 1, out));
+            rejects(IndexOutOfBoundsException.class, "gatherRows: index idx[2] must be in [0, 3); given 3", out,
+                    () -> {
+                        be.gatherRows(table, 3, 2, idx, 3, out);
+                        be.synchronize();
+                    });
+            rejects(IndexOutOfBoundsException.class, "scatterAddRows: index idx[2] must be in [0, 3); given 3", table,
+                    () -> {
+                        be.scatterAddRows(out, idx, 3, 2, table, 3);
+                        be.synchronize();
+                    });
+            rejects(IndexOutOfBoundsException.class, "gatherRows: index idx[0] must be in [0, 3); given -1", out,
+                    () -> {
+                        be.gatherRows(table, 3, 2, neg, 1, out);
+                        be.synchronize();
+                    });
         }
     }
 

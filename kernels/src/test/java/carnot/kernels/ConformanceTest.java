@@ -133,6 +133,36 @@ class ConformanceTest {
         }
     }
 
+    /**
+     * Binary ops on dense same-shaped operands (the CUDA dense kernel): lengths with vector tails (n % 4 = 0..3),
+     * operand offsets that break 16-byte alignment (scalar path) or keep it, a 2-D shape that merges to one axis,
+     * and in place (out = a).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void binaryDense(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 15)) {
+            for (Binary op : Binary.values()) {
+                for (int n : new int[]{1, 3, 4, 7, 8, 33, 4099, 4100}) {
+                    for (int[] off : new int[][]{{0, 0}, {1, 0}, {0, 3}, {4, 4}, {2, 6}}) {
+                        Broadcast bc = new Broadcast(new int[]{n}, new long[]{1}, off[0], new long[]{1}, off[1]);
+                        check(f, op, bc, n + off[0], n + off[1], "[" + n + "] dense, offsets " + Arrays.toString(off));
+                    }
+                }
+                Broadcast bc = Broadcast.of(new int[]{65, 33}, new int[]{65, 33});
+                check(f, op, bc, 65 * 33, 65 * 33, "[65,33] dense");
+                double[] a = op == Binary.POW ? f.uniform(4099, 0.1, 3) : f.normal(4099);
+                double[] b = op == Binary.DIV ? f.uniform(4099, 0.5, 2) : f.uniform(4099, -2, 2);
+                Buffer[] pa = f.pair(a);
+                Buffer[] pb = f.pair(b);
+                Broadcast same = Broadcast.of(new int[]{4099}, new int[]{4099});
+                f.be.binary(op, pa[0], pb[0], pa[0], same);
+                f.ref.binary(op, pa[1], pb[1], pa[1], same);
+                f.same(op.name() + " in place", "[4099] dense", pa, 1);
+            }
+        }
+    }
+
     private static void check(Fixture f, Binary op, Broadcast bc, int na, int nb, String shape) {
         double[] a = op == Binary.POW ? f.uniform(na, 0.1, 3) : f.normal(na);
         double[] b = op == Binary.DIV ? f.uniform(nb, 0.5, 2) : op == Binary.POW ? f.uniform(nb, -2, 2) : f.normal(nb);
@@ -203,6 +233,93 @@ class ConformanceTest {
                     f.ref.softmax(in[1], in[1], s[0], s[1], log);
                     f.same(op + " in place", Arrays.toString(s), in, 8);
                 }
+            }
+        }
+    }
+
+    /** Fused softmax cross-entropy per row, one-hot and soft targets, shifted (large) logits, 1x1 .. 3x4099. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void softmaxCrossEntropy(Backends.Entry e, DType dt) {
+        int[][] shapes = {{1, 1}, {7, 33}, {3, 4099}, {33, 7}, {2, 16}, {3, 1}, {300, 10}};
+        try (Fixture f = new Fixture(e, dt, 18)) {
+            for (boolean soft : new boolean[]{false, true}) {
+                for (int[] s : shapes) {
+                    int rows = s[0];
+                    int cols = s[1];
+                    double[] z = f.normal(rows * cols);
+                    double[] q = soft ? f.uniform(rows * cols, 0, 1) : new double[rows * cols];
+                    int[] cls = f.ints(rows, cols);
+                    for (int r = 0; r < rows; r++) {
+                        double sum = 0;
+                        for (int j = 0; j < cols; j++) {
+                            z[r * cols + j] = 3 * z[r * cols + j] + (j % 2 == 0 ? 40 : 0);
+                            sum += q[r * cols + j];
+                        }
+                        for (int j = 0; j < cols; j++) {
+                            q[r * cols + j] = soft ? q[r * cols + j] / sum : (j == cls[r] ? 1 : 0);
+                        }
+                    }
+                    Buffer[] pz = f.pair(z);
+                    Buffer[] pq = f.pair(q);
+                    Buffer[] out = f.filled(rows + 1, Double.NaN);
+                    f.be.softmaxCrossEntropy(pz[0], pq[0], out[0], rows, cols);
+                    f.ref.softmaxCrossEntropy(pz[1], pq[1], out[1], rows, cols);
+                    f.same("softmaxCrossEntropy " + (soft ? "soft" : "one-hot"), Arrays.toString(s), out, 16);
+                }
+            }
+        }
+    }
+
+    /**
+     * Softmax rows whose maximum keeps growing (ascending: the online normaliser rescales at every element) or
+     * shrinking, and rows with special values: -inf entries contribute 0, a row of only -inf, a NaN or a +inf gives
+     * a NaN row, as in the three-pass reference.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void softmaxMonotoneAndSpecialRows(Backends.Entry e, DType dt) {
+        double inf = Double.POSITIVE_INFINITY;
+        try (Fixture f = new Fixture(e, dt, 17)) {
+            for (int cols : new int[]{1, 7, 33, 300, 4099}) {
+                double[] x = new double[2 * cols];
+                for (int j = 0; j < cols; j++) {
+                    x[j] = -20 + 40.0 * j / cols;
+                    x[cols + j] = 30 - 0.01 * j;
+                }
+                for (boolean log : new boolean[]{false, true}) {
+                    Buffer[] in = f.pair(x);
+                    Buffer[] out = f.filled(x.length, Double.NaN);
+                    f.be.softmax(in[0], out[0], 2, cols, log);
+                    f.ref.softmax(in[1], out[1], 2, cols, log);
+                    f.same(log ? "logSoftmax monotone" : "softmax monotone", "2x" + cols, out, 8);
+                }
+            }
+            int cols = 40;
+            double[][] rows = new double[5][cols];
+            for (double[] r : rows) {
+                for (int j = 0; j < cols; j++) {
+                    r[j] = Math.sin(j);
+                }
+            }
+            rows[0][0] = -inf;
+            rows[0][17] = -inf;
+            rows[0][39] = -inf;
+            Arrays.fill(rows[1], -inf);
+            rows[2][5] = Double.NaN;
+            rows[3][33] = inf;
+            rows[4][0] = inf;
+            rows[4][1] = inf;
+            double[] x = new double[5 * cols];
+            for (int r = 0; r < 5; r++) {
+                System.arraycopy(rows[r], 0, x, r * cols, cols);
+            }
+            for (boolean log : new boolean[]{false, true}) {
+                Buffer[] in = f.pair(x);
+                Buffer[] out = f.filled(x.length, 0);
+                f.be.softmax(in[0], out[0], 5, cols, log);
+                f.ref.softmax(in[1], out[1], 5, cols, log);
+                f.same(log ? "logSoftmax special values" : "softmax special values", "5x" + cols, out, 8);
             }
         }
     }
@@ -337,6 +454,39 @@ class ConformanceTest {
                 f.be.copyStrided(src[0], v, dst[0], 1);
                 f.ref.copyStrided(src[1], v, dst[1], 1);
                 f.same("copyStrided", Arrays.toString(v.shape()) + " strides " + Arrays.toString(v.stridesA()), dst, 0);
+            }
+        }
+    }
+
+    /**
+     * Strided copies that are transposes of the last two axes (the CUDA tile kernel): tails on both tile axes,
+     * 1 x N and N x 2 shapes, a padded leading dimension, a reversed axis, batches with a dense, a broadcast (0) and
+     * an unmergeable two-axis batch stride, and permutes of a 4-D tensor.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void copyStridedTransposes(Backends.Entry e, DType dt) {
+        try (Fixture f = new Fixture(e, dt, 19)) {
+            Broadcast[] views = {
+                    new Broadcast(new int[]{33, 65}, new long[]{1, 33}, 0, new long[2], 0),
+                    new Broadcast(new int[]{65, 33}, new long[]{1, 65}, 3, new long[2], 0),
+                    new Broadcast(new int[]{1, 300}, new long[]{1, 1}, 0, new long[2], 0),
+                    new Broadcast(new int[]{2, 300}, new long[]{1, 2}, 0, new long[2], 0),
+                    new Broadcast(new int[]{300, 2}, new long[]{1, 300}, 0, new long[2], 0),
+                    new Broadcast(new int[]{70, 200}, new long[]{1, 71}, 9, new long[2], 0),
+                    new Broadcast(new int[]{33, 65}, new long[]{1, -33}, 64 * 33, new long[2], 0),
+                    new Broadcast(new int[]{3, 33, 65}, new long[]{33 * 65, 1, 33}, 0, new long[3], 0),
+                    new Broadcast(new int[]{3, 65, 33}, new long[]{0, 1, 65}, 1, new long[3], 0),
+                    new Broadcast(new int[]{2, 3, 40, 33}, new long[]{3960, 1320, 1, 40}, 0, new long[4], 0),
+                    new Broadcast(new int[]{3, 2, 40, 33}, new long[]{1320, 3960, 1, 40}, 0, new long[4], 0),
+                    new Broadcast(new int[]{2, 1, 33, 7}, new long[]{7000, 0, 1, 33}, 2, new long[4], 0)};
+            Buffer[] src = f.pair(f.normal(14700));
+            for (Broadcast v : views) {
+                Buffer[] dst = f.filled((int) v.size() + 2, Double.NaN);
+                f.be.copyStrided(src[0], v, dst[0], 1);
+                f.ref.copyStrided(src[1], v, dst[1], 1);
+                f.same("copyStrided transpose", Arrays.toString(v.shape()) + " strides " + Arrays.toString(v.stridesA()),
+                        dst, 0);
             }
         }
     }

@@ -1,13 +1,13 @@
 package carnot.engine.ops;
 
 import carnot.engine.Tensor;
-import carnot.kernels.Reduce;
 
 /**
  * Fused softmax cross-entropy per row: logits z [..., C], target distribution q [..., C] (one-hot for class
  * ids) give {@code out = -sum_c q_c log softmax(z)_c}, shape [...]. With {@code p = softmax(z)}:
  * jvp {@code sum_c (p - q)_c tz_c - sum_c log softmax(z)_c tq_c}; vjp
- * {@code (g (p - q), -g log softmax(z))}. Decomposed oracle: {@link #decomposed}.
+ * {@code (g (p - q), -g log softmax(z))}. The forward is one backend op ({@code Backend.softmaxCrossEntropy}: one
+ * kernel per row on CUDA). Decomposed oracle: {@link #decomposed}.
  */
 public record SoftmaxCrossEntropy() implements Primitive {
     @Override
@@ -29,13 +29,10 @@ public record SoftmaxCrossEntropy() implements Primitive {
             throw new IllegalArgumentException("softmaxCrossEntropy: logits and targets must have one shape [..., C]; given "
                     + z + " and " + q);
         }
-        try (Tensor ls = Rows.softmax(z, true); Tensor prod = Kernels.binary(carnot.kernels.Binary.MUL, ls, q);
-             Tensor s = Reductions.reduce(Reduce.SUM, prod, new int[]{z.rank() - 1})) {
-            int[] os = java.util.Arrays.copyOf(z.shape(), z.rank() - 1);
-            Tensor out = Tensor.empty(z.backend(), z.dtype(), os);
-            z.backend().affine(s.buffer(), out.buffer(), out.size(), -1, 0);
-            return out;
-        }
+        int[] os = java.util.Arrays.copyOf(z.shape(), z.rank() - 1);
+        Tensor out = Tensor.empty(z.backend(), z.dtype(), os);
+        z.backend().softmaxCrossEntropy(z.buffer(), q.buffer(), out.buffer(), Math.toIntExact(out.size()), z.dim(-1));
+        return out;
     }
 
     @Override

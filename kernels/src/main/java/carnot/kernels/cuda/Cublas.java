@@ -6,6 +6,8 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
+import java.util.function.Predicate;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
@@ -14,13 +16,18 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * cuBLAS GEMM called directly through FFM ({@code libcublas.so.12}, no Java binding needed): probed at start-up
- * and used by {@link JCudaLauncher} when present. Row-major {@code C = op(A) op(B)} is computed as the
- * column-major {@code C^T = op(B)^T op(A)^T}, i.e. {@code cublas?gemmStridedBatched(opB, opA, n, m, k, B, A, C)}.
+ * cuBLAS GEMM called directly through FFM (no Java binding needed), an opt-in comparison baseline for the
+ * hand-written GEMM: used by {@link JCudaLauncher} only with {@code -Dcarnot.cuda.cublas=true}, then found by
+ * version, newest first ({@link #LIBRARIES}: the kernels are built by CUDA 13, so {@code libcublas.so.13}, then
+ * {@code .so.12}). Only {@code libcublas} is used (no cublasLt). Row-major {@code C = op(A) op(B)} is computed as
+ * the column-major {@code C^T = op(B)^T op(A)^T}, i.e. {@code cublas?gemmStridedBatched(opB, opA, n, m, k, B, A, C)}.
  * The default math mode keeps full FP32 (no TF32); results are deterministic for a given GPU and cuBLAS version.
  */
 final class Cublas implements VendorGemm {
-    static final String LIBRARY = "libcublas.so.12";
+    /** The system property that opts in to cuBLAS ({@code true}); anything else keeps the hand-written GEMM. */
+    static final String PROPERTY = "carnot.cuda.cublas";
+    /** The sonames probed, in order: newest major version first. */
+    static final List<String> LIBRARIES = List.of("libcublas.so.13", "libcublas.so.12");
     private static final FunctionDescriptor STRIDED = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
             JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS,
             ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
@@ -30,30 +37,62 @@ final class Cublas implements VendorGemm {
     private final MethodHandle dgemm;
     private final MethodHandle destroy;
 
-    private Cublas(MemorySegment handle, MethodHandle sgemm, MethodHandle dgemm, MethodHandle destroy) {
+    private final String library;
+
+    /**
+     * Which cuBLAS to use: {@code library} (a soname that loads) or null with {@code reason} saying why none is used.
+     */
+    record Choice(String library, String reason) {
+    }
+
+    /**
+     * The lookup, testable without a GPU: off unless {@code property} is {@code "true"} (no probing then); else the
+     * first of {@code names} that {@code loads} accepts, or none with a reason naming every soname tried.
+     */
+    static Choice choose(String property, List<String> names, Predicate<String> loads) {
+        if (!"true".equals(property)) {
+            return new Choice(null, "cuBLAS baseline off (opt in with -D" + PROPERTY + "=true; given "
+                    + (property == null ? "unset" : "'" + property + "'") + ")");
+        }
+        for (String name : names) {
+            if (loads.test(name)) {
+                return new Choice(name, null);
+            }
+        }
+        return new Choice(null, "-D" + PROPERTY + "=true requires one of " + String.join(", ", names)
+                + " to load; none can be loaded");
+    }
+
+    /** The choice for this process: the system property, {@link #LIBRARIES}, probed with FFM. */
+    static Choice choose() {
+        return choose(System.getProperty(PROPERTY), LIBRARIES, Cublas::loadable);
+    }
+
+    /** Whether the shared library {@code name} can be loaded (FFM, released again). */
+    static boolean loadable(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            SymbolLookup.libraryLookup(name, arena);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private Cublas(String library, MemorySegment handle, MethodHandle sgemm, MethodHandle dgemm, MethodHandle destroy) {
+        this.library = library;
         this.handle = handle;
         this.sgemm = sgemm;
         this.dgemm = dgemm;
         this.destroy = destroy;
     }
 
-    /** Null when libcublas.so.12 loads, else why not. */
-    static String missingReason() {
-        try (Arena arena = Arena.ofConfined()) {
-            SymbolLookup.libraryLookup(LIBRARY, arena);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return LIBRARY + " cannot be loaded";
-        }
-    }
-
     /**
-     * A cuBLAS handle bound to {@code stream} (a raw CUstream) in the current context; call only when
-     * {@link #missingReason()} is null.
+     * A cuBLAS handle from {@code library} (a soname {@link #choose} returned) bound to {@code stream} (a raw
+     * CUstream) in the current context.
      */
-    static Cublas open(long stream) {
+    static Cublas open(String library, long stream) {
         Linker linker = Linker.nativeLinker();
-        SymbolLookup lib = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
+        SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
         MethodHandle create = linker.downcallHandle(lib.findOrThrow("cublasCreate_v2"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
         MethodHandle setStream = linker.downcallHandle(lib.findOrThrow("cublasSetStream_v2"),
@@ -67,24 +106,24 @@ final class Cublas implements VendorGemm {
             check((int) create.invokeExact(out), "cublasCreate");
             MemorySegment h = out.get(ADDRESS, 0);
             check((int) setStream.invokeExact(h, MemorySegment.ofAddress(stream)), "cublasSetStream");
-            return new Cublas(h, s, d, destroy);
+            return new Cublas(library, h, s, d, destroy);
         } catch (CudaException e) {
             throw e;
         } catch (Throwable t) {
-            throw new CudaException("cuBLAS: initialisation failed", t);
+            throw new CudaException("cuBLAS: initialisation of " + library + " failed", t);
         }
     }
 
     private static void check(int status, String what) {
         if (status != 0) {
             throw new CudaException("cuBLAS: " + what + " failed with cublasStatus_t " + status
-                    + " (see cublas_api.h); run with the hand-written kernels by -Dcarnot.cuda.cublas=false");
+                    + " (see cublas_api.h); run with the hand-written kernels by leaving -D" + PROPERTY + " unset");
         }
     }
 
     @Override
     public String description() {
-        return "cuBLAS (" + LIBRARY + ")";
+        return "cuBLAS (" + library + ", comparison baseline)";
     }
 
     @Override

@@ -36,7 +36,10 @@ import java.util.function.Supplier;
  *
  * <p>Numerics: reductions, dot, softmax and layer-norm sums accumulate in double in a fixed tree order (results do
  * not depend on timing); GEMM accumulates in the buffer dtype; activations are evaluated in the buffer dtype.
- * Index buffers of gather/scatter are downloaded and checked on the host before launch. {@code symmetricEigen}
+ * Index buffers of gather and atomic scatter are checked on the device (no download, no synchronisation per call):
+ * a bad index makes the op write nothing and is raised, with the host check's message, at the next synchronisation
+ * point ({@link #synchronize}, {@link #download}, {@link #dot}); the deterministic scatter downloads its indices to
+ * build its buckets and checks them there. {@code symmetricEigen}
  * copies the matrix to the host and runs the host backend's implementation (then uploads the result).
  * {@code scatterAddRows} is deterministic (host-built stable buckets, one thread per touched row and column,
  * sources in ascending order: bitwise the sequential result) unless constructed with {@code atomicScatter},
@@ -165,6 +168,7 @@ public final class CudaBackend implements Backend {
         Checks.owned("download", this, "src", src);
         Checks.host("download", dst, src.dtype(), n);
         Checks.range("download", "src", src, srcOff, n);
+        device.checkpoint();
         if (n > 0) {
             launcher.copyToHost(CudaDevice.addr(src, srcOff), dst, n * src.dtype().bytes());
         }
@@ -223,7 +227,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public double dot(long n, Buffer x, Buffer y) {
-        return ReduceCuda.dot(device, Ops.dense("dot", this, n, "x, y", x, y), n, x, y);
+        double d = ReduceCuda.dot(device, Ops.dense("dot", this, n, "x, y", x, y), n, x, y);
+        device.checkpoint();
+        return d;
     }
 
     @Override
@@ -256,6 +262,11 @@ public final class CudaBackend implements Backend {
     @Override
     public void softmax(Buffer x, Buffer out, int rows, int cols, boolean log) {
         SoftmaxCuda.softmax(device, Ops.rows("softmax", this, rows, cols, "x, out", x, out), x, out, rows, cols, log);
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Buffer z, Buffer q, Buffer out, int rows, int cols) {
+        SoftmaxCuda.crossEntropy(device, Ops.softmaxCrossEntropy(this, z, q, out, rows, cols), z, q, out, rows, cols);
     }
 
     @Override
@@ -305,6 +316,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void synchronize() {
         launcher.synchronize();
+        device.checkpoint();
     }
 
     /** Bytes of freed buffers kept by the caching allocator for reuse (see {@link DevicePool}). */

@@ -23,8 +23,27 @@ public final class CudaDevice {
     private long scratch;
     private long scratchBytes;
 
+    private final IndexErrors indexErrors;
+
     CudaDevice(KernelLauncher launcher) {
         this.launcher = launcher;
+        this.indexErrors = new IndexErrors(launcher);
+    }
+
+    /**
+     * Device address of a zeroed 8-byte error slot for one device-side check of {@code op}'s indices against
+     * [0, bound) (kernel {@code check_indices}); a recorded error is raised by the next {@link #checkpoint()}.
+     */
+    public long indexCheckSlot(String op, int bound) {
+        return indexErrors.slot(op, bound);
+    }
+
+    /**
+     * The backend's synchronisation point for device-side checks: when checks are pending, downloads their slots
+     * (which waits for the queued work) and throws the first recorded index error, as the host check would.
+     */
+    public void checkpoint() {
+        indexErrors.checkpoint();
     }
 
     /** The launcher: memory, copies and synchronisation. */
@@ -95,8 +114,9 @@ public final class CudaDevice {
         return scratch;
     }
 
-    /** Frees the scratch block (the launcher stays open). */
+    /** Frees the scratch block and the index-check slots (the launcher stays open). */
     void releaseScratch() {
+        indexErrors.release();
         if (scratchBytes > 0) {
             launcher.free(scratch);
             scratchBytes = 0;

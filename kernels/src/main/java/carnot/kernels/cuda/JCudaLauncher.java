@@ -27,8 +27,9 @@ import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABI
  * A real GPU through the CUDA driver API (JCuda): the device's primary context, one stream, and the eight kernel
  * modules loaded from class-path resources — the sm_90 cubins on compute capability 9.x, sm_80 cubins on 8.x
  * (binary compatible within a major version), else the compute_75 PTX, JIT-compiled by the driver (needs a
- * driver that knows the PTX ISA of the nvcc that built it, see kernels/CUDA.md). When {@code libcublas.so.12}
- * loads (and {@code -Dcarnot.cuda.cublas=false} is not set), GEMMs go to cuBLAS on the same stream. Construct only after
+ * driver that knows the PTX ISA of the nvcc that built it, see kernels/CUDA.md). With {@code -Dcarnot.cuda.cublas=true}
+ * (a comparison baseline, off by default) GEMMs go to cuBLAS on the same stream, {@code libcublas.so.13} or else
+ * {@code .so.12} ({@link Cublas#choose}). Construct only after
  * {@link CudaSupport#unavailableReason()} returned null.
  */
 public final class JCudaLauncher implements KernelLauncher {
@@ -44,6 +45,7 @@ public final class JCudaLauncher implements KernelLauncher {
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final String description;
     private final Cublas cublas;
+    private final String cublasReason;
     private String lastKernel = "(none)";
 
     /** Device memory handle that exposes its address. */
@@ -80,8 +82,9 @@ public final class JCudaLauncher implements KernelLauncher {
         try {
             bind();
             description = open();
-            cublas = !"false".equals(System.getProperty("carnot.cuda.cublas")) && Cublas.missingReason() == null
-                    ? Cublas.open(stream.address()) : null;
+            Cublas.Choice choice = Cublas.choose();
+            cublas = choice.library() != null ? Cublas.open(choice.library(), stream.address()) : null;
+            cublasReason = choice.reason();
         } catch (RuntimeException e) {
             release();
             throw e;
@@ -148,7 +151,8 @@ public final class JCudaLauncher implements KernelLauncher {
 
     @Override
     public String description() {
-        return description + ", GEMM: " + (cublas != null ? cublas.description() : "hand-written kernels");
+        return description + ", GEMM: " + (cublas != null ? cublas.description()
+                : "hand-written kernels (" + cublasReason + ")");
     }
 
     @Override

@@ -7,7 +7,7 @@ package carnot.kernels.cuda;
  */
 public interface VendorGemm {
 
-    /** What it is, e.g. "cuBLAS (libcublas.so.12)". */
+    /** What it is, e.g. "cuBLAS (libcublas.so.13, comparison baseline)". */
     String description();
 
     void gemm(boolean f32, boolean transA, boolean transB, int m, int n, int k, double alpha, long a, int lda,

@@ -15,8 +15,9 @@ import static carnot.kernels.cuda.CudaDevice.kernel;
 
 /**
  * The CUDA variant of the elementwise family ({@code src/main/cuda/elementwise.cu}): unary ops and activation
- * derivatives, affine {@code alpha x + beta}, broadcasting binary ops, where, axpy; all 1-D grid-stride launches
- * over the output elements. Op codes are {@link OpCodes} (the kernels include the {@code ops.h} generated from
+ * derivatives, affine {@code alpha x + beta}, broadcasting binary ops (a dense same-shape kernel without index
+ * arithmetic when no operand is broadcast or strided), where, axpy; all 1-D grid-stride launches over the output
+ * elements (unary and dense binary in 16-byte vectors when aligned). Op codes are {@link OpCodes} (the kernels include the {@code ops.h} generated from
  * them). Arguments are validated by the caller.
  */
 public final class ElementwiseCuda {
@@ -42,15 +43,32 @@ public final class ElementwiseCuda {
         }
     }
 
-    /** {@code out[i] = op(a[ia(i)], b[ib(i)])} over the broadcast's dense index space ({@code binary_T}). */
+    /**
+     * {@code out[i] = op(a[ia(i)], b[ib(i)])} over the broadcast's dense index space: {@code binary_dense_T} when
+     * both operands are dense and shaped like the output ({@link #isDense}), else {@code binary_T}.
+     */
     public static void binary(CudaDevice dev, DType t, Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc) {
         long n = bc.size();
         if (n == 0) {
             return;
         }
         long[] words = CudaView.words(bc.shape(), bc.stridesA(), bc.offsetA(), bc.stridesB(), bc.offsetB());
-        dev.launch1d(MODULE, kernel("binary", t), n, new KernelArgs().i32(OpCodes.of(op)).ptr(addr(a, 0))
-                .ptr(addr(b, 0)).ptr(addr(out, 0)).words(words).i64(n));
+        if (isDense(words)) {
+            dev.launch1d(MODULE, kernel("binary_dense", t), n, new KernelArgs().i32(OpCodes.of(op))
+                    .ptr(addr(a, bc.offsetA())).ptr(addr(b, bc.offsetB())).ptr(addr(out, 0)).i64(n));
+        } else {
+            dev.launch1d(MODULE, kernel("binary", t), n, new KernelArgs().i32(OpCodes.of(op)).ptr(addr(a, 0))
+                    .ptr(addr(b, 0)).ptr(addr(out, 0)).words(words).i64(n));
+        }
+    }
+
+    /**
+     * Whether a merged view ({@link CudaView#words}) reads both operands densely in output order: at most one axis
+     * left after merging, with unit strides (no broadcast, no transpose).
+     */
+    static boolean isDense(long[] words) {
+        long rank = words[0];
+        return rank == 0 || (rank == 1 && words[9] == 1 && words[17] == 1);
     }
 
     /** {@code out[i] = mask[i] != 0 ? a[i] : b[i]} ({@code where_T}). */

@@ -14,8 +14,11 @@ import static carnot.kernels.cuda.CudaDevice.addr;
 import static carnot.kernels.cuda.CudaDevice.kernel;
 
 /**
- * The CUDA variant of the indexing family ({@code src/main/cuda/indexing.cu}). The I32 indices are copied to the
- * host and checked against the table before launch. Gather: {@code out[i, c] = table[idx[i], c]}, a thread per
+ * The CUDA variant of the indexing family ({@code src/main/cuda/indexing.cu}). Gather and the atomic scatter check
+ * their I32 indices on the device ({@code check_indices} into a {@link CudaDevice#indexCheckSlot}; the op's kernel
+ * writes nothing when a check failed, and the error is raised at the backend's next synchronisation point); the
+ * deterministic scatter downloads them (it builds its buckets on the host) and checks them there. Gather:
+ * {@code out[i, c] = table[idx[i], c]}, a thread per
  * output element. Scatter-add {@code table[idx[i], c] += src[i, c]}: deterministic by default (host-built stable
  * buckets, a thread per touched row and column adding its sources in ascending i: bitwise the sequential result),
  * or with {@code atomic} one atomicAdd per source element (last bits timing-dependent). Other arguments are
@@ -30,25 +33,41 @@ public final class IndexingCuda {
     /** Gathers n rows of {@code cols} ({@code gather_rows_T}). */
     public static void gatherRows(CudaDevice dev, DType t, Buffer table, int tableRows, int cols, Buffer idx, int n,
                                   Buffer out) {
-        hostIndices(dev, "gatherRows", idx, n, tableRows);
+        if (n == 0) {
+            return;
+        }
+        long slot = deviceCheck(dev, "gatherRows", idx, n, tableRows);
         long total = (long) n * cols;
         if (total > 0) {
             dev.launch1d(MODULE, kernel("gather_rows", t), total, new KernelArgs().ptr(addr(table, 0)).i32(tableRows)
-                    .i32(cols).ptr(addr(idx, 0)).i32(n).ptr(addr(out, 0)));
+                    .i32(cols).ptr(addr(idx, 0)).i32(n).ptr(addr(out, 0)).ptr(slot));
         }
+    }
+
+    /** Queues {@code check_indices} of idx[0, n) against [0, bound) (n > 0); returns its error slot. */
+    private static long deviceCheck(CudaDevice dev, String op, Buffer idx, int n, int bound) {
+        long slot = dev.indexCheckSlot(op, bound);
+        dev.launch1d(MODULE, "check_indices", n, new KernelArgs().ptr(addr(idx, 0)).i32(n).i32(bound).ptr(slot));
+        return slot;
     }
 
     /** Adds n source rows into the table rows they index ({@code scatter_add_rows[_atomic]_T}). */
     public static void scatterAddRows(CudaDevice dev, DType t, boolean atomic, Buffer src, Buffer idx, int n,
                                       int cols, Buffer table, int tableRows) {
-        int[] host = hostIndices(dev, "scatterAddRows", idx, n, tableRows);
-        long total = (long) n * cols;
-        if (total == 0) {
+        if (n == 0) {
             return;
         }
+        long total = (long) n * cols;
         if (atomic) {
-            dev.launch1d(MODULE, kernel("scatter_add_rows_atomic", t), total, new KernelArgs().ptr(addr(src, 0))
-                    .ptr(addr(idx, 0)).i32(n).i32(cols).ptr(addr(table, 0)).i32(tableRows));
+            long slot = deviceCheck(dev, "scatterAddRows", idx, n, tableRows);
+            if (total > 0) {
+                dev.launch1d(MODULE, kernel("scatter_add_rows_atomic", t), total, new KernelArgs().ptr(addr(src, 0))
+                        .ptr(addr(idx, 0)).i32(n).i32(cols).ptr(addr(table, 0)).i32(tableRows).ptr(slot));
+            }
+            return;
+        }
+        int[] host = hostIndices(dev, "scatterAddRows", idx, n, tableRows);
+        if (total == 0) {
             return;
         }
         int[] packed = buckets(host, tableRows);
@@ -59,11 +78,8 @@ public final class IndexingCuda {
                 .ptr(addr(src, 0)).ptr(b).i32(n).i32(touched).i32(cols).ptr(addr(table, 0)));
     }
 
-    /** Downloads the I32 indices and checks them against [0, bound); returns them (empty when n = 0). */
+    /** Downloads the I32 indices (n > 0) and checks them against [0, bound); returns them. */
     private static int[] hostIndices(CudaDevice dev, String op, Buffer idx, int n, int bound) {
-        if (n == 0) {
-            return new int[0];
-        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, n);
             dev.launcher().copyToHost(addr(idx, 0), host, 4L * n);

@@ -4,6 +4,7 @@ import carnot.kernels.Broadcast;
 import carnot.kernels.Buffer;
 import carnot.kernels.cuda.CudaDevice;
 import carnot.kernels.cuda.CudaView;
+import carnot.kernels.cuda.Dim3;
 import carnot.kernels.cuda.KernelArgs;
 import carnot.kernels.cuda.KernelLauncher;
 
@@ -12,7 +13,9 @@ import static carnot.kernels.cuda.CudaDevice.kernel;
 
 /**
  * The CUDA variant of the memory family ({@code src/main/cuda/memory.cu}): fill, dtype conversion, copies and
- * strided copies, all 1-D grid-stride launches over the output elements. Arguments are validated by the caller.
+ * strided copies, 1-D grid-stride launches over the output elements, except that a strided copy whose last two
+ * merged axes are a transpose (see {@link #isTranspose}) goes to the 32 x 32 shared-memory tile kernel
+ * {@code transpose_T}. Arguments are validated by the caller.
  */
 public final class MemoryCuda {
     private static final String MODULE = "memory";
@@ -71,14 +74,50 @@ public final class MemoryCuda {
         }
     }
 
-    /** {@code dst[dstOff + i] = src[view offset of i]} over the view's dense index space ({@code copy_strided_T}). */
+    /** Tile edge and rows of {@code transpose_T} (block TILE x TILE_ROWS). */
+    static final int TILE = 32;
+    static final int TILE_ROWS = 8;
+
+    /**
+     * {@code dst[dstOff + i] = src[view offset of i]} over the view's dense index space: {@code transpose_T} when
+     * {@link #isTranspose}, else {@code copy_strided_T}.
+     */
     public static void copyStrided(CudaDevice dev, Buffer src, Broadcast view, Buffer dst, long dstOff) {
         long n = view.size();
         if (n == 0) {
             return;
         }
         long[] words = CudaView.words(view.shape(), view.stridesA(), view.offsetA(), new long[view.shape().length], 0);
-        dev.launch1d(MODULE, kernel("copy_strided", src.dtype()), n,
-                new KernelArgs().ptr(addr(src, 0)).words(words).ptr(addr(dst, dstOff)).i64(n));
+        KernelArgs args = new KernelArgs().ptr(addr(src, 0)).words(words).ptr(addr(dst, dstOff));
+        if (isTranspose(words, n)) {
+            int r = (int) words[0];
+            long p = words[r - 1];
+            long q = words[r];
+            long batches = n / (p * q);
+            dev.launch(MODULE, kernel("transpose", src.dtype()),
+                    new Dim3((int) ((q + TILE - 1) / TILE), (int) ((p + TILE - 1) / TILE), (int) Math.min(batches, 65535)),
+                    new Dim3(TILE, TILE_ROWS, 1), args.i64(batches));
+        } else {
+            dev.launch1d(MODULE, kernel("copy_strided", src.dtype()), n, args.i64(n));
+        }
+    }
+
+    /**
+     * Whether the merged view ({@link CudaView#words}) is a (batched) transpose of its last two axes: rank >= 2, the
+     * second-to-last axis has source stride 1 and the last one does not (so reading along the output's columns
+     * would be strided), and the tile grid fits (rows / 32 <= 65535, columns / 32 < 2^31, fewer than 2^31 batches:
+     * the kernel decomposes the batch index in 32 bits). {@code n} is the view's size.
+     */
+    static boolean isTranspose(long[] words, long n) {
+        int r = (int) words[0];
+        if (r < 2) {
+            return false;
+        }
+        long p = words[r - 1];
+        long q = words[r];
+        long sp = words[9 + r - 2];
+        long sq = words[9 + r - 1];
+        return sp == 1 && sq != 1 && (p + TILE - 1) / TILE <= 65535 && (q + TILE - 1) / TILE <= Integer.MAX_VALUE
+                && n / (p * q) <= Integer.MAX_VALUE;
     }
 }

@@ -33,4 +33,33 @@ public final class SoftmaxRef {
             }
         }
     }
+
+    /**
+     * Softmax cross-entropy of rows {@code [rowFrom, rowTo)}: {@code out[r] = -sum_j q_j (z_j - m - log s)}, in f64
+     * as {@link #softmax}.
+     */
+    public static void crossEntropy(DType t, MemorySegment z, MemorySegment q, MemorySegment out, int cols,
+                                    int rowFrom, int rowTo) {
+        for (int r = rowFrom; r < rowTo; r++) {
+            long base = (long) r * cols;
+            double m = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) {
+                m = Math.max(m, Elem.get(z, t, base + j));
+            }
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += Math.exp(Elem.get(z, t, base + j) - m);
+            }
+            Elem.set(out, t, r, -weighted(t, z, q, base, cols, m + Math.log(s)));
+        }
+    }
+
+    /** {@code sum_j q_j (z_j - shift)} over one row, in f64 (shared by the SIMD variant). */
+    static double weighted(DType t, MemorySegment z, MemorySegment q, long base, int cols, double shift) {
+        double acc = 0;
+        for (int j = 0; j < cols; j++) {
+            acc += Elem.get(q, t, base + j) * (Elem.get(z, t, base + j) - shift);
+        }
+        return acc;
+    }
 }

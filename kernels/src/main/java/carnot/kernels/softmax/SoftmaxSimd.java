@@ -40,6 +40,20 @@ public final class SoftmaxSimd {
     }
 
     /**
+     * Softmax cross-entropy of rows {@code [rowFrom, rowTo)}: max and exp-sum vectorized as in {@link #softmax},
+     * then {@code out[r] = -sum_j q_j (z_j - m - ln s)} in f64 (one multiply-add per element).
+     */
+    public static void crossEntropy(DType t, MemorySegment z, MemorySegment q, MemorySegment out, int cols,
+                                    int rowFrom, int rowTo) {
+        for (int r = rowFrom; r < rowTo; r++) {
+            long base = (long) r * cols;
+            double m = ReduceSimd.extreme(t, z, base, base + cols, true);
+            double s = expSum(t, z, null, base, cols, m);
+            carnot.kernels.Elem.set(out, t, r, -SoftmaxRef.weighted(t, z, q, base, cols, m + Math.log(s)));
+        }
+    }
+
+    /**
      * {@code sum_j exp(x_j - m)}, also storing the exponentials into {@code store} when not null. One method per
      * dtype so that each keeps the vector exp inlined (see {@code UnaryLoops}).
      */

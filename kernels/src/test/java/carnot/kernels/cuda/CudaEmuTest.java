@@ -69,8 +69,10 @@ class CudaEmuTest {
             Buffer table = HostData.upload(emu, new double[] {1, 2, 3, 4});
             Buffer idx = HostData.uploadInts(emu, new int[] {0, 2});
             Buffer out = HostData.upload(emu, new double[] {9, 9, 9, 9});
-            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
-                    () -> emu.gatherRows(table, 2, 2, idx, 2, out));
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> {
+                emu.gatherRows(table, 2, 2, idx, 2, out);
+                emu.synchronize();
+            });
             assertTrue(e.getMessage().contains("idx[1]"), e.getMessage());
             assertArrayEquals(new double[] {9, 9, 9, 9}, HostData.toDoubles(out));
             Buffer foreign = HostData.upload(ref, new double[] {1, 2, 3, 4});

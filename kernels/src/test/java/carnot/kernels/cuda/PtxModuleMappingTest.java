@@ -99,6 +99,7 @@ class PtxModuleMappingTest {
         owned.add(other);
         be.convert(x, other, 10);
         be.copyStrided(x, new Broadcast(new int[] {4, 8}, new long[] {1, 4}, 0, new long[2], 0), z, 0);
+        be.copyStrided(x, new Broadcast(new int[] {4, 8}, new long[] {0, 2}, 0, new long[2], 0), z, 0);
         be.gemm(false, true, 8, 8, 8, 1, x, 0, 8, y, 0, 8, 0, z, 0, 8);
         be.gemm(true, false, 8, 8, 1100, 1, big, 0, 8, big, 0, 8, 0, z, 0, 8);
         be.gemmBatched(false, false, 4, 4, 4, 1, x, 0, 4, 16, y, 0, 4, 16, 0, z, 0, 4, 16, 3);
@@ -107,11 +108,13 @@ class PtxModuleMappingTest {
         be.unary(Unary.TANH, x, z, 100);
         be.affine(x, z, 100, 2, 1);
         be.binary(Binary.ADD, x, y, z, Broadcast.of(new int[] {10, 10}, new int[] {10}));
+        be.binary(Binary.MUL, x, y, z, Broadcast.of(new int[] {10, 10}, new int[] {10, 10}));
         be.where(x, y, z, z, 100);
         be.reduce(Reduce.SUM, x, z, 4, 100, 1);
         be.reduce(Reduce.MAX, x, z, 2, 100, 10);
         be.reduce(Reduce.MIN, x, z, 2, 5, 10);
         be.softmax(x, z, 10, 10, true);
+        be.softmaxCrossEntropy(x, y, z, 10, 10);
         Buffer mean = be.alloc(t, 10);
         Buffer rstd = be.alloc(t, 10);
         owned.addAll(List.of(mean, rstd));
@@ -127,6 +130,7 @@ class PtxModuleMappingTest {
         owned.addAll(List.of(ints, intsT));
         be.fill(ints, 0, 2, 7);
         be.copyStrided(ints, new Broadcast(new int[] {3, 2}, new long[] {1, 3}, 0, new long[2], 0), intsT, 0);
+        be.copyStrided(ints, new Broadcast(new int[] {2, 3}, new long[] {0, 2}, 0, new long[2], 0), intsT, 0);
         owned.forEach(Buffer::close);
     }
 
