@@ -4,7 +4,6 @@ import carnot.engine.GaussNewton;
 import carnot.engine.Hessian;
 import carnot.engine.Linearized;
 import carnot.engine.Model;
-import carnot.engine.Param;
 import carnot.science.train.ModelObjective;
 import carnot.kernels.Backend;
 import carnot.engine.ParamVector;
@@ -120,9 +119,7 @@ final class ShardState implements AutoCloseable {
     @Override
     public void close() {
         closeLinearized();
-        for (Param q : model.params()) {
-            q.value().close();
-        }
+        objective.close();
         shard.data().inputs().close();
         shard.data().targets().close();
     }

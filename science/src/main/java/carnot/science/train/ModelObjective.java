@@ -29,7 +29,7 @@ import java.util.Map;
  * passes in are in the master dtype (f64 by default, or the model's own dtype), and a gradient step moves one
  * loss per chunk to the host.
  */
-public final class ModelObjective implements Objective {
+public final class ModelObjective implements Objective, AutoCloseable {
     private final Model model;
     private final Loss loss;
     private final DataSet train;
@@ -96,6 +96,12 @@ public final class ModelObjective implements Objective {
         try (ParamVector v = ParamVector.of(model)) {
             return v.to(DType.F64);
         }
+    }
+
+    /** Frees the weight buffer; the model's parameter values (its views) die with it. */
+    @Override
+    public void close() {
+        weights.close();
     }
 
     /** The model's current parameter values as a new vector in this objective's master dtype. */
