@@ -25,6 +25,7 @@ import carnot.science.train.RunPlots;
 import carnot.science.train.TrainConfig;
 import carnot.science.train.Trainer;
 import carnot.models.Mlp;
+import carnot.kernels.DType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -74,6 +75,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--lr", required = true, description = "Base learning rate (tuned at the base width).")
     double lr;
+
+    @Option(names = "--master", defaultValue = "f64", paramLabel = "f64|model",
+            description = "Dtype of the weights the optimizer updates and of its state, on the backend: f64 (default; "
+                    + "the model computes in --dtype from a rounded copy) or the model's own dtype.")
+    String master;
 
     @Option(names = "--steps", defaultValue = "100", description = "Updates (default ${DEFAULT-VALUE}).")
     long steps;
@@ -159,6 +165,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!master.equalsIgnoreCase("f64") && !master.equalsIgnoreCase("model")) {
+            throw new FlagException("--master must be f64 or model; given '" + master + "'");
+        }
         PrintWriter o = spec.commandLine().getOut();
         ModelConfig mc = options.config();
         Optimizer.Kind kind = FlagException.parse("--opt", opt, "gd, momentum, nesterov, sgd, adam or adamw",
@@ -193,7 +202,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Model trained = alpha != 1 || centered ? new OutputScaled(model, alpha, centered) : model;
         carnot.engine.DataSet test = testDataset == null ? null : testData(mc, prob.backend());
-        ModelObjective obj = new ModelObjective(trained, prob.loss(), prob.data(), test, prob.chunk(), eigTol, 300);
+        DType masterDtype = master.equalsIgnoreCase("f64") ? DType.F64 : mc.dtype();
+        ModelObjective obj = new ModelObjective(trained, prob.loss(), prob.data(), test, prob.chunk(), eigTol, 300, masterDtype);
         List<Observable> obs = observables(observe, obj, model instanceof Mlp m ? m : null, prob.data(), table);
 
         Map<String, Object> config = new LinkedHashMap<>();

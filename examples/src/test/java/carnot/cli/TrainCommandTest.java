@@ -321,4 +321,31 @@ class TrainCommandTest {
             }
         }
     }
+
+    /**
+     * --master model keeps the optimizer's weights in the model's dtype: an f32 run's checkpointed weights are then
+     * f32 values (each equals its float rounding), while f64 master weights are not; a bad value is refused with exit 2.
+     */
+    @Test
+    void masterWeightsInTheModelDtype(@TempDir Path tmp) throws Exception {
+        int[] notFloat = new int[2];
+        String[] masters = {"f64", "model"};
+        for (int k = 0; k < 2; k++) {
+            Path d = tmp.resolve(masters[k]);
+            assertEquals(0, Main.run(System.out, System.err, "train", "--model", "mlp", "--widths", "4,16,2", "--dataset",
+                    "teacher", "--samples", "32", "--dtype", "f32", "--master", masters[k], "--lr", "0.1", "--steps", "5",
+                    "--checkpoint-every", "5", "--out", d.toString()));
+            var c = carnot.science.train.Checkpoint.load(d.resolve("checkpoints/step-00000005.npz"),
+                    List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"),
+                    List.of(new int[] {16, 4}, new int[] {16}, new int[] {2, 16}, new int[] {2}));
+            for (double v : c.weights()) {
+                notFloat[k] += (double) (float) v == v ? 0 : 1;
+            }
+        }
+        assertTrue(notFloat[0] > 0, "f64 master weights move off the float grid");
+        assertEquals(0, notFloat[1], "model-dtype master weights stay f32 values");
+        assertEquals(2, Main.run(System.out, System.err, "train", "--model", "mlp", "--widths", "4,16,2", "--dataset",
+                "teacher", "--lr", "0.1", "--master", "f16", "--out", tmp.resolve("bad").toString()));
+        assertFalse(Files.exists(tmp.resolve("bad")), "a refused command writes nothing");
+    }
 }
