@@ -263,6 +263,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void tanhBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        ElementwiseCuda.tanhBackwardTangent(device, Ops.dense("tanhBackwardTangent", this, n, "tg, g, y, ty, out", tg,
+                g, y, ty, out), tg, g, y, ty, out, n);
+    }
+
+    @Override
     public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
         ElementwiseCuda.where(device, Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out), mask, a, b,
                 out, n);
