@@ -212,6 +212,18 @@ __device__ void whereImpl(const T* mask, const T* a, const T* b, T* out, i64 n) 
     }
 }
 
+/**
+ * The tangent of tanh's backward g (1 - y^2): out = tg (1 - y y) - (2 g y) ty in one pass (5 reads/writes of the
+ * decomposed form's 5 kernels and ~13 passes over memory become 4 reads + 1 write).
+ */
+template <typename T>
+__device__ void tanhBackwardTangentImpl(const T* tg, const T* g, const T* y, const T* ty, T* out, i64 n) {
+    for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
+        T yi = y[i];
+        out[i] = tg[i] * (T(1) - yi * yi) - T(2) * g[i] * yi * ty[i];
+    }
+}
+
 template <typename T>
 __device__ void axpyImpl(i64 n, T alpha, const T* x, T* y) {
     for (i64 i = carnot::globalThread(); i < n; i += carnot::gridStride()) {
@@ -239,7 +251,12 @@ __device__ void axpyImpl(i64 n, T alpha, const T* x, T* y) {
     }                                                                                                       \
     CARNOT_EXPORT(where_##S)                                                                                \
     extern "C" __global__ void axpy_##S(i64 n, T alpha, const T* x, T* y) { axpyImpl<T>(n, alpha, x, y); }   \
-    CARNOT_EXPORT(axpy_##S)
+    CARNOT_EXPORT(axpy_##S)                                                                                 \
+    extern "C" __global__ void tanh_backward_tangent_##S(const T* tg, const T* g, const T* y, const T* ty,    \
+                                                          T* out, i64 n) {                                  \
+        tanhBackwardTangentImpl<T>(tg, g, y, ty, out, n);                                                   \
+    }                                                                                                       \
+    CARNOT_EXPORT(tanh_backward_tangent_##S)
 
 ELEMENTWISE_KERNELS(float, f32)
 ELEMENTWISE_KERNELS(double, f64)

@@ -6,6 +6,7 @@ import carnot.engine.ops.Log;
 import carnot.engine.ops.MatMulSum;
 import carnot.engine.ops.Pointwise;
 import carnot.engine.ops.Tanh;
+import carnot.engine.ops.TanhGradTangent;
 import carnot.engine.ops.SoftmaxCrossEntropy;
 import carnot.kernels.Backend;
 import carnot.kernels.DType;
@@ -67,6 +68,13 @@ class FusedOpsTest {
                 Check.close(what + " " + names[i] + " fused vs decomposed", b[i], a[i], 1e-12);
             }
         }
+    }
+
+    @Test
+    void tanhGradTangentFusedEqualsDecomposedToSecondOrder() {
+        same("tanhGradTangent",
+                t -> Tensor.apply(new TanhGradTangent(), t, t.mul(0.5).add(0.3), t.tanh(), t.mul(t)),
+                t -> TanhGradTangent.decomposed(t, t.mul(0.5).add(0.3), t.tanh(), t.mul(t)), 5, 7);
     }
 
     @Test

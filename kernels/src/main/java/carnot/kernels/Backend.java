@@ -99,6 +99,13 @@ public interface Backend extends AutoCloseable {
     /** {@code out[i] = mask[i] != 0 ? a[i] : b[i]}, all dense of length n, mask in the float dtype. */
     void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n);
 
+    /**
+     * The tangent of tanh's backward {@code g (1 - y^2)} (y = tanh z) in one pass:
+     * {@code out[i] = tg[i] (1 - y[i]^2) - 2 g[i] y[i] ty[i]}, all dense of length n (the engine's jvp of
+     * {@code TanhGrad}, which dominates an MLP's HVP; decomposed it is five kernel passes).
+     */
+    void tanhBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n);
+
     // ---- reductions ----------------------------------------------------------------------------------------
 
     /** {@code out[o * inner + j] = op over a of x[(o * axis + a) * inner + j]}; out has outer*inner elements. */

@@ -191,6 +191,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void tanhBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        DType t = Ops.dense("tanhBackwardTangent", this, n, "tg, g, y, ty, out", tg, g, y, ty, out);
+        MemorySegment ts = tg.segment();
+        MemorySegment gs = g.segment();
+        MemorySegment ys = y.segment();
+        MemorySegment tys = ty.segment();
+        MemorySegment os = out.segment();
+        par.forRange(n, GRAIN, ALIGN, (f, e) -> ElementwiseSimd.tanhBackwardTangent(t, ts, gs, ys, tys, os, f, e));
+    }
+
+    @Override
     public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
         DType t = Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out);
         MemorySegment ms = mask.segment();

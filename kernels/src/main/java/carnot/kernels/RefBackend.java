@@ -131,6 +131,13 @@ public final class RefBackend implements Backend {
     }
 
     @Override
+    public void tanhBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        DType t = Ops.dense("tanhBackwardTangent", this, n, "tg, g, y, ty, out", tg, g, y, ty, out);
+        ElementwiseRef.tanhBackwardTangent(t, tg.segment(), g.segment(), y.segment(), ty.segment(), out.segment(), 0,
+                n);
+    }
+
+    @Override
     public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
         DType t = Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out);
         ElementwiseRef.where(t, mask.segment(), a.segment(), b.segment(), out.segment(), 0, n);

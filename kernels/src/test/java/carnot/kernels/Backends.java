@@ -22,7 +22,8 @@ public final class Backends {
     /**
      * Every backend, the reference included: for the tests a backend must pass on its own (validation, run-to-run
      * determinism). The system property {@code carnot.test.backends} (comma-separated names, e.g.
-     * {@code ref,cpu-2}) narrows it for local runs.
+     * {@code ref,cpu-2}) narrows it for local runs; it may also name {@code cuda}, the CUDA backend on GPU 0, which
+     * is never in the default list (CI has no GPU; bench/gpu-check.sh runs the harness on it).
      */
     public static List<Entry> forTests() {
         String only = System.getProperty("carnot.test.backends", "");
@@ -30,7 +31,11 @@ public final class Backends {
             return all();
         }
         List<String> names = List.of(only.split(","));
-        return all().stream().filter(e -> names.contains(e.name())).toList();
+        List<Entry> chosen = new java.util.ArrayList<>(all().stream().filter(e -> names.contains(e.name())).toList());
+        if (names.contains(GPU)) {
+            chosen.add(new Entry(GPU, () -> carnot.kernels.cuda.CudaBackend.gpu(0)));
+        }
+        return chosen;
     }
 
     /**
@@ -40,6 +45,9 @@ public final class Backends {
     public static List<Entry> againstReference() {
         return forTests().stream().filter(e -> !e.name().equals(REF)).toList();
     }
+
+    /** Name of the entry for the CUDA backend on GPU 0 (only when {@code carnot.test.backends} names it). */
+    public static final String GPU = "cuda";
 
     /** Name of the oracle entry. */
     public static final String REF = "ref";

@@ -68,7 +68,7 @@ class ConformanceTest {
     }
 
     /**
-     * affine, where, axpy and dot over lengths 1..4099; axpy and dot also over 300001 elements, more than one pass
+     * affine, where, the fused tanh-backward tangent, axpy and dot over lengths 1..4099; axpy and dot also over 300001 elements, more than one pass
      * of a CUDA dot grid covers (1024 blocks x 256 threads).
      */
     @ParameterizedTest(name = "{0} {1}")
@@ -91,6 +91,13 @@ class ConformanceTest {
                 f.be.where(mask[0], x[0], y[0], o[0], n);
                 f.ref.where(mask[1], x[1], y[1], o[1], n);
                 f.same("where", s, o, 0);
+                Buffer[] g = f.pair(f.normal(n));
+                Buffer[] ty = f.pair(f.normal(n));
+                double[] yv = f.uniform(n, -1, 1);
+                Buffer[] yy = f.pair(yv);
+                f.be.tanhBackwardTangent(x[0], g[0], yy[0], ty[0], o[0], n);
+                f.ref.tanhBackwardTangent(x[1], g[1], yy[1], ty[1], o[1], n);
+                f.same("tanhBackwardTangent", s, o, 8);
                 axpyAndDot(f, n, x, y);
             }
             int n = 300_001;

@@ -81,17 +81,41 @@ public final class CudaKernelCheck {
         });
     }
 
-    private static List<Case> cases(boolean small) {
-        int rows = small ? 200 : 5000;
-        long[] sizes = small ? new long[] {1 << 16} : new long[] {1 << 20, 1 << 24, 1 << 26};
+    /**
+     * Case sizes: {@code rows} samples (N), hidden width {@code w}, input width {@code in}, gather/scatter table rows
+     * {@code tab}, eigen order {@code eig}, elementwise lengths {@code sizes}.
+     */
+    public record Sizes(int rows, int w, int in, int tab, int eig, long[] sizes) {
+        /** The benchmark sizes (GPU): MLP 784-512-512-512-10 with N = 5000, elementwise 1M, 16M, 64M. */
+        public static Sizes full() {
+            return new Sizes(5000, 512, 784, 1000, 128, new long[] {1 << 20, 1 << 24, 1 << 26});
+        }
+
+        /** Small sizes for the host emulation (about half a minute for every case on 2 cores). */
+        public static Sizes emulated() {
+            return new Sizes(200, 512, 784, 1000, 128, new long[] {1 << 16});
+        }
+
+        /** Tiny sizes: every case in a few seconds on the emulation (tests). */
+        public static Sizes quick() {
+            return new Sizes(64, 64, 96, 100, 32, new long[] {1 << 12});
+        }
+    }
+
+    private static List<Case> cases(Sizes s) {
+        int rows = s.rows();
+        int w = s.w();
+        int in = s.in();
+        int tab = s.tab();
+        long[] sizes = s.sizes();
         DType f = DType.F32;
         List<Case> cs = new ArrayList<>();
-        cs.add(gemm("gemm NN " + rows + "x512x784 (layer 1 fwd)", f, false, false, rows, 512, 784));
-        cs.add(gemm("gemm NN " + rows + "x512x512 (hidden fwd)", f, false, false, rows, 512, 512));
-        cs.add(gemm("gemm TN 512x512x" + rows + " (weight grad)", f, true, false, 512, 512, rows));
-        cs.add(gemm("gemm NT " + rows + "x512x512 (input grad)", f, false, true, rows, 512, 512));
-        cs.add(gemm("gemm NN " + rows + "x10x512 (readout fwd)", f, false, false, rows, 10, 512));
-        cs.add(gemm("gemm NN f64 " + rows + "x512x512", DType.F64, false, false, rows, 512, 512));
+        cs.add(gemm("gemm NN " + rows + "x" + w + "x" + in + " (layer 1 fwd)", f, false, false, rows, w, in));
+        cs.add(gemm("gemm NN " + rows + "x" + w + "x" + w + " (hidden fwd)", f, false, false, rows, w, w));
+        cs.add(gemm("gemm TN " + w + "x" + w + "x" + rows + " (weight grad)", f, true, false, w, w, rows));
+        cs.add(gemm("gemm NT " + rows + "x" + w + "x" + w + " (input grad)", f, false, true, rows, w, w));
+        cs.add(gemm("gemm NN " + rows + "x10x" + w + " (readout fwd)", f, false, false, rows, 10, w));
+        cs.add(gemm("gemm NN f64 " + rows + "x" + w + "x" + w, DType.F64, false, false, rows, w, w));
         for (long n : sizes) {
             cs.add(unary(Unary.TANH, f, n));
             cs.add(unary(Unary.EXP, f, n));
@@ -116,20 +140,20 @@ public final class CudaKernelCheck {
                 return new Run(() -> be.normal(r, n, 11, 0, 0, 1), r, o);
             }));
         }
-        long act = (long) rows * 512;
-        cs.add(new Case("binary ADD bias " + rows + "x512 + 512", f, 8.0 * act, act, be -> {
+        long act = (long) rows * w;
+        cs.add(new Case("binary ADD bias " + rows + "x" + w + " + " + w, f, 8.0 * act, act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer a = randn(be, f, act, 8, o);
-            Buffer b = randn(be, f, 512, 9, o);
+            Buffer b = randn(be, f, w, 9, o);
             Buffer c = zeros(be, f, act, o);
-            Broadcast bc = Broadcast.of(new int[] {rows, 512}, new int[] {512});
+            Broadcast bc = Broadcast.of(new int[] {rows, w}, new int[] {w});
             return new Run(() -> be.binary(Binary.ADD, a, b, c, bc), c, o);
         }));
-        cs.add(new Case("reduce SUM over rows " + rows + "x512 (bias grad)", f, 4.0 * act, act, be -> {
+        cs.add(new Case("reduce SUM over rows " + rows + "x" + w + " (bias grad)", f, 4.0 * act, act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer x = randn(be, f, act, 10, o);
-            Buffer r = zeros(be, f, 512, o);
-            return new Run(() -> be.reduce(Reduce.SUM, x, r, 1, rows, 512), r, o);
+            Buffer r = zeros(be, f, w, o);
+            return new Run(() -> be.reduce(Reduce.SUM, x, r, 1, rows, w), r, o);
         }));
         cs.add(new Case("log-softmax " + rows + "x10", f, 8.0 * rows * 10, 30.0 * rows * 10, be -> {
             List<Buffer> o = new ArrayList<>();
@@ -137,41 +161,45 @@ public final class CudaKernelCheck {
             Buffer y = zeros(be, f, rows * 10L, o);
             return new Run(() -> be.softmax(x, y, rows, 10, true), y, o);
         }));
-        cs.add(new Case("layerNorm fwd " + rows + "x512", f, 12.0 * act, 8.0 * act, be -> {
+        cs.add(new Case("layerNorm fwd " + rows + "x" + w, f, 12.0 * act, 8.0 * act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer x = randn(be, f, act, 13, o);
             Buffer y = zeros(be, f, act, o);
             Buffer mean = zeros(be, f, rows, o);
             Buffer rstd = zeros(be, f, rows, o);
-            return new Run(() -> be.layerNorm(x, y, mean, rstd, rows, 512, 1e-5), y, o);
+            return new Run(() -> be.layerNorm(x, y, mean, rstd, rows, w, 1e-5), y, o);
         }));
-        cs.add(new Case("gatherRows " + rows + " of 1000x512", f, 8.0 * act, 0, be -> {
+        cs.add(new Case("gatherRows " + rows + " of " + tab + "x" + w, f, 8.0 * act, 0, be -> {
             List<Buffer> o = new ArrayList<>();
-            Buffer table = randn(be, f, 1000 * 512L, 14, o);
+            Buffer table = randn(be, f, tab * (long) w, 14, o);
             int[] ids = new int[rows];
             for (int i = 0; i < rows; i++) {
-                ids[i] = (int) ((i * 7919L) % 1000);
+                ids[i] = (int) ((i * 7919L) % tab);
             }
             Buffer idx = HostData.uploadInts(be, ids);
             o.add(idx);
             Buffer y = zeros(be, f, act, o);
-            return new Run(() -> be.gatherRows(table, 1000, 512, idx, rows, y), y, o);
+            return new Run(() -> be.gatherRows(table, tab, w, idx, rows, y), y, o);
         }));
-        cs.add(new Case("copyStrided transpose " + rows + "x512", f, 8.0 * act, 0, be -> {
+        cs.add(new Case("copyStrided transpose " + rows + "x" + w, f, 8.0 * act, 0, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer x = randn(be, f, act, 15, o);
             Buffer y = zeros(be, f, act, o);
-            Broadcast t = new Broadcast(new int[] {512, rows}, new long[] {1, 512}, 0, new long[2], 0);
+            Broadcast t = new Broadcast(new int[] {w, rows}, new long[] {1, w}, 0, new long[2], 0);
             return new Run(() -> be.copyStrided(x, t, y, 0), y, o);
         }));
-        cs.addAll(moreCases(rows, sizes[0]));
+        cs.addAll(moreCases(s, sizes[0]));
         return cs;
     }
 
     /** The remaining kernels (so that every kernel of every family is checked), at activation-sized shapes. */
-    private static List<Case> moreCases(int rows, long n) {
+    private static List<Case> moreCases(Sizes s, long n) {
+        int rows = s.rows();
+        int w = s.w();
+        int tab = s.tab();
+        int eig = s.eig();
         DType f = DType.F32;
-        long act = (long) rows * 512;
+        long act = (long) rows * w;
         List<Case> cs = new ArrayList<>();
         cs.add(new Case("fill n=" + n, f, 4.0 * n, 0, be -> {
             List<Buffer> o = new ArrayList<>();
@@ -208,7 +236,7 @@ public final class CudaKernelCheck {
         for (Unary op : new Unary[] {Unary.GELU, Unary.D_GELU, Unary.SOFTPLUS, Unary.SIGMOID}) {
             cs.add(unary(op, f, act));
         }
-        cs.add(gemm("gemm TN f64 512x512x" + rows + " (split-K when k >= 1024)", DType.F64, true, false, 512, 512, rows));
+        cs.add(gemm("gemm TN f64 " + w + "x" + w + "x" + rows + " (split-K when k >= 1024)", DType.F64, true, false, w, w, rows));
         cs.add(new Case("gemmBatched 64 x (64x64x64)", f, 3.0 * 64 * 64 * 64 * 4, 2.0 * 64 * 64 * 64 * 64, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer a = randn(be, f, 64L * 64 * 64, 27, o);
@@ -217,47 +245,55 @@ public final class CudaKernelCheck {
             return new Run(() -> be.gemmBatched(false, false, 64, 64, 64, 1, a, 0, 64, 4096, b, 0, 64, 4096, 0, c, 0,
                     64, 4096, 64), c, o);
         }));
-        cs.add(new Case("reduce MAX per row " + rows + "x512", f, 4.0 * act, act, be -> {
+        cs.add(new Case("reduce MAX per row " + rows + "x" + w, f, 4.0 * act, act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer x = randn(be, f, act, 29, o);
             Buffer r = zeros(be, f, rows, o);
-            return new Run(() -> be.reduce(Reduce.MAX, x, r, rows, 512, 1), r, o);
+            return new Run(() -> be.reduce(Reduce.MAX, x, r, rows, w, 1), r, o);
         }));
-        cs.add(new Case("reduce SUMSQ 2x" + rows + "x512 (many outputs)", f, 8.0 * act, 2.0 * act, be -> {
+        cs.add(new Case("reduce SUMSQ 2x" + rows + "x" + w + " (many outputs)", f, 8.0 * act, 2.0 * act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer x = randn(be, f, 2 * act, 30, o);
-            Buffer r = zeros(be, f, 2L * 512 * 16, o);
-            return new Run(() -> be.reduce(Reduce.SUMSQ, x, r, 2L * 16, rows / 16, 512), r, o);
+            Buffer r = zeros(be, f, 2L * w * 16, o);
+            return new Run(() -> be.reduce(Reduce.SUMSQ, x, r, 2L * 16, rows / 16, w), r, o);
         }));
-        cs.add(new Case("softmax " + rows + "x512", f, 8.0 * act, 10.0 * act, be -> {
+        cs.add(new Case("softmax " + rows + "x" + w, f, 8.0 * act, 10.0 * act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer x = randn(be, f, act, 31, o);
             Buffer y = zeros(be, f, act, o);
-            return new Run(() -> be.softmax(x, y, rows, 512, false), y, o);
+            return new Run(() -> be.softmax(x, y, rows, w, false), y, o);
         }));
-        cs.add(new Case("layerNorm bwd " + rows + "x512", f, 12.0 * act, 10.0 * act, be -> {
+        cs.add(new Case("softmaxCrossEntropy " + rows + "x" + w, f, 8.0 * act, 12.0 * act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer z = randn(be, f, act, 36, o);
+            Buffer q = zeros(be, f, act, o);
+            be.softmax(randn(be, f, act, 37, o), q, rows, w, false);
+            Buffer y = zeros(be, f, rows, o);
+            return new Run(() -> be.softmaxCrossEntropy(z, q, y, rows, w), y, o);
+        }));
+        cs.add(new Case("layerNorm bwd " + rows + "x" + w, f, 12.0 * act, 10.0 * act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer x = randn(be, f, act, 32, o);
             Buffer dy = randn(be, f, act, 33, o);
             Buffer y = zeros(be, f, act, o);
             Buffer mean = zeros(be, f, rows, o);
             Buffer rstd = zeros(be, f, rows, o);
-            be.layerNorm(x, y, mean, rstd, rows, 512, 1e-5);
-            return new Run(() -> be.layerNormBackward(dy, x, mean, rstd, y, rows, 512), y, o);
+            be.layerNorm(x, y, mean, rstd, rows, w, 1e-5);
+            return new Run(() -> be.layerNormBackward(dy, x, mean, rstd, y, rows, w), y, o);
         }));
-        cs.add(new Case("scatterAddRows " + rows + " into 1000x512", f, 12.0 * act, act, be -> {
+        cs.add(new Case("scatterAddRows " + rows + " into " + tab + "x" + w, f, 12.0 * act, act, be -> {
             List<Buffer> o = new ArrayList<>();
             Buffer src = randn(be, f, act, 34, o);
             int[] ids = new int[rows];
             for (int i = 0; i < rows; i++) {
-                ids[i] = (int) ((i * 7919L) % 1000);
+                ids[i] = (int) ((i * 7919L) % tab);
             }
             Buffer idx = HostData.uploadInts(be, ids);
             o.add(idx);
-            Buffer table = zeros(be, f, 1000 * 512L, o);
+            Buffer table = zeros(be, f, tab * (long) w, o);
             return new Run(() -> {
-                be.fill(table, 0, 1000 * 512L, 0);
-                be.scatterAddRows(src, idx, rows, 512, table, 1000);
+                be.fill(table, 0, tab * (long) w, 0);
+                be.scatterAddRows(src, idx, rows, w, table, tab);
             }, table, o);
         }));
         cs.add(new Case("uniform (Philox) n=" + n, f, 4.0 * n, 30.0 * n, be -> {
@@ -265,16 +301,16 @@ public final class CudaKernelCheck {
             Buffer r = zeros(be, f, n, o);
             return new Run(() -> be.uniform(r, n, 12, 0, -1, 1), r, o);
         }));
-        cs.add(new Case("symmetricEigen 128 (host LAPACK)", DType.F64, 2.0 * 128 * 128 * 8, 10.0 * 128 * 128 * 128,
+        cs.add(new Case("symmetricEigen " + eig + " (host LAPACK)", DType.F64, 2.0 * eig * eig * 8, 10.0 * eig * eig * eig,
                 be -> {
                     List<Buffer> o = new ArrayList<>();
-                    Buffer g = randn(be, DType.F64, 128 * 128L, 35, o);
-                    Buffer a = zeros(be, DType.F64, 128 * 128L, o);
-                    Buffer w = zeros(be, DType.F64, 128, o);
+                    Buffer g = randn(be, DType.F64, eig * (long) eig, 35, o);
+                    Buffer a = zeros(be, DType.F64, eig * (long) eig, o);
+                    Buffer vals = zeros(be, DType.F64, eig, o);
                     return new Run(() -> {
-                        be.gemm(false, true, 128, 128, 128, 1, g, 0, 128, g, 0, 128, 0, a, 0, 128);
-                        be.symmetricEigen(a, w, 128, false);
-                    }, w, o);
+                        be.gemm(false, true, eig, eig, eig, 1, g, 0, eig, g, 0, eig, 0, a, 0, eig);
+                        be.symmetricEigen(a, vals, eig, false);
+                    }, vals, o);
                 }));
         return cs;
     }
@@ -293,7 +329,7 @@ public final class CudaKernelCheck {
         return err;
     }
 
-    private static double timeMillis(CudaBackend cuda, Runnable run, int reps) {
+    static double timeMillis(CudaBackend cuda, Runnable run, int reps) {
         Runnable all = () -> {
             for (int r = 0; r < reps; r++) {
                 run.run();
@@ -308,35 +344,107 @@ public final class CudaKernelCheck {
         return (System.nanoTime() - t0) / 1e6 / reps;
     }
 
-    /** Runs the check; returns the number of cases whose outputs disagree with the CPU backend. */
-    public static int check(boolean emu, int reps) {
-        int bad = 0;
-        try (CpuBackend cpu = new CpuBackend(); CudaBackend cuda = emu ? CudaBackend.emulated() : CudaBackend.gpu(0)) {
-            System.out.println("CUDA kernel check on " + cuda.launcher().description() + ", " + reps + " reps");
-            System.out.println("| case | dtype | max rel err | ok | ms | GB/s | GFLOP/s | H100 roofline ms |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
-            for (Case c : cases(emu)) {
+    /** The kernel family (the {@code .cu} file / Java package) a case exercises, from its name. */
+    static String family(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (n.startsWith("gemm")) {
+            return "gemm";
+        }
+        if (n.startsWith("unary") || n.startsWith("binary") || n.startsWith("affine") || n.startsWith("where")
+                || n.startsWith("axpy")) {
+            return "elementwise";
+        }
+        if (n.startsWith("dot") || n.startsWith("reduce")) {
+            return "reduce";
+        }
+        if (n.startsWith("normal") || n.startsWith("uniform")) {
+            return "rng";
+        }
+        if (n.contains("softmax")) {
+            return "softmax";
+        }
+        if (n.startsWith("layernorm")) {
+            return "layernorm";
+        }
+        if (n.startsWith("gather") || n.startsWith("scatter")) {
+            return "indexing";
+        }
+        if (n.startsWith("symmetriceigen")) {
+            return "eigen";
+        }
+        return "memory"; // fill, convert, copyStrided
+    }
+
+    /** Every family a full case list covers (the kernel files plus the host eigensolver). */
+    public static final List<String> FAMILIES = List.of("memory", "gemm", "elementwise", "reduce", "softmax",
+            "layernorm", "indexing", "rng", "eigen");
+
+    /**
+     * One timed case. {@code ms} is the mean time per call on the CUDA backend (host wall time on the emulation);
+     * {@code roofMs} the H100 roofline time of CUDA.md; {@code cublasMs}/{@code cublasErr} the cuBLAS baseline for
+     * GEMM cases (NaN when not measured).
+     */
+    public record Result(String name, String family, DType dtype, double err, boolean ok, double ms, double gbs,
+                         double gflops, double roofMs, double cublasMs, double cublasErr) {
+        /** Roofline time / measured time (1 = at the roofline). */
+        public double rooflineFraction() {
+            return roofMs / ms;
+        }
+    }
+
+    /**
+     * Runs every case on {@code cuda} (checked against a CPU backend, then timed, {@code reps} calls) and, for the
+     * GEMM cases, on {@code cublas} too when it is not null; each finished row is also passed to {@code log}.
+     */
+    public static List<Result> run(CudaBackend cuda, CudaBackend cublas, Sizes sizes, int reps,
+                                   java.util.function.Consumer<Result> log) {
+        List<Result> out = new ArrayList<>();
+        try (CpuBackend cpu = new CpuBackend()) {
+            for (Case c : cases(sizes)) {
                 Run want = c.op().prepare(cpu);
                 Run got = c.op().prepare(cuda);
                 want.run().run();
                 got.run().run();
                 double err = maxRelError(want.out(), got.out());
-                boolean ok = err <= (c.dt() == DType.F32 ? 1e-3 : 1e-9);
-                bad += ok ? 0 : 1;
+                double tol = c.dt() == DType.F32 ? 1e-3 : 1e-9;
                 got.run().run();
                 double ms = timeMillis(cuda, got.run(), reps);
                 double peak = c.dt() == DType.F32 ? F32_FLOPS : F64_FLOPS;
                 double roof = 1e3 * Math.max(c.bytes() / HBM_BYTES_PER_S, c.flops() / peak);
-                System.out.println(String.format(Locale.ROOT, "| %s | %s | %.2e | %s | %.4f | %.1f | %.1f | %.4f |",
-                        c.name(), c.dt(), err, ok ? "yes" : "NO", ms, c.bytes() / ms / 1e6, c.flops() / ms / 1e6,
-                        roof));
+                String fam = family(c.name());
+                double bms = Double.NaN;
+                double berr = Double.NaN;
+                if (cublas != null && fam.equals("gemm")) {
+                    Run base = c.op().prepare(cublas);
+                    base.run().run();
+                    berr = maxRelError(want.out(), base.out());
+                    base.run().run();
+                    bms = timeMillis(cublas, base.run(), reps);
+                    base.owned().forEach(Buffer::close);
+                }
+                Result r = new Result(c.name(), fam, c.dt(), err, err <= tol, ms, c.bytes() / ms / 1e6,
+                        c.flops() / ms / 1e6, roof, bms, berr);
+                out.add(r);
+                log.accept(r);
                 want.owned().forEach(Buffer::close);
                 got.owned().forEach(Buffer::close);
             }
         }
-        return bad;
+        return out;
     }
 
+    /** Runs the check; returns the number of cases whose outputs disagree with the CPU backend. */
+    public static int check(boolean emu, int reps) {
+        try (CudaBackend cuda = emu ? CudaBackend.emulated() : CudaBackend.gpu(0)) {
+            System.out.println("CUDA kernel check on " + cuda.launcher().description() + ", " + reps + " reps");
+            System.out.println("| case | dtype | max rel err | ok | ms | GB/s | GFLOP/s | H100 roofline ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            List<Result> rs = run(cuda, null, emu ? Sizes.emulated() : Sizes.full(), reps, r -> System.out.println(
+                    String.format(Locale.ROOT, "| %s | %s | %.2e | %s | %.4f | %.1f | %.1f | %.4f |", r.name(),
+                            r.dtype(), r.err(), r.ok() ? "yes" : "NO", r.ms(), r.gbs(), r.gflops(), r.roofMs())));
+            return (int) rs.stream().filter(r -> !r.ok()).count();
+        }
+    }
     public static void main(String[] args) {
         boolean emu = false;
         int reps = 20;

@@ -87,6 +87,20 @@ public final class CudaBackend implements Backend {
         return new CudaBackend(new JCudaLauncher(device), "cuda", CpuBackend::new, false);
     }
 
+    /**
+     * The CUDA backend on GPU {@code device} with the GEMM chosen by the caller instead of {@code -Dcarnot.cuda.cublas}:
+     * cuBLAS when {@code cublasBaseline} (if a libcublas loads; {@link JCudaLauncher#description()} says which GEMM
+     * runs), else the hand-written kernels.
+     */
+    public static CudaBackend gpu(int device, boolean cublasBaseline) {
+        String why = CudaSupport.unavailableReason();
+        if (why != null) {
+            throw new CudaException("cuda backend unavailable: " + why + "; use --backend cpu (or auto)");
+        }
+        return new CudaBackend(new JCudaLauncher(device, cublasBaseline), cublasBaseline ? "cuda-cublas" : "cuda",
+                CpuBackend::new, false);
+    }
+
     /** Host↔device copies and synchronisations made through this backend so far (all of them: every copy goes through its launcher). */
     public Transfers transfers() {
         return launcher.transfers();
@@ -246,6 +260,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void binary(Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc) {
         ElementwiseCuda.binary(device, Ops.binary(this, op, a, b, out, bc), op, a, b, out, bc);
+    }
+
+    @Override
+    public void tanhBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        ElementwiseCuda.tanhBackwardTangent(device, Ops.dense("tanhBackwardTangent", this, n, "tg, g, y, ty, out", tg,
+                g, y, ty, out), tg, g, y, ty, out, n);
     }
 
     @Override

@@ -71,8 +71,22 @@ public final class JCudaLauncher implements KernelLauncher {
         return count[0];
     }
 
-    /** Opens GPU {@code ordinal} and loads every kernel module. */
+    /** Opens GPU {@code ordinal} and loads every kernel module; GEMMs go to cuBLAS as {@code -Dcarnot.cuda.cublas} says. */
     public JCudaLauncher(int ordinal) {
+        this(ordinal, Cublas.choose());
+    }
+
+    /**
+     * Opens GPU {@code ordinal} with the GEMM chosen here, whatever the system property: the cuBLAS baseline (found by
+     * version as with the property set) when {@code cublasBaseline}, else the hand-written kernels. For side-by-side
+     * timing of both in one process (bench {@code GpuCheck}).
+     */
+    public JCudaLauncher(int ordinal, boolean cublasBaseline) {
+        this(ordinal, cublasBaseline ? Cublas.choose("true", Cublas.LIBRARIES, Cublas::loadable)
+                : new Cublas.Choice(null, "hand-written kernels chosen by the caller"));
+    }
+
+    private JCudaLauncher(int ordinal, Cublas.Choice choice) {
         int count = deviceCount();
         if (ordinal < 0 || ordinal >= count) {
             throw new CudaException("cuda: device ordinal must be in [0, " + count + "); given " + ordinal);
@@ -82,7 +96,6 @@ public final class JCudaLauncher implements KernelLauncher {
         try {
             bind();
             description = open();
-            Cublas.Choice choice = Cublas.choose();
             cublas = choice.library() != null ? Cublas.open(choice.library(), stream.address()) : null;
             cublasReason = choice.reason();
         } catch (RuntimeException e) {

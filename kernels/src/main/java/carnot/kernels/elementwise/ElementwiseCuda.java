@@ -79,6 +79,15 @@ public final class ElementwiseCuda {
         }
     }
 
+    /** {@code out[i] = tg[i] (1 - y[i]^2) - 2 g[i] y[i] ty[i]} ({@code tanh_backward_tangent_T}). */
+    public static void tanhBackwardTangent(CudaDevice dev, DType t, Buffer tg, Buffer g, Buffer y, Buffer ty,
+                                           Buffer out, long n) {
+        if (n > 0) {
+            dev.launch1d(MODULE, kernel("tanh_backward_tangent", t), n, new KernelArgs().ptr(addr(tg, 0))
+                    .ptr(addr(g, 0)).ptr(addr(y, 0)).ptr(addr(ty, 0)).ptr(addr(out, 0)).i64(n));
+        }
+    }
+
     /** {@code y[i] += alpha x[i]} ({@code axpy_T}). */
     public static void axpy(CudaDevice dev, DType t, long n, double alpha, Buffer x, Buffer y) {
         if (n > 0) {

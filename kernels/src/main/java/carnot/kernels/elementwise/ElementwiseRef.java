@@ -106,6 +106,15 @@ public final class ElementwiseRef {
         }
     }
 
+    /** {@code out[i] = tg[i] (1 - y[i]^2) - 2 g[i] y[i] ty[i]} for i in [from, to), in f64, rounded once. */
+    public static void tanhBackwardTangent(DType t, MemorySegment tg, MemorySegment g, MemorySegment y,
+                                           MemorySegment ty, MemorySegment out, long from, long to) {
+        for (long i = from; i < to; i++) {
+            double yi = Elem.get(y, t, i);
+            Elem.set(out, t, i, Elem.get(tg, t, i) * (1 - yi * yi) - 2 * Elem.get(g, t, i) * yi * Elem.get(ty, t, i));
+        }
+    }
+
     /** A run: {@code out[io + q] = op(a[ia + q * sa], b[ib + q * sb])} for q &lt; len. */
     public static void binaryRun(Binary op, DType t, MemorySegment a, long ia, long sa, MemorySegment b, long ib,
                                  long sb, MemorySegment out, long io, long len) {

@@ -74,6 +74,35 @@ public final class ElementwiseSimd {
     }
 
     /**
+     * {@code out[i] = tg[i] (1 - y[i]^2) - 2 g[i] y[i] ty[i]} for i in [from, to) in the buffer dtype:
+     * {@code tg (1 - y y) - (2 g y) ty}; the scalar tail goes to the reference.
+     */
+    public static void tanhBackwardTangent(DType t, MemorySegment tg, MemorySegment g, MemorySegment y,
+                                           MemorySegment ty, MemorySegment out, long from, long to) {
+        long i = from;
+        if (t == DType.F32) {
+            for (long end = to - L32; i <= end; i += L32) {
+                FloatVector vy = FloatVector.fromMemorySegment(VecF32.S, y, i * 4, NO);
+                FloatVector vt = FloatVector.fromMemorySegment(VecF32.S, tg, i * 4, NO);
+                FloatVector vg = FloatVector.fromMemorySegment(VecF32.S, g, i * 4, NO);
+                FloatVector vty = FloatVector.fromMemorySegment(VecF32.S, ty, i * 4, NO);
+                FloatVector a = vt.mul(vy.mul(vy).neg().add(1f));
+                a.sub(vg.mul(vy).mul(2f).mul(vty)).intoMemorySegment(out, i * 4, NO);
+            }
+        } else {
+            for (long end = to - L64; i <= end; i += L64) {
+                DoubleVector vy = DoubleVector.fromMemorySegment(VecF64.S, y, i * 8, NO);
+                DoubleVector vt = DoubleVector.fromMemorySegment(VecF64.S, tg, i * 8, NO);
+                DoubleVector vg = DoubleVector.fromMemorySegment(VecF64.S, g, i * 8, NO);
+                DoubleVector vty = DoubleVector.fromMemorySegment(VecF64.S, ty, i * 8, NO);
+                DoubleVector a = vt.mul(vy.mul(vy).neg().add(1.0));
+                a.sub(vg.mul(vy).mul(2.0).mul(vty)).intoMemorySegment(out, i * 8, NO);
+            }
+        }
+        ElementwiseRef.tanhBackwardTangent(t, tg, g, y, ty, out, i, to);
+    }
+
+    /**
      * Broadcast binary for dense outputs {@code [from, to)} of the collapsed view {@code v}
      * (see {@link StridedView#collapse}): runs along the innermost axis use vectors when each operand's inner
      * stride is 0 (broadcast scalar) or 1 (contiguous), the reference otherwise.
