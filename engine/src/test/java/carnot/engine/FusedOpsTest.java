@@ -2,6 +2,7 @@ package carnot.engine;
 
 import carnot.engine.ops.LayerNorm;
 import carnot.engine.ops.Affine;
+import carnot.engine.ops.Gelu;
 import carnot.engine.ops.Log;
 import carnot.engine.ops.MatMulSum;
 import carnot.engine.ops.Pointwise;
@@ -156,5 +157,41 @@ class FusedOpsTest {
         Pointwise log = new Log();
         same("log", t -> Tensor.apply(log, t.square().add(0.5)),
                 t -> Tensor.apply(new Decomposed(log), t.square().add(0.5)), 3, 5);
+    }
+
+    /**
+     * Gelu's first-order product takes f'(x) from the CPU backend's one-pass kernel: bitwise equal to the
+     * derivative rule's separate kernels, in f32 and f64, for sizes with and without a vector tail and over
+     * several parallel chunks; with a tangent on x (second order) the rule itself is used, and the RefBackend,
+     * which has no one-pass kernel, gives the rule's result too.
+     */
+    @Test
+    void geluFirstOrderProductIsBitwiseTheDerivativeRule() {
+        Gelu gelu = new Gelu();
+        try (Backend cpu = new carnot.kernels.CpuBackend(2)) {
+            for (Backend be : List.of(cpu, BE)) {
+                for (DType dt : new DType[]{DType.F32, DType.F64}) {
+                    for (int n : new int[]{1, 7, 64, 1003, 70_001}) {
+                        try (Scope s = Scope.open()) {
+                            double[] xs = rnd(n, 11);
+                            for (int i = 0; i < n; i += 97) {
+                                xs[i] *= 8; // some arguments where tanh saturates
+                            }
+                            Tensor x = Tensor.of(be, dt, xs, n);
+                            Tensor a = Tensor.of(be, dt, rnd(n, 12), n);
+                            double[] fused = gelu.times(a, x, null).toDoubles();
+                            double[] rule = a.mul(gelu.derivative(x, null)).toDoubles();
+                            for (int i = 0; i < n; i++) {
+                                if (Double.doubleToRawLongBits(fused[i]) != Double.doubleToRawLongBits(rule[i])) {
+                                    throw new AssertionError(be.name() + " " + dt + " n = " + n + ": element " + i
+                                            + " is " + fused[i] + ", the derivative rule gives " + rule[i]);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        same("gelu", t -> Tensor.apply(gelu, t), t -> Tensor.apply(new Decomposed(gelu), t), 3, 5);
     }
 }

@@ -93,6 +93,17 @@ public interface Backend extends AutoCloseable {
     /** {@code out[i] = alpha * x[i] + beta} for i &lt; n; out may be x. */
     void affine(Buffer x, Buffer out, long n, double alpha, double beta);
 
+    /**
+     * {@code out[i] = f'(x[i])} of the tanh-form GELU {@code 0.5 x (1 + tanh(c (x + a x^3)))} for i &lt; n, in
+     * one pass and bitwise equal to this backend's separate kernels for the op sequence
+     * {@code x2 = x x; u = c ((a x2 + 1) x); 0.5 (tanh(u) + 1) + 0.5 c ((x tanh'(u)) (3 a x2 + 1))} (products
+     * and sums by {@link #binary}, scalar multiply-adds by {@link #affine}, tanh and tanh' by {@link #unary}).
+     * Returns false, writing nothing, when the backend has no such pass; the caller then runs the sequence.
+     */
+    default boolean geluDerivative(Buffer x, Buffer out, long n, double a, double c) {
+        return false;
+    }
+
     /** {@code out[i] = op(a[ia], b[ib])} with ia, ib given by {@code bc}; out is dense of {@code bc.shape()}. */
     void binary(Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc);
 

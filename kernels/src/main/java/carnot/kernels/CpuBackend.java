@@ -180,6 +180,16 @@ public final class CpuBackend implements Backend {
         par.forRange(n, GRAIN, ALIGN, (f, e) -> ElementwiseSimd.affine(t, xs, os, f, e, alpha, beta));
     }
 
+    /** One pass; chunks are multiples of ALIGN, so the vector tails fall where the separate kernels' do. */
+    @Override
+    public boolean geluDerivative(Buffer x, Buffer out, long n, double a, double c) {
+        DType t = Ops.dense("geluDerivative", this, n, "x, out", x, out);
+        MemorySegment xs = x.segment();
+        MemorySegment os = out.segment();
+        par.forRange(n, GRAIN / 8, ALIGN, (f, e) -> ElementwiseSimd.geluDerivative(t, xs, os, f, e, a, c));
+        return true;
+    }
+
     @Override
     public void binary(Binary op, Buffer a, Buffer b, Buffer out, Broadcast bc) {
         DType t = Ops.binary(this, op, a, b, out, bc);

@@ -32,4 +32,21 @@ public record Gelu() implements Pointwise {
         Tensor right = x.mul(u.dtanh()).mul(x2.mul(3 * A).add(1)).mul(0.5 * C);
         return left.add(right);
     }
+
+    /**
+     * {@code a ⊙ f'(x)}. When x is a plain value (no tangent, no graph: the first-order passes) and the backend
+     * has the one-pass {@code Backend#geluDerivative}, f'(x) comes from it (bitwise equal to {@link #derivative}'s
+     * fourteen kernel calls on that backend); otherwise from {@link #derivative}, which differentiates again.
+     */
+    @Override
+    public Tensor times(Tensor a, Tensor x, Tensor out) {
+        if (x.tangent() == null && !x.requiresGrad()) {
+            Tensor d = Tensor.empty(x.backend(), x.dtype(), x.shape());
+            if (x.backend().geluDerivative(x.buffer(), d.buffer(), x.size(), A, C)) {
+                return a.mul(d);
+            }
+            d.close();
+        }
+        return Pointwise.super.times(a, x, out);
+    }
 }

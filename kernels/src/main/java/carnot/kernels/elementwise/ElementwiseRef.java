@@ -98,6 +98,29 @@ public final class ElementwiseRef {
         }
     }
 
+    /**
+     * {@code out[i] = f'(x[i])} of the tanh-form GELU with the roundings of the op sequence of
+     * {@code carnot.engine.ops.Gelu#derivative} run as separate reference kernels (each result rounded to the
+     * dtype; see {@link ElementwiseSimd#geluDerivative}).
+     */
+    public static void geluDerivative(DType t, MemorySegment x, MemorySegment out, long from, long to, double a,
+                                      double c) {
+        boolean f32 = t == DType.F32;
+        for (long i = from; i < to; i++) {
+            double v = Elem.get(x, t, i);
+            double x2 = round(f32, v * v);
+            double u = round(f32, c * round(f32, round(f32, round(f32, a * x2 + 0.0) + 1.0) * v) + 0.0);
+            double left = round(f32, 0.5 * round(f32, round(f32, apply(Unary.TANH, u)) + 1.0) + 0.0);
+            double r1 = round(f32, v * round(f32, apply(Unary.D_TANH, u)));
+            double right = round(f32, 0.5 * c * round(f32, r1 * round(f32, round(f32, 3 * a * x2 + 0.0) + 1.0)) + 0.0);
+            Elem.set(out, t, i, left + right);
+        }
+    }
+
+    private static double round(boolean f32, double v) {
+        return f32 ? (float) v : v;
+    }
+
     /** {@code out[i] = mask[i] != 0 ? a[i] : b[i]} for i in [from, to). */
     public static void where(DType t, MemorySegment mask, MemorySegment a, MemorySegment b, MemorySegment out,
                              long from, long to) {

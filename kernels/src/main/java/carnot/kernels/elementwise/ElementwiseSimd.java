@@ -51,6 +51,121 @@ public final class ElementwiseSimd {
         ElementwiseRef.affine(t, x, out, i, to, alpha, beta);
     }
 
+    /**
+     * {@code out[i] = f'(x[i])} of the tanh-form GELU {@code 0.5 x (1 + tanh(c (x + a x^3)))}, in one pass, with
+     * exactly the roundings of the op sequence {@code carnot.engine.ops.Gelu#derivative} runs as separate kernels
+     * of this class: {@code x2 = x x; u = c ((a x2 + 1) x); left = 0.5 (tanh(u) + 1);
+     * right = 0.5 c ((x tanh'(u)) (3 a x2 + 1)); out = left + right}, products and the sum lanewise, each scalar
+     * multiply-add one fma with its constants rounded to the dtype (as {@link #affine}), tanh and tanh' of
+     * {@link VecF32}/{@link VecF64}. The scalar tail repeats the reference kernels' sequence
+     * ({@link ElementwiseRef#geluDerivative}). Results equal the separate kernels' when chunk bounds are multiples
+     * of the vector length (their tails then fall on the same elements), as {@code CpuBackend}'s are.
+     */
+    public static void geluDerivative(DType t, MemorySegment x, MemorySegment out, long from, long to, double a,
+                                      double c) {
+        int lanes = t == DType.F32 ? L32 : L64;
+        long vectorEnd = from + (Math.max(0, to - from) / lanes) * lanes;
+        if (t == DType.F32) {
+            float[] u = new float[GELU_BLOCK];
+            float[] left = new float[GELU_BLOCK];
+            for (long b = from; b < vectorEnd; b += GELU_BLOCK) {
+                int n = (int) Math.min(GELU_BLOCK, vectorEnd - b);
+                geluU32(x, b, n, u, a, c);
+                geluLeft32(u, left, n);
+                geluOut32(x, out, b, n, u, left, a, c);
+            }
+        } else {
+            double[] u = new double[GELU_BLOCK];
+            double[] left = new double[GELU_BLOCK];
+            for (long b = from; b < vectorEnd; b += GELU_BLOCK) {
+                int n = (int) Math.min(GELU_BLOCK, vectorEnd - b);
+                geluU64(x, b, n, u, a, c);
+                geluLeft64(u, left, n);
+                geluOut64(x, out, b, n, u, left, a, c);
+            }
+        }
+        ElementwiseRef.geluDerivative(t, x, out, vectorEnd, to, a, c);
+    }
+
+    /*
+     * geluDerivative runs in blocks of GELU_BLOCK elements through three loops with one transcendental each
+     * (u; tanh(u) into left; tanh'(u) and the rest into out), the blocks' u and left staying in L1: one loop with
+     * both tanh and tanh' exceeded C2's inlining budget (NodeCountInliningCutoff), and the vectors of the helpers
+     * it did not inline ran the Vector API's Java fallback, slower than the fourteen separate passes.
+     */
+    private static final int GELU_BLOCK = 1024;
+
+    /** {@code u = c ((a x^2 + 1) x)} for n elements (a multiple of the lanes) from element b. */
+    private static void geluU32(MemorySegment x, long b, int n, float[] u, double a, double c) {
+        FloatVector zero = FloatVector.broadcast(VecF32.S, 0f);
+        FloatVector one = FloatVector.broadcast(VecF32.S, 1f);
+        FloatVector fa = FloatVector.broadcast(VecF32.S, (float) a);
+        FloatVector fc = FloatVector.broadcast(VecF32.S, (float) c);
+        for (int q = 0; q < n; q += L32) {
+            FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, (b + q) * 4, NO);
+            v.mul(v).fma(fa, zero).fma(one, one).mul(v).fma(fc, zero).intoArray(u, q);
+        }
+    }
+
+    /** {@code left = 0.5 (tanh(u) + 1)}. */
+    private static void geluLeft32(float[] u, float[] left, int n) {
+        FloatVector zero = FloatVector.broadcast(VecF32.S, 0f);
+        FloatVector one = FloatVector.broadcast(VecF32.S, 1f);
+        FloatVector half = FloatVector.broadcast(VecF32.S, 0.5f);
+        for (int q = 0; q < n; q += L32) {
+            VecF32.tanh(FloatVector.fromArray(VecF32.S, u, q)).fma(one, one).fma(half, zero).intoArray(left, q);
+        }
+    }
+
+    /** {@code out = left + 0.5 c ((x tanh'(u)) (3 a x^2 + 1))}. */
+    private static void geluOut32(MemorySegment x, MemorySegment out, long b, int n, float[] u, float[] left,
+                                  double a, double c) {
+        FloatVector zero = FloatVector.broadcast(VecF32.S, 0f);
+        FloatVector one = FloatVector.broadcast(VecF32.S, 1f);
+        FloatVector f3a = FloatVector.broadcast(VecF32.S, (float) (3 * a));
+        FloatVector fhc = FloatVector.broadcast(VecF32.S, (float) (0.5 * c));
+        for (int q = 0; q < n; q += L32) {
+            FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, (b + q) * 4, NO);
+            FloatVector right = v.mul(VecF32.dTanh(FloatVector.fromArray(VecF32.S, u, q)))
+                    .mul(v.mul(v).fma(f3a, zero).fma(one, one)).fma(fhc, zero);
+            FloatVector.fromArray(VecF32.S, left, q).add(right).intoMemorySegment(out, (b + q) * 4, NO);
+        }
+    }
+
+    private static void geluU64(MemorySegment x, long b, int n, double[] u, double a, double c) {
+        DoubleVector zero = DoubleVector.broadcast(VecF64.S, 0.0);
+        DoubleVector one = DoubleVector.broadcast(VecF64.S, 1.0);
+        DoubleVector da = DoubleVector.broadcast(VecF64.S, a);
+        DoubleVector dc = DoubleVector.broadcast(VecF64.S, c);
+        for (int q = 0; q < n; q += L64) {
+            DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, (b + q) * 8, NO);
+            v.mul(v).fma(da, zero).fma(one, one).mul(v).fma(dc, zero).intoArray(u, q);
+        }
+    }
+
+    private static void geluLeft64(double[] u, double[] left, int n) {
+        DoubleVector zero = DoubleVector.broadcast(VecF64.S, 0.0);
+        DoubleVector one = DoubleVector.broadcast(VecF64.S, 1.0);
+        DoubleVector half = DoubleVector.broadcast(VecF64.S, 0.5);
+        for (int q = 0; q < n; q += L64) {
+            VecF64.tanh(DoubleVector.fromArray(VecF64.S, u, q)).fma(one, one).fma(half, zero).intoArray(left, q);
+        }
+    }
+
+    private static void geluOut64(MemorySegment x, MemorySegment out, long b, int n, double[] u, double[] left,
+                                  double a, double c) {
+        DoubleVector zero = DoubleVector.broadcast(VecF64.S, 0.0);
+        DoubleVector one = DoubleVector.broadcast(VecF64.S, 1.0);
+        DoubleVector d3a = DoubleVector.broadcast(VecF64.S, 3 * a);
+        DoubleVector dhc = DoubleVector.broadcast(VecF64.S, 0.5 * c);
+        for (int q = 0; q < n; q += L64) {
+            DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, (b + q) * 8, NO);
+            DoubleVector right = v.mul(VecF64.dTanh(DoubleVector.fromArray(VecF64.S, u, q)))
+                    .mul(v.mul(v).fma(d3a, zero).fma(one, one)).fma(dhc, zero);
+            DoubleVector.fromArray(VecF64.S, left, q).add(right).intoMemorySegment(out, (b + q) * 8, NO);
+        }
+    }
+
     /** {@code out[i] = mask[i] != 0 ? a[i] : b[i]} for i in [from, to). */
     public static void where(DType t, MemorySegment mask, MemorySegment a, MemorySegment b, MemorySegment out,
                              long from, long to) {

@@ -85,12 +85,17 @@ public final class LayerNormSimd {
         long end = base + cols;
         double total = 0;
         if (t == DType.F32) {
+            // int-counted inner loop with one exit test (see ReduceSimd.sum32: the two-condition form was
+            // deoptimized repeatedly); same blocks and order of operations
             FloatVector m = FloatVector.broadcast(VecF32.S, (float) mu);
             float[] tmp = new float[L32];
-            while (i + L32 <= end) {
+            int vectors = cols / L32;
+            for (int v0 = 0; v0 < vectors; v0 += ReduceSimd.BLOCK) {
+                int n = Math.min(ReduceSimd.BLOCK, vectors - v0);
                 FloatVector acc = FloatVector.zero(VecF32.S);
-                for (int b = 0; b < ReduceSimd.BLOCK && i + L32 <= end; b++, i += L32) {
-                    FloatVector d = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO).sub(m);
+                long off = (i + (long) v0 * L32) * 4;
+                for (int b = 0; b < n; b++) {
+                    FloatVector d = FloatVector.fromMemorySegment(VecF32.S, x, off + (long) b * L32 * 4, NO).sub(m);
                     acc = d.fma(d, acc);
                 }
                 acc.intoArray(tmp, 0);
@@ -98,6 +103,7 @@ public final class LayerNormSimd {
                     total += f;
                 }
             }
+            i += (long) vectors * L32;
         } else {
             DoubleVector m = DoubleVector.broadcast(VecF64.S, mu);
             DoubleVector acc = DoubleVector.zero(VecF64.S);

@@ -32,45 +32,112 @@ public final class ReduceSimd {
 
     /** {@code sum x[i] y[i]} over i in [from, to); when {@code y == null}, {@code sum x[i]}; when square, x[i]^2. */
     public static double sum(DType t, MemorySegment x, MemorySegment y, long from, long to, boolean square) {
-        long i = from;
-        double total = 0;
+        MemorySegment w = y != null ? y : square ? x : null;
+        long i;
+        double total;
         if (t == DType.F32) {
-            double[] lanes = new double[L32];
-            float[] tmp = new float[L32];
-            while (i + L32 <= to) {
-                FloatVector acc = FloatVector.zero(VecF32.S);
-                for (int b = 0; b < BLOCK && i + L32 <= to; b++, i += L32) {
-                    FloatVector v = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
-                    FloatVector w = y != null ? FloatVector.fromMemorySegment(VecF32.S, y, i * 4, NO)
-                            : square ? v : null;
-                    acc = w == null ? acc.add(v) : v.fma(w, acc);
-                }
-                acc.intoArray(tmp, 0);
-                for (int l = 0; l < L32; l++) {
-                    lanes[l] += tmp[l];
-                }
-            }
-            for (double d : lanes) {
-                total += d;
-            }
+            long vectors = Math.max(0, to - from) / L32;
+            total = w == null ? sum32(x, from, vectors) : dot32(x, w, from, vectors);
+            i = from + vectors * L32;
         } else {
-            double[] tmp = new double[L64];
-            DoubleVector acc = DoubleVector.zero(VecF64.S);
-            for (; i + L64 <= to; i += L64) {
-                DoubleVector v = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
-                DoubleVector w = y != null ? DoubleVector.fromMemorySegment(VecF64.S, y, i * 8, NO)
-                        : square ? v : null;
-                acc = w == null ? acc.add(v) : v.fma(w, acc);
-            }
-            acc.intoArray(tmp, 0);
-            for (double d : tmp) {
-                total += d;
-            }
+            long vectors = Math.max(0, to - from) / L64;
+            total = w == null ? sum64(x, from, vectors) : dot64(x, w, from, vectors);
+            i = from + vectors * L64;
         }
         if (y != null) {
             return total + ReduceRef.dot(t, x, y, i, to);
         }
         return total + (square ? ReduceRef.dot(t, x, x, i, to) : ReduceRef.sum(t, x, i, to));
+    }
+
+    /*
+     * The loops below are int-counted with one exit test, one per case (a sum has no second operand): a loop
+     * that tested both "b < BLOCK" and "i + L32 <= to", with a vector that could be null, was deoptimized
+     * over and over by C2 ("profile_predicate", maybe_recompile), so that rows of layer norm and softmax ran the
+     * Vector API's Java fallback between recompilations. The order of operations is the one documented above.
+     */
+
+    /** f32 sum of {@code vectors} whole vectors from element {@code from}: blocks of BLOCK, f64 lane totals. */
+    private static double sum32(MemorySegment x, long from, long vectors) {
+        double[] lanes = new double[L32];
+        float[] tmp = new float[L32];
+        long off = from * 4;
+        for (long v0 = 0; v0 < vectors; v0 += BLOCK) {
+            int n = (int) Math.min(BLOCK, vectors - v0);
+            FloatVector acc = FloatVector.zero(VecF32.S);
+            for (int b = 0; b < n; b++) {
+                acc = acc.add(FloatVector.fromMemorySegment(VecF32.S, x, off + (long) b * L32 * 4, NO));
+            }
+            off += (long) n * L32 * 4;
+            acc.intoArray(tmp, 0);
+            for (int l = 0; l < L32; l++) {
+                lanes[l] += tmp[l];
+            }
+        }
+        double total = 0;
+        for (double d : lanes) {
+            total += d;
+        }
+        return total;
+    }
+
+    /** f32 {@code sum x y} of {@code vectors} whole vectors (y may be x): as {@link #sum32}, one fma per vector. */
+    private static double dot32(MemorySegment x, MemorySegment y, long from, long vectors) {
+        double[] lanes = new double[L32];
+        float[] tmp = new float[L32];
+        long off = from * 4;
+        for (long v0 = 0; v0 < vectors; v0 += BLOCK) {
+            int n = (int) Math.min(BLOCK, vectors - v0);
+            FloatVector acc = FloatVector.zero(VecF32.S);
+            for (int b = 0; b < n; b++) {
+                long o = off + (long) b * L32 * 4;
+                acc = FloatVector.fromMemorySegment(VecF32.S, x, o, NO)
+                        .fma(FloatVector.fromMemorySegment(VecF32.S, y, o, NO), acc);
+            }
+            off += (long) n * L32 * 4;
+            acc.intoArray(tmp, 0);
+            for (int l = 0; l < L32; l++) {
+                lanes[l] += tmp[l];
+            }
+        }
+        double total = 0;
+        for (double d : lanes) {
+            total += d;
+        }
+        return total;
+    }
+
+    /** f64 sum of {@code vectors} whole vectors: one accumulator, lanes added in order. */
+    private static double sum64(MemorySegment x, long from, long vectors) {
+        DoubleVector acc = DoubleVector.zero(VecF64.S);
+        long off = from * 8;
+        for (long v = 0; v < vectors; v++, off += L64 * 8) {
+            acc = acc.add(DoubleVector.fromMemorySegment(VecF64.S, x, off, NO));
+        }
+        double[] tmp = new double[L64];
+        acc.intoArray(tmp, 0);
+        double total = 0;
+        for (double d : tmp) {
+            total += d;
+        }
+        return total;
+    }
+
+    /** f64 {@code sum x y} of {@code vectors} whole vectors (y may be x). */
+    private static double dot64(MemorySegment x, MemorySegment y, long from, long vectors) {
+        DoubleVector acc = DoubleVector.zero(VecF64.S);
+        long off = from * 8;
+        for (long v = 0; v < vectors; v++, off += L64 * 8) {
+            acc = DoubleVector.fromMemorySegment(VecF64.S, x, off, NO)
+                    .fma(DoubleVector.fromMemorySegment(VecF64.S, y, off, NO), acc);
+        }
+        double[] tmp = new double[L64];
+        acc.intoArray(tmp, 0);
+        double total = 0;
+        for (double d : tmp) {
+            total += d;
+        }
+        return total;
     }
 
     /** Max (or min) of x[i] over i in [from, to); NaN propagates; -inf (+inf) when empty. */

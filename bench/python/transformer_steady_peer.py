@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""The peer of carnot.bench.engine.TransformerSteadyCpuTime: the same transformer problem (warmup_peer.py's:
+2 layers, d 128, 4 heads, context 64, vocab 64, batch 32, f32, CE at every position), GRADS gradients
+(torch.autograd.grad) then HVPS Hessian-vector products (double backward through a create_graph gradient), each
+timed by process CPU time (all threads), thread CPU time and wall clock; prints the medians over each phase's
+second half in the harness's format.
+
+Usage: python3 bench/python/transformer_steady_peer.py [THREADS=2] [GRADS=300] [HVPS=100]
+(for one thread also pin the BLAS: OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1)
+"""
+import os
+import statistics
+import sys
+import time
+
+
+def main():
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    grads = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    hvps = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+    import torch
+    torch.set_num_threads(threads)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    torch.manual_seed(1)
+    from parity import documented_modules
+    model = documented_modules()["Transformer"](64, 64, 128, 4, 2, 4)
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randint(0, 64, (32, 64), generator=gen)
+    y = torch.randint(0, 64, (32, 64), generator=gen)
+    params = list(model.parameters())
+    v = [torch.randn_like(p) for p in params]
+
+    def gradient():
+        loss = torch.nn.functional.cross_entropy(model(x), y.reshape(-1))
+        return torch.autograd.grad(loss, params)[0]
+
+    def hvp():
+        loss = torch.nn.functional.cross_entropy(model(x), y.reshape(-1))
+        g = torch.autograd.grad(loss, params, create_graph=True)
+        return torch.autograd.grad(g, params, grad_outputs=v)[0]
+
+    for name, f, count in (("gradient", gradient, grads), ("hvp", hvp, hvps)):
+        if count <= 0:
+            continue
+        cpu, thr, wall = [], [], []
+        for _ in range(count):
+            p0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
+            f().sum().item()
+            wall.append((time.perf_counter() - w0) * 1e3)
+            thr.append((time.thread_time() - t0) * 1e3)
+            cpu.append((time.process_time() - p0) * 1e3)
+        h = count // 2
+        print("%s threads=%d n=%d process_cpu_ms %.2f thread_cpu_ms %.2f wall_ms %.2f (medians of %d..%d; torch %s)"
+              % (name, threads, count, statistics.median(cpu[h:]), statistics.median(thr[h:]),
+                 statistics.median(wall[h:]), h + 1, count, torch.__version__), flush=True)
+
+
+if __name__ == "__main__":
+    main()

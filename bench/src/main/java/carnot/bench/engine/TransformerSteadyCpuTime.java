@@ -1,0 +1,138 @@
+package carnot.bench.engine;
+
+import carnot.engine.ArrayDataSet;
+import carnot.engine.DataSet;
+import carnot.engine.Grad;
+import carnot.engine.Hessian;
+import carnot.engine.Loss;
+import carnot.engine.Model;
+import carnot.engine.ParamVector;
+import carnot.engine.Scope;
+import carnot.engine.Tensor;
+import carnot.kernels.Backend;
+import carnot.kernels.CpuBackend;
+import carnot.kernels.DType;
+import carnot.models.Transformer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * Steady-state cost of the transformer gradient and Hessian-vector product in one long-running process, for A/B
+ * runs of two builds (bench/run-transformer-ab.sh). The problem is WarmupTimeline's and the PyTorch peer's
+ * (bench/python/warmup_peer.py): 2 layers, d 128, 4 heads, context 64, vocab 64, batch 32, f32, CE at every
+ * position, one chunk.
+ *
+ * <p>Runs {@code grads} gradients ({@code Grad.of}) then {@code hvps} products ({@code Hessian.of(..).apply}), each
+ * in its own scope, and prints for each phase the median over its second half of: process CPU ms (all threads:
+ * the backend's workers, GC and JIT included), the calling thread's CPU ms, and wall ms. With {@code threads = 1}
+ * everything runs on the calling thread, so its CPU time is the work alone. The last line is a hash of the last
+ * gradient's and product's values (equal hashes = bitwise-identical results between builds).
+ *
+ * <p>Usage: {@code java ... carnot.bench.engine.TransformerSteadyCpuTime [threads=2] [grads=300] [hvps=100]}.
+ */
+public final class TransformerSteadyCpuTime {
+    private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+
+    private TransformerSteadyCpuTime() {
+    }
+
+    public static void main(String[] args) {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        int grads = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+        int hvps = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        try (Backend be = new CpuBackend(threads); Scope outer = Scope.open()) {
+            int b = 32;
+            int t = 64;
+            Model model = new Transformer(be, DType.F32, new Transformer.Config(64, t, 128, 4, 2, 4), false, 1);
+            DataSet data = new ArrayDataSet(Tensor.indices(be, tokens(b * t, 64, 3), b, t),
+                    Tensor.indices(be, tokens(b * t, 64, 4), b, t));
+            ParamVector v = ParamVector.randn(model, 7);
+            long[] hash = new long[1];
+            phase("gradient", threads, grads, () -> Grad.of(model, Loss.CE, data, b).grad().flatten(), hash);
+            phase("hvp", threads, hvps, () -> Hessian.of(model, Loss.CE, data, b).apply(v).flatten(), hash);
+            System.out.printf(Locale.ROOT, "hash %016x%n", hash[0]);
+        }
+    }
+
+    private static void phase(String name, int threads, int count, Supplier<Tensor> f, long[] hash) {
+        if (count <= 0) {
+            return;
+        }
+        double[] cpu = new double[count];
+        double[] thread = new double[count];
+        double[] wall = new double[count];
+        for (int i = 0; i < count; i++) {
+            long p0 = processCpuNanos();
+            long c0 = MX.getCurrentThreadCpuTime();
+            long w0 = System.nanoTime();
+            try (Scope s = Scope.open()) {
+                Tensor out = f.get();
+                if (i == count - 1) {
+                    long h = 1469598103934665603L;
+                    for (double x : out.toDoubles()) {
+                        h = (h ^ Double.doubleToRawLongBits(x)) * 1099511628211L;
+                    }
+                    hash[0] = hash[0] * 31 + h;
+                }
+            }
+            wall[i] = (System.nanoTime() - w0) / 1e6;
+            thread[i] = (MX.getCurrentThreadCpuTime() - c0) / 1e6;
+            cpu[i] = (processCpuNanos() - p0) / 1e6;
+        }
+        System.out.printf(Locale.ROOT, "%s threads=%d n=%d process_cpu_ms %.2f thread_cpu_ms %.2f wall_ms %.2f"
+                        + " (medians of %d..%d; first 10 wall %.1f, process cpu %.1f)%n", name, threads, count,
+                secondHalfMedian(cpu), secondHalfMedian(thread), secondHalfMedian(wall), count / 2 + 1, count,
+                median(Arrays.copyOf(wall, Math.min(10, count))), median(Arrays.copyOf(cpu, Math.min(10, count))));
+    }
+
+    /**
+     * CPU time of every thread of this process in ns, from /proc/self/task/{@literal *}/schedstat (native OpenBLAS
+     * threads included, which ThreadMXBean does not see; OperatingSystemMXBean's figure has 10 ms granularity).
+     */
+    static long processCpuNanos() {
+        long sum = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path t : tasks) {
+                try {
+                    String s = Files.readString(t.resolve("schedstat"));
+                    sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                } catch (IOException e) {
+                    // the thread ended between listing and reading
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sum;
+    }
+
+    private static double secondHalfMedian(double[] x) {
+        return median(Arrays.copyOfRange(x, x.length / 2, x.length));
+    }
+
+    private static double median(double[] x) {
+        double[] s = x.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    }
+
+    private static int[] tokens(int n, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = r.nextInt(vocab);
+        }
+        return out;
+    }
+}
