@@ -282,6 +282,20 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int batch, int heads, int tq, int tk,
+                          int dh, double scale) {
+        Ops.attention(this, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
+        throw new UnsupportedOperationException("attention: no CUDA kernel yet");
+    }
+
+    @Override
+    public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dOut, Buffer dq,
+                                  Buffer dk, Buffer dv, int batch, int heads, int tq, int tk, int dh, double scale) {
+        Ops.attentionBackward(this, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
+        throw new UnsupportedOperationException("attentionBackward: no CUDA kernel yet");
+    }
+
+    @Override
     public void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
         DType t = Ops.gather(this, table, tableRows, cols, idx, n, out);
         IndexingCuda.gatherRows(device, t, table, tableRows, cols, idx, n, out);
