@@ -364,7 +364,6 @@ class ConformanceTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void attention(Backends.Entry e, DType dt) {
-        org.junit.jupiter.api.Assumptions.assumeFalse(e.name().startsWith("cuda"), "no CUDA attention kernel yet");
         int[][] shapes = {{1, 1, 1, 1, 1}, {2, 3, 7, 7, 5}, {1, 2, 33, 33, 8}, {2, 1, 70, 70, 3}, {1, 2, 5, 9, 4},
                 {1, 1, 1, 17, 6}, {1, 1, 20, 20, 130}, {1, 3, 16, 16, 32}, {2, 2, 47, 47, 17}};
         try (Fixture f = new Fixture(e, dt, 41)) {

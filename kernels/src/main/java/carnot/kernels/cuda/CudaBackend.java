@@ -10,6 +10,7 @@ import carnot.kernels.DType;
 import carnot.kernels.Ops;
 import carnot.kernels.Reduce;
 import carnot.kernels.Unary;
+import carnot.kernels.attention.AttentionCuda;
 import carnot.kernels.eigen.EigenCuda;
 import carnot.kernels.elementwise.ElementwiseCuda;
 import carnot.kernels.gemm.GemmCuda;
@@ -284,15 +285,15 @@ public final class CudaBackend implements Backend {
     @Override
     public void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int batch, int heads, int tq, int tk,
                           int dh, double scale) {
-        Ops.attention(this, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
-        throw new UnsupportedOperationException("attention: no CUDA kernel yet");
+        DType t = Ops.attention(this, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
+        AttentionCuda.forward(device, t, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
     }
 
     @Override
     public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dOut, Buffer dq,
                                   Buffer dk, Buffer dv, int batch, int heads, int tq, int tk, int dh, double scale) {
-        Ops.attentionBackward(this, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
-        throw new UnsupportedOperationException("attentionBackward: no CUDA kernel yet");
+        DType t = Ops.attentionBackward(this, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
+        AttentionCuda.backward(device, t, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
     }
 
     @Override
