@@ -1,6 +1,6 @@
 package carnot.kernels;
 
-import carnot.kernels.attention.AttentionRef;
+import carnot.kernels.attention.AttentionSimd;
 import carnot.kernels.eigen.EigenLapack;
 import carnot.kernels.elementwise.ElementwiseSimd;
 import carnot.kernels.elementwise.StridedView;
@@ -270,7 +270,7 @@ public final class CpuBackend implements Backend {
         MemorySegment vs = v.segment();
         MemorySegment os = out.segment();
         MemorySegment ls = lse.segment();
-        par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionRef.forward(t, qs, ks, vs, os, ls, heads, tq, tk,
+        par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionSimd.forward(t, qs, ks, vs, os, ls, heads, tq, tk,
                 dh, scale, (int) f, (int) e));
     }
 
@@ -287,7 +287,7 @@ public final class CpuBackend implements Backend {
         MemorySegment dqs = dq.segment();
         MemorySegment dks = dk.segment();
         MemorySegment dvs = dv.segment();
-        par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionRef.backward(t, qs, ks, vs, os, ls, gs, dqs, dks,
+        par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionSimd.backward(t, qs, ks, vs, os, ls, gs, dqs, dks,
                 dvs, heads, tq, tk, dh, scale, (int) f, (int) e));
     }
 
