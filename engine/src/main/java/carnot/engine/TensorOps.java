@@ -1,6 +1,7 @@
 package carnot.engine;
 
 import carnot.engine.ops.Affine;
+import carnot.engine.ops.Attention;
 import carnot.engine.ops.BroadcastTo;
 import carnot.engine.ops.Compare;
 import carnot.engine.ops.DTanh;
@@ -293,6 +294,15 @@ public sealed interface TensorOps permits Tensor {
     /** Log-softmax over the last axis. */
     default Tensor logSoftmax() {
         return Tensor.apply(new LogSoftmax(), self());
+    }
+
+    /**
+     * Fused causal attention with this as the queries q [B, Tq, H, dh], keys and values [B, Tk, H, dh] (Tq <= Tk;
+     * query i sees keys j <= i + Tk - Tq): {@code softmax(scale q kᵀ + mask) v} per (b, h), out [B, Tq, H, dh]
+     * ({@link Attention}).
+     */
+    default Tensor attention(Tensor k, Tensor v, double scale) {
+        return Tensor.apply(new Attention(scale), self(), k, v);
     }
 
     /** {@code (x - mean) / sqrt(var + eps)} over the last axis (biased variance, no gain or bias). */

@@ -1,5 +1,6 @@
 package carnot.engine;
 
+import carnot.engine.ops.Attention;
 import carnot.engine.ops.LayerNorm;
 import carnot.engine.ops.Affine;
 import carnot.engine.ops.Gelu;
@@ -42,28 +43,37 @@ class FusedOpsTest {
 
     /** value, J v, J^T u, and d/dε J(x + εv)^T u for f at x, all flattened into one array per quantity. */
     static double[][] derivatives(Function<Tensor, Tensor> f, Tensor x, Tensor v, double[] u) {
+        return derivatives(BE, f, x, v, u);
+    }
+
+    static double[][] derivatives(Backend be, Function<Tensor, Tensor> f, Tensor x, Tensor v, double[] u) {
         try (Scope s = Scope.open()) {
             var jvp = Autodiff.jvp(xs -> f.apply(xs.getFirst()), List.of(x), List.of(v));
             Tensor xv = x.withTangent(v).variable();
             Tensor out = f.apply(xv);
-            Tensor g = Autodiff.backward(out, Tensor.of(BE, DType.F64, u, out.shape()), List.of(xv), false).getFirst();
+            Tensor g = Autodiff.backward(out, Tensor.of(be, DType.F64, u, out.shape()), List.of(xv), false).getFirst();
             double[] second = g.tangent() == null ? new double[(int) g.size()] : g.tangent().toDoubles(); // null: zero
             return new double[][]{jvp.out().toDoubles(), jvp.tangent().toDoubles(), g.toDoubles(), second};
         }
     }
 
     static void same(String what, Function<Tensor, Tensor> fused, Function<Tensor, Tensor> decomposed, int... shape) {
+        same(BE, what, fused, decomposed, shape);
+    }
+
+    static void same(Backend be, String what, Function<Tensor, Tensor> fused, Function<Tensor, Tensor> decomposed,
+                     int... shape) {
         try (Scope s = Scope.open()) {
             int n = 1;
             for (int d : shape) {
                 n *= d;
             }
-            Tensor x = Tensor.of(BE, DType.F64, rnd(n, 1), shape);
-            Tensor v = Tensor.of(BE, DType.F64, rnd(n, 2), shape);
+            Tensor x = Tensor.of(be, DType.F64, rnd(n, 1), shape);
+            Tensor v = Tensor.of(be, DType.F64, rnd(n, 2), shape);
             int outSize = (int) fused.apply(x).size();
             double[] u = rnd(outSize, 3);
-            double[][] a = derivatives(fused, x, v, u);
-            double[][] b = derivatives(decomposed, x, v, u);
+            double[][] a = derivatives(be, fused, x, v, u);
+            double[][] b = derivatives(be, decomposed, x, v, u);
             String[] names = {"value", "jvp", "vjp", "second order"};
             for (int i = 0; i < 4; i++) {
                 Check.close(what + " " + names[i] + " fused vs decomposed", b[i], a[i], 1e-12);
@@ -105,6 +115,37 @@ class FusedOpsTest {
             n *= d;
         }
         return x.slice(0, from, from + n).reshape(shape);
+    }
+
+    /**
+     * Fused attention (its kernel forward, the AttentionBackward kernel in the vjp, Tensor-algebra jvp and
+     * second-order rules) equals the decomposed ops, on the reference and the CPU backend: causal Tq = Tk (T = 1,
+     * 7 and 33, odd dh), a last-position query (Tq = 1) and Tq < Tk.
+     */
+    @Test
+    void attentionFusedEqualsDecomposedToSecondOrder() {
+        int[][] shapes = {{2, 7, 3, 5}, {1, 1, 2, 3}, {2, 33, 2, 4}};
+        try (Backend cpu = new carnot.kernels.CpuBackend(2)) {
+            for (Backend be : List.of(BE, cpu)) {
+                for (int[] sh : shapes) {
+                    int n = sh[0] * sh[1] * sh[2] * sh[3];
+                    double scale = 1 / Math.sqrt(sh[3]);
+                    same(be, "attention " + be.name() + " " + java.util.Arrays.toString(sh),
+                            t -> part(t, 0, sh).attention(part(t, n, sh), part(t, 2 * n, sh), scale),
+                            t -> Attention.decomposed(part(t, 0, sh), part(t, n, sh), part(t, 2 * n, sh), scale), 3 * n);
+                }
+                int[] q1 = {2, 1, 3, 4};
+                int[] kv = {2, 6, 3, 4};
+                same(be, "attention last query " + be.name(),
+                        t -> part(t, 0, q1).attention(part(t, 24, kv), part(t, 168, kv), 0.5),
+                        t -> Attention.decomposed(part(t, 0, q1), part(t, 24, kv), part(t, 168, kv), 0.5), 312);
+                int[] q3 = {1, 3, 2, 5};
+                int[] k5 = {1, 5, 2, 5};
+                same(be, "attention Tq < Tk " + be.name(),
+                        t -> part(t, 0, q3).attention(part(t, 30, k5), part(t, 80, k5), 0.4),
+                        t -> Attention.decomposed(part(t, 0, q3), part(t, 30, k5), part(t, 80, k5), 0.4), 130);
+            }
+        }
     }
 
     @Test

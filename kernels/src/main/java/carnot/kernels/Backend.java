@@ -146,6 +146,28 @@ public interface Backend extends AutoCloseable {
      */
     void layerNormBackward(Buffer dy, Buffer x, Buffer mean, Buffer rstd, Buffer dx, int rows, int cols);
 
+    // ---- attention ------------------------------------------------------------------------------------------
+
+    /**
+     * Fused causal attention per (batch, head), flash style: no tq x tk score matrix is stored. Layout (row-major,
+     * the one a [batch * t, heads * dh] projection has): q [batch, tq, heads, dh], k and v [batch, tk, heads, dh],
+     * out like q, {@code tq <= tk}. Query i sees keys {@code j <= i + tk - tq} (causal, aligned at the last
+     * position; tq = tk is the usual mask). With {@code s_ij = scale q_i . k_j} over the visible keys:
+     * {@code out_i = sum_j softmax_j(s_i)_j v_j} and the row's log-sum-exp {@code lse[b, h, i] = log sum_j exp s_ij}
+     * (lse is [batch, heads, tq]), which the backward uses to recompute the probabilities.
+     */
+    void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int batch, int heads, int tq, int tk, int dh,
+                   double scale);
+
+    /**
+     * Backward of {@link #attention} given the output gradient {@code dOut} (like out), the forward's out and lse:
+     * {@code D_i = dOut_i . out_i}, {@code P_ij = exp(s_ij - lse_i)}, {@code dS_ij = P_ij (dOut_i . v_j - D_i)};
+     * {@code dq_i = scale sum_j dS_ij k_j}, {@code dk_j = scale sum_i dS_ij q_i}, {@code dv_j = sum_i P_ij dOut_i}
+     * (FlashAttention-2's recomputation). dq like q, dk and dv like k; every element is written.
+     */
+    void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dOut, Buffer dq, Buffer dk,
+                           Buffer dv, int batch, int heads, int tq, int tk, int dh, double scale);
+
     // ---- indexing ------------------------------------------------------------------------------------------
 
     /**

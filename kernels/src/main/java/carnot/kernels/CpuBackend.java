@@ -1,5 +1,6 @@
 package carnot.kernels;
 
+import carnot.kernels.attention.AttentionSimd;
 import carnot.kernels.eigen.EigenLapack;
 import carnot.kernels.elementwise.ElementwiseSimd;
 import carnot.kernels.elementwise.StridedView;
@@ -279,6 +280,36 @@ public final class CpuBackend implements Backend {
         MemorySegment ds = dx.segment();
         par.forRange(rows, rowGrain(cols), 1,
                 (f, e) -> LayerNormSimd.backward(t, gs, xs, ms, rs, ds, cols, (int) f, (int) e));
+    }
+
+    @Override
+    public void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int batch, int heads, int tq, int tk,
+                          int dh, double scale) {
+        DType t = Ops.attention(this, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
+        MemorySegment qs = q.segment();
+        MemorySegment ks = k.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment os = out.segment();
+        MemorySegment ls = lse.segment();
+        par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionSimd.forward(t, qs, ks, vs, os, ls, heads, tq, tk,
+                dh, scale, (int) f, (int) e));
+    }
+
+    @Override
+    public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dOut, Buffer dq,
+                                  Buffer dk, Buffer dv, int batch, int heads, int tq, int tk, int dh, double scale) {
+        DType t = Ops.attentionBackward(this, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
+        MemorySegment qs = q.segment();
+        MemorySegment ks = k.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment os = out.segment();
+        MemorySegment ls = lse.segment();
+        MemorySegment gs = dOut.segment();
+        MemorySegment dqs = dq.segment();
+        MemorySegment dks = dk.segment();
+        MemorySegment dvs = dv.segment();
+        par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionSimd.backward(t, qs, ks, vs, os, ls, gs, dqs, dks,
+                dvs, heads, tq, tk, dh, scale, (int) f, (int) e));
     }
 
     @Override

@@ -132,6 +132,54 @@ public final class Ops {
         return t;
     }
 
+    /** attention: q, out [batch, tq, heads, dh]; k, v [batch, tk, heads, dh]; lse [batch, heads, tq]; tq <= tk. */
+    public static DType attention(Backend be, Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int batch,
+                                  int heads, int tq, int tk, int dh, double scale) {
+        String op = "attention";
+        DType t = Checks.floats(op, be, "q, k, v, out, lse", q, k, v, out, lse);
+        attentionSizes(op, batch, heads, tq, tk, dh, scale);
+        long nq = (long) batch * tq * heads * dh;
+        long nk = (long) batch * tk * heads * dh;
+        Checks.range(op, "q", q, 0, nq);
+        Checks.range(op, "k", k, 0, nk);
+        Checks.range(op, "v", v, 0, nk);
+        Checks.range(op, "out", out, 0, nq);
+        Checks.range(op, "lse", lse, 0, (long) batch * heads * tq);
+        return t;
+    }
+
+    /** attentionBackward: the buffers of {@link #attention}, dOut and dq like q, dk and dv like k. */
+    public static DType attentionBackward(Backend be, Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse,
+                                          Buffer dOut, Buffer dq, Buffer dk, Buffer dv, int batch, int heads, int tq,
+                                          int tk, int dh, double scale) {
+        String op = "attentionBackward";
+        DType t = Checks.floats(op, be, "q, k, v, out, lse, dOut, dq, dk, dv", q, k, v, out, lse, dOut, dq, dk, dv);
+        attentionSizes(op, batch, heads, tq, tk, dh, scale);
+        long nq = (long) batch * tq * heads * dh;
+        long nk = (long) batch * tk * heads * dh;
+        Checks.range(op, "q", q, 0, nq);
+        Checks.range(op, "k", k, 0, nk);
+        Checks.range(op, "v", v, 0, nk);
+        Checks.range(op, "out", out, 0, nq);
+        Checks.range(op, "lse", lse, 0, (long) batch * heads * tq);
+        Checks.range(op, "dOut", dOut, 0, nq);
+        Checks.range(op, "dq", dq, 0, nq);
+        Checks.range(op, "dk", dk, 0, nk);
+        Checks.range(op, "dv", dv, 0, nk);
+        return t;
+    }
+
+    private static void attentionSizes(String op, int batch, int heads, int tq, int tk, int dh, double scale) {
+        Checks.nonNegative(op, "batch", batch);
+        Checks.nonNegative(op, "heads", heads);
+        Checks.nonNegative(op, "tq", tq);
+        Checks.nonNegative(op, "tk", tk);
+        Checks.require(dh >= 1, op, "dh must be >= 1; given " + dh);
+        Checks.require(tq <= tk, op, "tq <= tk is required (query i sees keys j <= i + tk - tq); given tq " + tq
+                + ", tk " + tk);
+        Checks.require(Double.isFinite(scale), op, "scale must be finite; given " + scale);
+    }
+
     /** gatherRows: table tableRows x cols, idx I32 of n, out n x cols (index values are checked separately). */
     public static DType gather(Backend be, Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
         return indexedRows("gatherRows", be, "out", out, idx, n, cols, table, tableRows);

@@ -4,6 +4,7 @@ import carnot.kernels.elementwise.ElementwiseRef;
 import carnot.kernels.eigen.EigenRef;
 import carnot.kernels.gemm.GemmRef;
 import carnot.kernels.indexing.IndexingRef;
+import carnot.kernels.attention.AttentionRef;
 import carnot.kernels.layernorm.LayerNormRef;
 import carnot.kernels.memory.MemoryRef;
 import carnot.kernels.reduce.ReduceRef;
@@ -172,6 +173,22 @@ public final class RefBackend implements Backend {
         DType t = Ops.layerNormBackward(this, dy, x, mean, rstd, dx, rows, cols);
         LayerNormRef.backward(t, dy.segment(), x.segment(), mean.segment(), rstd.segment(), dx.segment(), cols, 0,
                 rows);
+    }
+
+    @Override
+    public void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int batch, int heads, int tq, int tk,
+                          int dh, double scale) {
+        DType t = Ops.attention(this, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
+        AttentionRef.forward(t, q.segment(), k.segment(), v.segment(), out.segment(), lse.segment(), heads, tq, tk, dh,
+                scale, 0, batch * heads);
+    }
+
+    @Override
+    public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dOut, Buffer dq,
+                                  Buffer dk, Buffer dv, int batch, int heads, int tq, int tk, int dh, double scale) {
+        DType t = Ops.attentionBackward(this, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
+        AttentionRef.backward(t, q.segment(), k.segment(), v.segment(), out.segment(), lse.segment(), dOut.segment(),
+                dq.segment(), dk.segment(), dv.segment(), heads, tq, tk, dh, scale, 0, batch * heads);
     }
 
     @Override

@@ -363,6 +363,54 @@ class ConformanceTest {
     }
 
     /**
+     * Fused causal attention forward (out, lse) and backward (dq, dk, dv from the oracle's out and lse) on shapes
+     * {batch, heads, tq, tk, dh} that hit tile and vector tails: T = 1, T not a multiple of the CUDA tiles (16 query
+     * rows, 32 keys), odd dh, dh above one 128-column pass, Tq < Tk (a last-position query). Outputs start as NaN, so
+     * an element left unwritten fails.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void attention(Backends.Entry e, DType dt) {
+        int[][] shapes = {{1, 1, 1, 1, 1}, {2, 3, 7, 7, 5}, {1, 2, 33, 33, 8}, {2, 1, 70, 70, 3}, {1, 2, 5, 9, 4},
+                {1, 1, 1, 17, 6}, {1, 1, 20, 20, 130}, {1, 3, 16, 16, 32}, {2, 2, 47, 47, 17}};
+        try (Fixture f = new Fixture(e, dt, 41)) {
+            for (int[] s : shapes) {
+                int b = s[0];
+                int h = s[1];
+                int tq = s[2];
+                int tk = s[3];
+                int dh = s[4];
+                int nq = b * tq * h * dh;
+                int nk = b * tk * h * dh;
+                int nl = b * h * tq;
+                double scale = 1 / Math.sqrt(dh);
+                String sh = Arrays.toString(s);
+                Buffer[] q = f.pair(f.normal(nq));
+                Buffer[] k = f.pair(f.normal(nk));
+                Buffer[] v = f.pair(f.normal(nk));
+                Buffer[] out = f.filled(nq, Double.NaN);
+                Buffer[] lse = f.filled(nl, Double.NaN);
+                f.be.attention(q[0], k[0], v[0], out[0], lse[0], b, h, tq, tk, dh, scale);
+                f.ref.attention(q[1], k[1], v[1], out[1], lse[1], b, h, tq, tk, dh, scale);
+                f.same("attention out", sh, out, 64);
+                f.same("attention lse", sh, lse, 16);
+                Buffer[] o = f.pair(HostData.toDoubles(out[1]));
+                Buffer[] l = f.pair(HostData.toDoubles(lse[1]));
+                Buffer[] g = f.pair(f.normal(nq));
+                Buffer[] dq = f.filled(nq, Double.NaN);
+                Buffer[] dk = f.filled(nk, Double.NaN);
+                Buffer[] dv = f.filled(nk, Double.NaN);
+                f.be.attentionBackward(q[0], k[0], v[0], o[0], l[0], g[0], dq[0], dk[0], dv[0], b, h, tq, tk, dh, scale);
+                f.ref.attentionBackward(q[1], k[1], v[1], o[1], l[1], g[1], dq[1], dk[1], dv[1], b, h, tq, tk, dh, scale);
+                double sc = 64 * Math.sqrt(tk);
+                f.same("attentionBackward dq", sh, dq, sc);
+                f.same("attentionBackward dk", sh, dk, sc);
+                f.same("attentionBackward dv", sh, dv, sc);
+            }
+        }
+    }
+
+    /**
      * gather and deterministic scatter-add with repeated indices; shapes are (table rows, cols, n, index bound), the
      * last one leaving the table's final rows untouched.
      */

@@ -62,12 +62,26 @@ public final class Transformer implements Model {
 
     private final Config config;
     private final boolean lastOnly;
+    private final boolean fused;
     private final List<Param> params;
 
-    /** A transformer on {@code backend} in {@code dtype}, weights from {@code seed}; see the class doc for lastOnly. */
+    /**
+     * A transformer on {@code backend} in {@code dtype}, weights from {@code seed}; see the class doc for lastOnly.
+     * Attention is the fused op ({@link Tensor#attention}).
+     */
     public Transformer(Backend backend, DType dtype, Config c, boolean lastOnly, long seed) {
+        this(backend, dtype, c, lastOnly, seed, true);
+    }
+
+    /**
+     * As {@link #Transformer(Backend, DType, Config, boolean, long)}; {@code fusedAttention} picks the fused attention
+     * op (one kernel forward and one backward, no [t, t] scores stored) or the decomposed ops (scores, additive
+     * mask, softmax, product: the same function, equal to rounding).
+     */
+    public Transformer(Backend backend, DType dtype, Config c, boolean lastOnly, long seed, boolean fusedAttention) {
         this.config = c;
         this.lastOnly = lastOnly;
+        this.fused = fusedAttention;
         int d = c.dModel();
         int f = c.mlpRatio() * d;
         double sd = 1 / Math.sqrt(d);
@@ -95,6 +109,11 @@ public final class Transformer implements Model {
 
     public Config config() {
         return config;
+    }
+
+    /** True when attention is the fused op, false when it is the decomposed ops. */
+    public boolean fusedAttention() {
+        return fused;
     }
 
     /** True when the forward returns only the last position's logits. */
@@ -148,7 +167,7 @@ public final class Transformer implements Model {
         int t = x.dim(1);
         int d = config.dModel();
         Tensor h = w(weights, 0).gather(x).add(w(weights, 1).slice(0, 0, t)).reshape(batch * t, d);
-        Tensor mask = causalMask(weights.get(0), t);
+        Tensor mask = fused ? null : causalMask(weights.get(0), t);
         for (int i = 0; i < config.layers(); i++) {
             int o = 2 + PER_BLOCK * i;
             // With lastOnly the last block's outputs are needed at the last position only: its keys and values
@@ -157,7 +176,7 @@ public final class Transformer implements Model {
             boolean lastRow = lastOnly && i == config.layers() - 1;
             Tensor a = layerNorm(h, w(weights, o), w(weights, o + 1));
             Tensor attn = attention(a, w(weights, o + 2), w(weights, o + 3), w(weights, o + 4), w(weights, o + 5),
-                    lastRow ? null : mask, batch, t);
+                    lastRow, mask, batch, t);
             h = (lastRow ? lastRows(h, batch, t) : h).add(attn);
             Tensor m = layerNorm(h, w(weights, o + 6), w(weights, o + 7));
             h = h.add(m.matmul(w(weights, o + 8), false, true).gelu().matmul(w(weights, o + 9), false, true));
@@ -182,14 +201,25 @@ public final class Transformer implements Model {
     }
 
     /**
-     * a [B·t, d] to the attention output projected back: [B·t, d] with the causal mask, or, when mask is null,
-     * the last position's query only, [B, d] (the last position attends to every position, so it needs no mask).
+     * a [B·t, d] to the attention output projected back: [B·t, d] causal, or, when lastRow, the last position's
+     * query only, [B, d] (the last position attends to every position, so it needs no mask). Fused: one
+     * {@link Tensor#attention} on the [B, t, H, d/H] views of the projections (no permutes); else the scores, the
+     * additive mask (unused for lastRow), softmax and product on [B, H, t, d/H].
      */
-    private Tensor attention(Tensor a, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor mask, int batch, int t) {
+    private Tensor attention(Tensor a, Tensor wq, Tensor wk, Tensor wv, Tensor wo, boolean lastRow, Tensor causal,
+                             int batch, int t) {
         int d = config.dModel();
         int dh = d / config.heads();
-        int tq = mask == null ? 1 : t;
-        Tensor q = splitHeads((mask == null ? lastRows(a, batch, t) : a).matmul(wq, false, true), batch, tq);
+        Tensor mask = lastRow ? null : causal;
+        int tq = lastRow ? 1 : t;
+        if (fused) {
+            int heads = config.heads();
+            Tensor q = (lastRow ? lastRows(a, batch, t) : a).matmul(wq, false, true).reshape(batch, tq, heads, dh);
+            Tensor k = a.matmul(wk, false, true).reshape(batch, t, heads, dh);
+            Tensor v = a.matmul(wv, false, true).reshape(batch, t, heads, dh);
+            return q.attention(k, v, 1 / Math.sqrt(dh)).reshape(batch * tq, d).matmul(wo, false, true);
+        }
+        Tensor q = splitHeads((lastRow ? lastRows(a, batch, t) : a).matmul(wq, false, true), batch, tq);
         Tensor k = splitHeads(a.matmul(wk, false, true), batch, t);
         Tensor v = splitHeads(a.matmul(wv, false, true), batch, t);
         Tensor s = q.matmul(k, false, true).mul(1 / Math.sqrt(dh));
@@ -223,6 +253,6 @@ public final class Transformer implements Model {
     public String toString() {
         return "Transformer(vocab " + config.vocab() + ", ctx " + config.ctx() + ", d_model " + config.dModel() + ", heads "
                 + config.heads() + ", layers " + config.layers() + ", mlp ratio " + config.mlpRatio() + ")"
-                + (lastOnly ? " last-position logits" : " all-position logits");
+                + (lastOnly ? " last-position logits" : " all-position logits") + (fused ? "" : ", decomposed attention");
     }
 }

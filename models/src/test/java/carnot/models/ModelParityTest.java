@@ -195,6 +195,58 @@ class ModelParityTest {
     }
 
     /**
+     * The fused attention op and the decomposed attention ops give the same transformer loss, gradient and HVP (f64,
+     * relative 1e-12), on the reference and the CPU backend, all positions and last position, one and two blocks.
+     */
+    @Test
+    void fusedAttentionEqualsDecomposedAttention() {
+        try (Backend cpu = new carnot.kernels.CpuBackend(2)) {
+            for (Backend b : List.of(be, cpu)) {
+                for (boolean lastOnly : new boolean[] {false, true}) {
+                    Random r = new Random(lastOnly ? 21 : 22);
+                    Transformer.Config c = new Transformer.Config(7, 6, 8, 2, 2, 2);
+                    Transformer fused = new Transformer(b, DType.F64, c, lastOnly, 3, true);
+                    Transformer plain = new Transformer(b, DType.F64, c, lastOnly, 3, false);
+                    perturb(fused, r);
+                    for (int i = 0; i < fused.params().size(); i++) {
+                        plain.params().get(i).set(fused.params().get(i).value());
+                    }
+                    int[] xs = new int[4 * 6];
+                    for (int i = 0; i < xs.length; i++) {
+                        xs[i] = r.nextInt(7);
+                    }
+                    int[] ys = new int[lastOnly ? 4 : 4 * 6];
+                    for (int i = 0; i < ys.length; i++) {
+                        ys[i] = r.nextInt(7);
+                    }
+                    DataSet d = new ArrayDataSet(Tensor.indices(b, xs, 4, 6),
+                            lastOnly ? Tensor.indices(b, ys, 4) : Tensor.indices(b, ys, 4, 6));
+                    String what = b.name() + (lastOnly ? " last position" : " all positions");
+                    Grad gf = Grad.of(fused, Loss.CE, d);
+                    Grad gp = Grad.of(plain, Loss.CE, d);
+                    assertEquals(gp.loss(), gf.loss(), 1e-12 * Math.abs(gp.loss()), what + " loss");
+                    assertClose(gp.grad().flatten().toDoubles(), gf.grad().flatten().toDoubles(), 1e-12, what + " grad");
+                    ParamVector v = ParamVector.randn(fused, 7);
+                    ParamVector vp = ParamVector.randn(plain, 7);
+                    assertClose(Hessian.of(plain, Loss.CE, d).apply(vp).flatten().toDoubles(),
+                            Hessian.of(fused, Loss.CE, d).apply(v).flatten().toDoubles(), 1e-12, what + " HVP");
+                }
+            }
+        }
+    }
+
+    private static void assertClose(double[] want, double[] got, double rel, String what) {
+        double scale = 0;
+        for (double w : want) {
+            scale = Math.max(scale, Math.abs(w));
+        }
+        assertTrue(scale > 0, what + " is identically zero");
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], rel * scale, what + "[" + i + "]");
+        }
+    }
+
+    /**
      * Last-position logits (computed with the last block's query, MLP and readout at the last row only) equal the
      * last row of the all-position forward with the same weights, for one and two blocks.
      */

@@ -10,6 +10,7 @@ import carnot.kernels.DType;
 import carnot.kernels.Ops;
 import carnot.kernels.Reduce;
 import carnot.kernels.Unary;
+import carnot.kernels.attention.AttentionCuda;
 import carnot.kernels.eigen.EigenCuda;
 import carnot.kernels.elementwise.ElementwiseCuda;
 import carnot.kernels.gemm.GemmCuda;
@@ -299,6 +300,20 @@ public final class CudaBackend implements Backend {
     public void layerNormBackward(Buffer dy, Buffer x, Buffer mean, Buffer rstd, Buffer dx, int rows, int cols) {
         DType t = Ops.layerNormBackward(this, dy, x, mean, rstd, dx, rows, cols);
         LayerNormCuda.backward(device, t, dy, x, mean, rstd, dx, rows, cols);
+    }
+
+    @Override
+    public void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int batch, int heads, int tq, int tk,
+                          int dh, double scale) {
+        DType t = Ops.attention(this, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
+        AttentionCuda.forward(device, t, q, k, v, out, lse, batch, heads, tq, tk, dh, scale);
+    }
+
+    @Override
+    public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dOut, Buffer dq,
+                                  Buffer dk, Buffer dv, int batch, int heads, int tq, int tk, int dh, double scale) {
+        DType t = Ops.attentionBackward(this, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
+        AttentionCuda.backward(device, t, q, k, v, out, lse, dOut, dq, dk, dv, batch, heads, tq, tk, dh, scale);
     }
 
     @Override

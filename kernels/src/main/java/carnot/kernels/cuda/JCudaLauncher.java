@@ -35,7 +35,7 @@ import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABI
 public final class JCudaLauncher implements KernelLauncher {
     /** The kernel modules, one per .cu family file. */
     public static final List<String> MODULES =
-            List.of("memory", "gemm", "elementwise", "reduce", "softmax", "layernorm", "indexing", "rng");
+            List.of("memory", "gemm", "elementwise", "reduce", "softmax", "layernorm", "indexing", "rng", "attention");
     private static final long CHUNK = 1L << 30;
 
     private final CUcontext ctx = new CUcontext();

@@ -1,0 +1,142 @@
+package carnot.engine.ops;
+
+import carnot.engine.Tensor;
+import java.util.Arrays;
+
+/**
+ * Fused causal attention over the layout of a [batch · t, heads · dh] projection: q [B, Tq, H, dh], k and v
+ * [B, Tk, H, dh], {@code Tq <= Tk}, out [B, Tq, H, dh]. Per (b, h), with S = scale · q kᵀ and query i seeing keys
+ * {@code j <= i + Tk - Tq} (the usual causal mask when Tq = Tk; a single last-position query sees every key):
+ * {@code out = P v}, {@code P = softmax(S + mask)}. {@link #decomposed} is the same function from elementary ops
+ * (permute, matmul, additive mask, softmax, matmul, permute) and the test oracle.
+ *
+ * <p>Forward: one backend op ({@code Backend.attention}, flash style: no [Tq, Tk] matrix), which also gives the
+ * rows' log-sum-exp; this primitive keeps that [B, H, Tq] tensor for its vjp (so an instance is applied once, its
+ * equality is identity). vjp: {@link AttentionBackward} (one backend op, FlashAttention-2 recomputation from the
+ * log-sum-exp), whose own jvp and vjp are Tensor algebra. jvp, in Tensor algebra on the head layout with P
+ * recomputed: {@code dout = (P ∘ (dS − rowsum(P ∘ dS))) v + P dv}, {@code dS = scale (dq kᵀ + q dkᵀ)} (masked
+ * entries drop out: P is 0 there).
+ */
+public final class Attention implements Primitive {
+    /** Added to masked logits in the decomposed form; exp of it underflows to exactly 0. */
+    static final double MASK = -1e30;
+    private final double scale;
+    private Tensor lse;
+
+    /** Attention with logits {@code scale · q · k} (usually {@code 1 / sqrt(dh)}). */
+    public Attention(double scale) {
+        if (!Double.isFinite(scale)) {
+            throw new IllegalArgumentException("attention: scale must be finite; given " + scale);
+        }
+        this.scale = scale;
+    }
+
+    /** {@code softmax(scale · q kᵀ + mask) v} per head: the Transformer's former attention ops, the test oracle. */
+    public static Tensor decomposed(Tensor q, Tensor k, Tensor v, double scale) {
+        check(q, k, v);
+        Tensor p = probs(q, k, scale);
+        return p.matmul(heads(v)).transpose(-3, -2);
+    }
+
+    @Override
+    public String name() {
+        return "attention";
+    }
+
+    static void check(Tensor q, Tensor k, Tensor v) {
+        Shapes.sameDtype("attention", q, k);
+        Shapes.sameDtype("attention", q, v);
+        Shapes.floating("attention", q);
+        int[] sq = q.shape();
+        int[] sk = k.shape();
+        if (sq.length != 4 || sk.length != 4 || !Arrays.equals(sk, v.shape()) || sq[0] != sk[0] || sq[2] != sk[2]
+                || sq[3] != sk[3] || sq[1] > sk[1] || sq[3] < 1) {
+            throw new IllegalArgumentException("attention: need q [B, Tq, H, dh], k and v [B, Tk, H, dh] with Tq <= Tk"
+                    + " and dh >= 1; given " + q + ", " + k + " and " + v);
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor[] in) {
+        Tensor q = in[0];
+        Tensor k = in[1];
+        Tensor v = in[2];
+        check(q, k, v);
+        int b = q.dim(0);
+        int tq = q.dim(1);
+        int h = q.dim(2);
+        int dh = q.dim(3);
+        Tensor out = Tensor.empty(q.backend(), q.dtype(), q.shape());
+        lse = Tensor.empty(q.backend(), q.dtype(), b, h, tq);
+        q.backend().attention(q.buffer(), k.buffer(), v.buffer(), out.buffer(), lse.buffer(), b, h, tq, k.dim(1), dh,
+                scale);
+        return out;
+    }
+
+    /** [..., T, H, dh] to the head layout [..., H, T, dh] (and back: the same swap). */
+    static Tensor heads(Tensor x) {
+        return x.transpose(-3, -2);
+    }
+
+    /** The additive causal mask [Tq, Tk]: 0 where {@code j <= i + Tk - Tq}, {@link #MASK} elsewhere. */
+    static Tensor mask(Tensor like, int tq, int tk) {
+        double[] m = new double[tq * tk];
+        for (int i = 0; i < tq; i++) {
+            for (int j = i + tk - tq + 1; j < tk; j++) {
+                m[i * tk + j] = MASK;
+            }
+        }
+        return Tensor.of(like.backend(), like.dtype(), m, tq, tk);
+    }
+
+    /** The probabilities P [B, H, Tq, Tk] in Tensor algebra (differentiable in q and k). */
+    static Tensor probs(Tensor q, Tensor k, double scale) {
+        Tensor s = heads(q).matmul(heads(k), false, true).mul(scale);
+        return q.dim(1) == 1 ? s.softmax() : s.add(mask(q, q.dim(1), k.dim(1))).softmax();
+    }
+
+    @Override
+    public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
+        if (t[0] == null && t[1] == null && t[2] == null) {
+            return null;
+        }
+        int kb = Shapes.batch(t);
+        Tensor p = probs(in[0], in[1], scale);
+        Tensor ds = null;
+        if (t[0] != null) {
+            ds = heads(t[0]).matmul(heads(in[1]), false, true);
+        }
+        if (t[1] != null) {
+            Tensor x = heads(in[0]).matmul(heads(t[1]), false, true);
+            ds = ds == null ? x : ds.add(x);
+        }
+        Tensor r = null;
+        if (ds != null) {
+            r = Softmax.apply(p, ds.mul(scale)).matmul(heads(in[2]));
+        }
+        if (t[2] != null) {
+            Tensor x = p.matmul(heads(t[2]));
+            r = r == null ? x : r.add(x);
+        }
+        return Shapes.fit(heads(r), kb, out.shape());
+    }
+
+    @Override
+    public Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need) {
+        Tensor o = out.detach();
+        Tensor l = lse;
+        if (l == null) {
+            // not applied through this instance's forward: recompute the statistics
+            Attention a = new Attention(scale);
+            o = a.forward(new Tensor[]{in[0].detach(), in[1].detach(), in[2].detach()});
+            l = a.lse;
+        }
+        Tensor all = Tensor.apply(new AttentionBackward(scale, o, l), in[0], in[1], in[2], g);
+        return AttentionBackward.split(all, in[0].shape(), in[1].shape(), need);
+    }
+
+    @Override
+    public String toString() {
+        return "Attention(scale " + scale + ")";
+    }
+}

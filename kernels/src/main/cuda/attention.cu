@@ -1,0 +1,425 @@
+// Attention family: fused causal attention, flash style (FlashAttention-2 order of work, SIMT, no tensor cores).
+// Layout: q, out, dOut [batch, tq, heads, dh]; k, v [batch, tk, heads, dh] (position stride rs = heads * dh);
+// lse [batch * heads, tq]; query i sees keys j <= i + tk - tq. Arithmetic in T (products and the online softmax).
+//
+// Tiles: a block is 4 warps (128 threads) owning BR = 16 rows (4 per warp): query rows in attention_fwd and
+// attention_bwd_dq, key rows in attention_bwd_dkdv. Its partners (keys, resp. queries) come in tiles of BC = 32, one
+// per lane, staged with the rows through shared memory in dh chunks of DC = 32 (partner tiles padded to DC + 1).
+// A lane computes the 4 dot products of its partner with the warp's 4 rows (scores s, and dP = dOut v^T in the
+// backward); the warp then combines them (max and sum by butterfly; probabilities through shared memory) and every
+// lane accumulates NCOL = 4 output columns (c0 + lane + 32 c) of its warp's 4 rows in registers, reading the
+// partners' rows from global memory (coalesced, L1/L2 resident). A launch covers 128 output columns [c0, c0 + 128);
+// the host launches ceil(dh / 128) of them (scores recomputed per launch; one launch for dh <= 128).
+//
+// attention_fwd_T: grid (batch * heads, ceil(tq / 16)); online softmax over key tiles (running max m, sum l,
+//   accumulator rescaled by exp(m_old - m_new)); out = acc / l, lse = m + log l. Key tiles stop at the block's
+//   causal limit.
+// attention_bwd_dot_T: D = rowsum(dOut * out) per query row (f64 sums, a warp per row) into a double scratch.
+// attention_bwd_dq_T: grid as the forward; P = exp(s - lse), dS = P (dP - D), dq = scale * sum_j dS_ij k_j.
+// attention_bwd_dkdv_T: grid (batch * heads, ceil(tk / 16)), query tiles from the first query that sees the key
+//   tile; dv = sum_i P_ij dOut_i, dk = scale * sum_i dS_ij q_i. Every dk/dv element is written (0 for tq = 0).
+// No atomics: dq and dk/dv come from separate kernels, each element summed by one thread in a fixed order, so
+// results do not depend on timing.
+#include "carnot_cuda.h"
+
+using carnot::i64;
+
+namespace {
+
+constexpr int NW = 4;          // warps per block
+constexpr int RPW = 4;         // rows per warp
+constexpr int BR = NW * RPW;   // rows per block
+constexpr int BC = 32;         // partners per tile (one per lane)
+constexpr int DC = 32;         // dh chunk staged in shared memory
+constexpr int NCOL = 4;        // output columns per lane
+
+__device__ __forceinline__ int imin(int a, int b) { return a < b ? a : b; }
+__device__ __forceinline__ int imax(int a, int b) { return a > b ? a : b; }
+
+/** Stages rows [r0, r0 + n) (n = BR or BC), columns [cc, cc + DC) of x (position stride rs) into a tile; zeros outside. */
+template <typename T, int N, int LD>
+__device__ __forceinline__ void stage(T (*tile)[LD], const T* x, int r0, int rows, i64 rs, int cc, int dh) {
+    for (int e = threadIdx.x; e < N * DC; e += blockDim.x) {
+        int r = e / DC;
+        int c = e - r * DC;
+        int i = r0 + r;
+        tile[r][c] = (i < rows && cc + c < dh) ? x[i * rs + cc + c] : T(0);
+    }
+}
+
+}  // namespace
+
+template <typename T>
+__device__ void attentionFwdImpl(const T* q, const T* k, const T* v, T* out, T* lse, int heads, int tq, int tk,
+                                 int dh, double scaleD, int c0) {
+    __shared__ T qs[BR][DC];
+    __shared__ T ks[BC][DC + 1];
+    __shared__ T ps[NW][RPW][BC];
+    const T scale = static_cast<T>(scaleD);
+    const T ninf = -T(HUGE_VAL);
+    int bh = blockIdx.x;
+    int b = bh / heads;
+    int h = bh - b * heads;
+    i64 rs = static_cast<i64>(heads) * dh;
+    const T* qb = q + static_cast<i64>(b) * tq * rs + static_cast<i64>(h) * dh;
+    const T* kb = k + static_cast<i64>(b) * tk * rs + static_cast<i64>(h) * dh;
+    const T* vb = v + static_cast<i64>(b) * tk * rs + static_cast<i64>(h) * dh;
+    T* ob = out + static_cast<i64>(b) * tq * rs + static_cast<i64>(h) * dh;
+    int i0 = blockIdx.y * BR;
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int shift = tk - tq;
+    T m[RPW];
+    T l[RPW];
+    T acc[RPW][NCOL];
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        m[r] = ninf;
+        l[r] = T(0);
+        CARNOT_UNROLL
+        for (int c = 0; c < NCOL; c++) {
+            acc[r][c] = T(0);
+        }
+    }
+    int end = imin(tk, i0 + BR + shift);
+    for (int j0 = 0; j0 < end; j0 += BC) {
+        T s[RPW];
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            s[r] = T(0);
+        }
+        for (int cc = 0; cc < dh; cc += DC) {
+            __syncthreads();
+            stage<T, BR, DC>(qs, qb, i0, tq, rs, cc, dh);
+            stage<T, BC, DC + 1>(ks, kb, j0, tk, rs, cc, dh);
+            __syncthreads();
+            CARNOT_UNROLL
+            for (int c = 0; c < DC; c++) {
+                T kv = ks[lane][c];
+                CARNOT_UNROLL
+                for (int r = 0; r < RPW; r++) {
+                    s[r] += qs[warp * RPW + r][c] * kv;
+                }
+            }
+        }
+        int j = j0 + lane;
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            int i = i0 + warp * RPW + r;
+            bool ok = i < tq && j < tk && j <= i + shift;
+            T sv = ok ? s[r] * scale : ninf;
+            T mt = carnot::warpReduce(sv, carnot::MaxOp());
+            T mn = m[r] > mt ? m[r] : mt;
+            T alpha = T(1);
+            T p = T(0);
+            if (mn != ninf) {
+                alpha = carnot::dexp(m[r] - mn);
+                p = ok ? carnot::dexp(sv - mn) : T(0);
+            }
+            l[r] = l[r] * alpha + carnot::warpReduce(p, carnot::SumOp());
+            m[r] = mn;
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                acc[r][c] *= alpha;
+            }
+            ps[warp][r][lane] = p;
+        }
+        __syncthreads();
+        int jn = imin(BC, tk - j0);
+        for (int jj = 0; jj < jn; jj++) {
+            const T* vr = vb + (j0 + jj) * rs;
+            T vv[NCOL];
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                vv[c] = col < dh ? vr[col] : T(0);
+            }
+            CARNOT_UNROLL
+            for (int r = 0; r < RPW; r++) {
+                T p = ps[warp][r][jj];
+                CARNOT_UNROLL
+                for (int c = 0; c < NCOL; c++) {
+                    acc[r][c] += p * vv[c];
+                }
+            }
+        }
+    }
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        int i = i0 + warp * RPW + r;
+        if (i < tq) {
+            T inv = T(1) / l[r];
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                if (col < dh) {
+                    ob[i * rs + col] = acc[r][c] * inv;
+                }
+            }
+            if (c0 == 0 && lane == 0) {
+                lse[static_cast<i64>(bh) * tq + i] = m[r] + carnot::dlog(l[r]);
+            }
+        }
+    }
+}
+
+/** D[bh * tq + i] = sum_c dOut[b, i, h, c] * out[b, i, h, c] in double; a warp per row, grid-stride over rows. */
+template <typename T>
+__device__ void attentionDotImpl(const T* out, const T* dOut, double* d, int heads, int tq, int dh, i64 rows) {
+    int lane = threadIdx.x & 31;
+    i64 warps = static_cast<i64>(gridDim.x) * (blockDim.x >> 5);
+    for (i64 row = static_cast<i64>(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += warps) {
+        i64 bh = row / tq;
+        int i = static_cast<int>(row - bh * tq);
+        i64 b = bh / heads;
+        i64 h = bh - b * heads;
+        i64 base = ((b * tq + i) * heads + h) * dh;
+        double sum = 0.0;
+        for (int c = lane; c < dh; c += 32) {
+            sum += static_cast<double>(out[base + c]) * static_cast<double>(dOut[base + c]);
+        }
+        sum = carnot::warpReduce(sum, carnot::SumOp());
+        if (lane == 0) {
+            d[row] = sum;
+        }
+    }
+}
+
+template <typename T>
+__device__ void attentionDqImpl(const T* q, const T* k, const T* v, const T* lse, const double* dsum, const T* dOut,
+                                T* dq, int heads, int tq, int tk, int dh, double scaleD, int c0) {
+    __shared__ T qs[BR][DC];
+    __shared__ T gs[BR][DC];
+    __shared__ T ks[BC][DC + 1];
+    __shared__ T vs[BC][DC + 1];
+    __shared__ T ps[NW][RPW][BC];
+    const T scale = static_cast<T>(scaleD);
+    int bh = blockIdx.x;
+    int b = bh / heads;
+    int h = bh - b * heads;
+    i64 rs = static_cast<i64>(heads) * dh;
+    i64 qoff = static_cast<i64>(b) * tq * rs + static_cast<i64>(h) * dh;
+    i64 koff = static_cast<i64>(b) * tk * rs + static_cast<i64>(h) * dh;
+    int i0 = blockIdx.y * BR;
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int shift = tk - tq;
+    T ls[RPW];
+    T dd[RPW];
+    T acc[RPW][NCOL];
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        int i = i0 + warp * RPW + r;
+        ls[r] = i < tq ? lse[static_cast<i64>(bh) * tq + i] : T(0);
+        dd[r] = i < tq ? static_cast<T>(dsum[static_cast<i64>(bh) * tq + i]) : T(0);
+        CARNOT_UNROLL
+        for (int c = 0; c < NCOL; c++) {
+            acc[r][c] = T(0);
+        }
+    }
+    int end = imin(tk, i0 + BR + shift);
+    for (int j0 = 0; j0 < end; j0 += BC) {
+        T s[RPW];
+        T dp[RPW];
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            s[r] = T(0);
+            dp[r] = T(0);
+        }
+        for (int cc = 0; cc < dh; cc += DC) {
+            __syncthreads();
+            stage<T, BR, DC>(qs, q + qoff, i0, tq, rs, cc, dh);
+            stage<T, BR, DC>(gs, dOut + qoff, i0, tq, rs, cc, dh);
+            stage<T, BC, DC + 1>(ks, k + koff, j0, tk, rs, cc, dh);
+            stage<T, BC, DC + 1>(vs, v + koff, j0, tk, rs, cc, dh);
+            __syncthreads();
+            CARNOT_UNROLL
+            for (int c = 0; c < DC; c++) {
+                T kv = ks[lane][c];
+                T vv = vs[lane][c];
+                CARNOT_UNROLL
+                for (int r = 0; r < RPW; r++) {
+                    s[r] += qs[warp * RPW + r][c] * kv;
+                    dp[r] += gs[warp * RPW + r][c] * vv;
+                }
+            }
+        }
+        int j = j0 + lane;
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            int i = i0 + warp * RPW + r;
+            bool ok = i < tq && j < tk && j <= i + shift;
+            T p = ok ? carnot::dexp(s[r] * scale - ls[r]) : T(0);
+            ps[warp][r][lane] = p * (dp[r] - dd[r]);
+        }
+        __syncthreads();
+        int jn = imin(BC, tk - j0);
+        for (int jj = 0; jj < jn; jj++) {
+            const T* kr = k + koff + (j0 + jj) * rs;
+            T kv[NCOL];
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                kv[c] = col < dh ? kr[col] : T(0);
+            }
+            CARNOT_UNROLL
+            for (int r = 0; r < RPW; r++) {
+                T ds = ps[warp][r][jj];
+                CARNOT_UNROLL
+                for (int c = 0; c < NCOL; c++) {
+                    acc[r][c] += ds * kv[c];
+                }
+            }
+        }
+    }
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        int i = i0 + warp * RPW + r;
+        if (i < tq) {
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                if (col < dh) {
+                    dq[qoff + i * rs + col] = acc[r][c] * scale;
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+__device__ void attentionDkDvImpl(const T* q, const T* k, const T* v, const T* lse, const double* dsum, const T* dOut,
+                                  T* dk, T* dv, int heads, int tq, int tk, int dh, double scaleD, int c0) {
+    __shared__ T ks[BR][DC];
+    __shared__ T vs[BR][DC];
+    __shared__ T qs[BC][DC + 1];
+    __shared__ T gs[BC][DC + 1];
+    __shared__ T ps[NW][RPW][BC];
+    __shared__ T dss[NW][RPW][BC];
+    const T scale = static_cast<T>(scaleD);
+    int bh = blockIdx.x;
+    int b = bh / heads;
+    int h = bh - b * heads;
+    i64 rs = static_cast<i64>(heads) * dh;
+    i64 qoff = static_cast<i64>(b) * tq * rs + static_cast<i64>(h) * dh;
+    i64 koff = static_cast<i64>(b) * tk * rs + static_cast<i64>(h) * dh;
+    int j0 = blockIdx.y * BR;
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int shift = tk - tq;
+    T ak[RPW][NCOL];
+    T av[RPW][NCOL];
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        CARNOT_UNROLL
+        for (int c = 0; c < NCOL; c++) {
+            ak[r][c] = T(0);
+            av[r][c] = T(0);
+        }
+    }
+    int first = imax(0, j0 - shift);
+    for (int i0 = first - first % BC; i0 < tq; i0 += BC) {
+        T s[RPW];
+        T dp[RPW];
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            s[r] = T(0);
+            dp[r] = T(0);
+        }
+        for (int cc = 0; cc < dh; cc += DC) {
+            __syncthreads();
+            stage<T, BR, DC>(ks, k + koff, j0, tk, rs, cc, dh);
+            stage<T, BR, DC>(vs, v + koff, j0, tk, rs, cc, dh);
+            stage<T, BC, DC + 1>(qs, q + qoff, i0, tq, rs, cc, dh);
+            stage<T, BC, DC + 1>(gs, dOut + qoff, i0, tq, rs, cc, dh);
+            __syncthreads();
+            CARNOT_UNROLL
+            for (int c = 0; c < DC; c++) {
+                T qv = qs[lane][c];
+                T gv = gs[lane][c];
+                CARNOT_UNROLL
+                for (int r = 0; r < RPW; r++) {
+                    s[r] += ks[warp * RPW + r][c] * qv;
+                    dp[r] += vs[warp * RPW + r][c] * gv;
+                }
+            }
+        }
+        int i = i0 + lane;
+        T li = i < tq ? lse[static_cast<i64>(bh) * tq + i] : T(0);
+        T di = i < tq ? static_cast<T>(dsum[static_cast<i64>(bh) * tq + i]) : T(0);
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            int j = j0 + warp * RPW + r;
+            bool ok = i < tq && j < tk && j <= i + shift;
+            T p = ok ? carnot::dexp(s[r] * scale - li) : T(0);
+            ps[warp][r][lane] = p;
+            dss[warp][r][lane] = p * (dp[r] - di);
+        }
+        __syncthreads();
+        int in = imin(BC, tq - i0);
+        for (int ii = 0; ii < in; ii++) {
+            const T* qr = q + qoff + (i0 + ii) * rs;
+            const T* gr = dOut + qoff + (i0 + ii) * rs;
+            T qv[NCOL];
+            T gv[NCOL];
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                qv[c] = col < dh ? qr[col] : T(0);
+                gv[c] = col < dh ? gr[col] : T(0);
+            }
+            CARNOT_UNROLL
+            for (int r = 0; r < RPW; r++) {
+                T p = ps[warp][r][ii];
+                T ds = dss[warp][r][ii];
+                CARNOT_UNROLL
+                for (int c = 0; c < NCOL; c++) {
+                    av[r][c] += p * gv[c];
+                    ak[r][c] += ds * qv[c];
+                }
+            }
+        }
+    }
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        int j = j0 + warp * RPW + r;
+        if (j < tk) {
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                if (col < dh) {
+                    dk[koff + j * rs + col] = ak[r][c] * scale;
+                    dv[koff + j * rs + col] = av[r][c];
+                }
+            }
+        }
+    }
+}
+
+#define ATTENTION_KERNELS(T, S)                                                                                    \
+    extern "C" __global__ void __launch_bounds__(128, 4)                                                            \
+        attention_fwd_##S(const T* q, const T* k, const T* v, T* out, T* lse, int heads, int tq, int tk, int dh,    \
+                          double scale, int c0) {                                                                  \
+        attentionFwdImpl<T>(q, k, v, out, lse, heads, tq, tk, dh, scale, c0);                                      \
+    }                                                                                                              \
+    CARNOT_EXPORT(attention_fwd_##S)                                                                               \
+    extern "C" __global__ void attention_bwd_dot_##S(const T* out, const T* dOut, double* d, int heads, int tq,    \
+                                                     int dh, i64 rows) {                                           \
+        attentionDotImpl<T>(out, dOut, d, heads, tq, dh, rows);                                                    \
+    }                                                                                                              \
+    CARNOT_EXPORT(attention_bwd_dot_##S)                                                                           \
+    extern "C" __global__ void __launch_bounds__(128, 4)                                                            \
+        attention_bwd_dq_##S(const T* q, const T* k, const T* v, const T* lse, const double* d, const T* dOut,      \
+                             T* dq, int heads, int tq, int tk, int dh, double scale, int c0) {                     \
+        attentionDqImpl<T>(q, k, v, lse, d, dOut, dq, heads, tq, tk, dh, scale, c0);                               \
+    }                                                                                                              \
+    CARNOT_EXPORT(attention_bwd_dq_##S)                                                                            \
+    extern "C" __global__ void __launch_bounds__(128, 4)                                                            \
+        attention_bwd_dkdv_##S(const T* q, const T* k, const T* v, const T* lse, const double* d, const T* dOut,    \
+                               T* dk, T* dv, int heads, int tq, int tk, int dh, double scale, int c0) {            \
+        attentionDkDvImpl<T>(q, k, v, lse, d, dOut, dk, dv, heads, tq, tk, dh, scale, c0);                         \
+    }                                                                                                              \
+    CARNOT_EXPORT(attention_bwd_dkdv_##S)
+
+ATTENTION_KERNELS(float, f32)
+ATTENTION_KERNELS(double, f64)

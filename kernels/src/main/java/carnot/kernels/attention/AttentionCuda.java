@@ -1,0 +1,76 @@
+package carnot.kernels.attention;
+
+import carnot.kernels.Buffer;
+import carnot.kernels.DType;
+import carnot.kernels.cuda.CudaDevice;
+import carnot.kernels.cuda.Dim3;
+import carnot.kernels.cuda.KernelArgs;
+
+import static carnot.kernels.cuda.CudaDevice.addr;
+import static carnot.kernels.cuda.CudaDevice.kernel;
+
+/**
+ * The CUDA variant of the attention family ({@code src/main/cuda/attention.cu}). Blocks of 128 threads own 16 rows
+ * (queries, or keys for dk/dv) of one (batch, head), grid {@code (batch * heads, ceil(rows / 16))}; each launch
+ * covers 128 output columns, so a head dimension above 128 takes {@code ceil(dh / 128)} launches per kernel (the
+ * scores are recomputed for each). Forward: {@code attention_fwd_T}. Backward: {@code attention_bwd_dot_T}
+ * (D = rowsum(dOut * out) into f64 scratch), then {@code attention_bwd_dq_T} and {@code attention_bwd_dkdv_T}
+ * (no atomics). Arguments are validated by the caller.
+ */
+public final class AttentionCuda {
+    private static final String MODULE = "attention";
+    /** Rows per block and output columns per launch (the kernel's BR and 32 * NCOL). */
+    private static final int ROWS = 16;
+    private static final int COLS = 128;
+    private static final int THREADS = 128;
+
+    private AttentionCuda() {
+    }
+
+    private static Dim3 grid(int pairs, int rows) {
+        return new Dim3(pairs, (rows + ROWS - 1) / ROWS, 1);
+    }
+
+    /** Forward: out and lse. */
+    public static void forward(CudaDevice dev, DType t, Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse,
+                               int batch, int heads, int tq, int tk, int dh, double scale) {
+        int pairs = batch * heads;
+        if (pairs == 0 || tq == 0) {
+            return;
+        }
+        for (int c0 = 0; c0 < dh; c0 += COLS) {
+            dev.launch(MODULE, kernel("attention_fwd", t), grid(pairs, tq), Dim3.of(THREADS),
+                    new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(out, 0))
+                            .ptr(addr(lse, 0)).i32(heads).i32(tq).i32(tk).i32(dh).f64(scale).i32(c0));
+        }
+    }
+
+    /** Backward: dq, dk, dv (dk and dv are written in full, zeros when tq = 0). */
+    public static void backward(CudaDevice dev, DType t, Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse,
+                                Buffer dOut, Buffer dq, Buffer dk, Buffer dv, int batch, int heads, int tq, int tk,
+                                int dh, double scale) {
+        int pairs = batch * heads;
+        if (pairs == 0 || tk == 0) {
+            return;
+        }
+        long rows = (long) pairs * tq;
+        long d = dev.scratch(Math.max(8, rows * 8));
+        if (rows > 0) {
+            int blocks = (int) Math.min((rows + 7) / 8, CudaDevice.MAX_BLOCKS);
+            dev.launch(MODULE, kernel("attention_bwd_dot", t), Dim3.of(blocks), Dim3.of(256),
+                    new KernelArgs().ptr(addr(out, 0)).ptr(addr(dOut, 0)).ptr(d).i32(heads).i32(tq).i32(dh).i64(rows));
+        }
+        for (int c0 = 0; c0 < dh; c0 += COLS) {
+            if (tq > 0) {
+                dev.launch(MODULE, kernel("attention_bwd_dq", t), grid(pairs, tq), Dim3.of(THREADS),
+                        new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(lse, 0)).ptr(d)
+                                .ptr(addr(dOut, 0)).ptr(addr(dq, 0)).i32(heads).i32(tq).i32(tk).i32(dh).f64(scale)
+                                .i32(c0));
+            }
+            dev.launch(MODULE, kernel("attention_bwd_dkdv", t), grid(pairs, tk), Dim3.of(THREADS),
+                    new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(lse, 0)).ptr(d)
+                            .ptr(addr(dOut, 0)).ptr(addr(dk, 0)).ptr(addr(dv, 0)).i32(heads).i32(tq).i32(tk).i32(dh)
+                            .f64(scale).i32(c0));
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package carnot.kernels.attention;
+
+import carnot.kernels.DType;
+import carnot.kernels.Elem;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Scalar reference causal attention in f64 (the oracle of the family). Layout and formulas as in
+ * {@code Backend.attention}: q [batch, tq, heads, dh], k, v [batch, tk, heads, dh] (position stride heads * dh),
+ * lse [batch, heads, tq]; query i sees keys {@code j <= i + tk - tq}. Each (batch, head) pair {@code p = b * heads
+ * + h} is independent; the methods run pairs {@code [from, to)}. Forward per query row: the scores of the visible
+ * keys, their max m, {@code l = sum exp(s - m)}, {@code out = sum exp(s - m) v / l}, {@code lse = m + log l}.
+ * Backward: {@code D_i = dOut_i . out_i} from the stored out, {@code P = exp(s - lse)} from the stored lse.
+ * Arguments are assumed validated.
+ */
+public final class AttentionRef {
+    private AttentionRef() {
+    }
+
+    /** Forward over (batch, head) pairs {@code [from, to)}. */
+    public static void forward(DType t, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment out,
+                               MemorySegment lse, int heads, int tq, int tk, int dh, double scale, int from, int to) {
+        long rs = (long) heads * dh;
+        int shift = tk - tq;
+        double[] s = new double[tk];
+        double[] o = new double[dh];
+        for (int p = from; p < to; p++) {
+            int b = p / heads;
+            int h = p % heads;
+            long qb = (long) b * tq * rs + (long) h * dh;
+            long kb = (long) b * tk * rs + (long) h * dh;
+            for (int i = 0; i < tq; i++) {
+                long qi = qb + i * rs;
+                int n = i + shift + 1;
+                double m = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    long kj = kb + j * rs;
+                    double d = 0;
+                    for (int c = 0; c < dh; c++) {
+                        d += Elem.get(q, t, qi + c) * Elem.get(k, t, kj + c);
+                    }
+                    s[j] = d * scale;
+                    m = Math.max(m, s[j]);
+                }
+                double l = 0;
+                java.util.Arrays.fill(o, 0);
+                for (int j = 0; j < n; j++) {
+                    double e = Math.exp(s[j] - m);
+                    l += e;
+                    long vj = kb + j * rs;
+                    for (int c = 0; c < dh; c++) {
+                        o[c] += e * Elem.get(v, t, vj + c);
+                    }
+                }
+                for (int c = 0; c < dh; c++) {
+                    Elem.set(out, t, qi + c, o[c] / l);
+                }
+                Elem.set(lse, t, (long) p * tq + i, m + Math.log(l));
+            }
+        }
+    }
+
+    /** Backward over (batch, head) pairs {@code [from, to)}; writes every element of dq, dk, dv of those pairs. */
+    public static void backward(DType t, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment out,
+                                MemorySegment lse, MemorySegment dOut, MemorySegment dq, MemorySegment dk,
+                                MemorySegment dv, int heads, int tq, int tk, int dh, double scale, int from, int to) {
+        long rs = (long) heads * dh;
+        int shift = tk - tq;
+        double[] gq = new double[dh];
+        double[] gk = new double[tk * dh];
+        double[] gv = new double[tk * dh];
+        for (int p = from; p < to; p++) {
+            int b = p / heads;
+            int h = p % heads;
+            long qb = (long) b * tq * rs + (long) h * dh;
+            long kb = (long) b * tk * rs + (long) h * dh;
+            java.util.Arrays.fill(gk, 0);
+            java.util.Arrays.fill(gv, 0);
+            for (int i = 0; i < tq; i++) {
+                long qi = qb + i * rs;
+                double dd = 0;
+                for (int c = 0; c < dh; c++) {
+                    dd += Elem.get(dOut, t, qi + c) * Elem.get(out, t, qi + c);
+                }
+                double ls = Elem.get(lse, t, (long) p * tq + i);
+                java.util.Arrays.fill(gq, 0);
+                int n = i + shift + 1;
+                for (int j = 0; j < n; j++) {
+                    long kj = kb + j * rs;
+                    double sc = 0;
+                    double dp = 0;
+                    for (int c = 0; c < dh; c++) {
+                        sc += Elem.get(q, t, qi + c) * Elem.get(k, t, kj + c);
+                        dp += Elem.get(dOut, t, qi + c) * Elem.get(v, t, kj + c);
+                    }
+                    double pr = Math.exp(sc * scale - ls);
+                    double ds = pr * (dp - dd);
+                    for (int c = 0; c < dh; c++) {
+                        gq[c] += ds * Elem.get(k, t, kj + c);
+                        gk[j * dh + c] += ds * Elem.get(q, t, qi + c);
+                        gv[j * dh + c] += pr * Elem.get(dOut, t, qi + c);
+                    }
+                }
+                for (int c = 0; c < dh; c++) {
+                    Elem.set(dq, t, qi + c, scale * gq[c]);
+                }
+            }
+            for (int j = 0; j < tk; j++) {
+                long kj = kb + j * rs;
+                for (int c = 0; c < dh; c++) {
+                    Elem.set(dk, t, kj + c, scale * gk[j * dh + c]);
+                    Elem.set(dv, t, kj + c, gv[j * dh + c]);
+                }
+            }
+        }
+    }
+}
