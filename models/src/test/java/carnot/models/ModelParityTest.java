@@ -200,8 +200,8 @@ class ModelParityTest {
      */
     @Test
     void fusedAttentionEqualsDecomposedAttention() {
-        try (Backend cpu = new carnot.kernels.CpuBackend(2)) {
-            for (Backend b : List.of(be, cpu)) {
+        try (Backend cpu = new carnot.kernels.CpuBackend(2); Backend emu = carnot.kernels.cuda.CudaBackend.emulated()) {
+            for (Backend b : List.of(be, cpu, emu)) {
                 for (boolean lastOnly : new boolean[] {false, true}) {
                     Random r = new Random(lastOnly ? 21 : 22);
                     Transformer.Config c = new Transformer.Config(7, 6, 8, 2, 2, 2);
