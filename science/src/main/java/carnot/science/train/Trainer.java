@@ -150,10 +150,6 @@ public final class Trainer {
         Result result = null;
         try {
             for (long t = start; ; t++) {
-                // the flow state at the start of step t, for the final checkpoint
-                double flowTime0 = flowTime;
-                double flowSharp0 = flowSharp;
-                double[] flowWarm0 = flowWarm == null ? null : flowWarm.toDoubles();
                 int[] batch = cfg.optimizer().fullBatch() ? null : batchIndices(t);
                 double loss = objective.lossAndGradient(x, batch, g);
                 if (t == 0) {
@@ -163,9 +159,11 @@ public final class Trainer {
                 String bad = diagnose(t, loss, x, g, gradNorm, firstLoss);
                 boolean converged = bad == null && cfg.stopLoss() > 0 && loss < cfg.stopLoss() && batch == null;
                 // The last step's checkpoint is its state before it is measured, as a periodic checkpoint of that
-                // step would be, so that resuming from it repeats the last record bitwise (and may go on).
+                // step would be, so that resuming from it repeats the last record bitwise (and may go on). It is made
+                // here, before the flow state of step t changes below (downloaded only for this checkpoint).
                 Checkpoint last = outDir != null && bad == null && (converged || t >= cfg.steps())
-                        ? checkpoint(t, x, w0, opt, firstLoss, flowTime0, flowSharp0, flowWarm0) : null;
+                        ? checkpoint(t, x, w0, opt, firstLoss, flowTime, flowSharp, flowWarm == null ? null : flowWarm.toDoubles())
+                        : null;
                 double lr = cfg.schedule().at(t);
                 Map<String, Object> rec = new LinkedHashMap<>();
                 rec.put("step", t);
