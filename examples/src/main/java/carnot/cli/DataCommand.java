@@ -70,7 +70,7 @@ public final class DataCommand implements Runnable {
             Path c = cache != null ? cache : RealData.defaultCache();
             var out = spec.commandLine().getOut();
             boolean had = RealData.cached(c, name);
-            Path d = RealData.fetch(c, name, System.err);
+            Path d = RealData.fetch(c, name, Main.err(spec));
             out.println(name + (had ? " already cached in " : " fetched into ") + d);
             out.flush();
             return 0;
@@ -96,7 +96,7 @@ public final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var ex = Problems.examples(config(), System.err);
+            var ex = Problems.examples(config(), Main.err(spec));
             Npz.write(ex.toNpz(), out, true);
             spec.commandLine().getOut().println("x " + ex.x() + ", y " + ex.y() + " -> " + out);
             spec.commandLine().getOut().flush();

@@ -31,9 +31,9 @@ public final class GradCommand implements Callable<Integer> {
     public Integer call() {
         ModelConfig c = options.config();
         ModelOptions.refuseUnusedSeed(spec, c);
-        Problems.Problem p = Problems.build(c, System.err);
+        Problems.Problem p = Problems.build(c, Main.err(spec));
         long t0 = System.nanoTime();
-        Grad g = spark.enabled() ? spark.grad(p, System.err) : Grad.of(p.model(), p.loss(), p.data(), p.chunk());
+        Grad g = spark.enabled() ? spark.grad(p, Main.err(spec)) : Grad.of(p.model(), p.loss(), p.data(), p.chunk());
         double ms = (System.nanoTime() - t0) / 1e6;
         Weights.save(p.model(), g.grad(), out);
         spec.commandLine().getOut().printf("loss = %.17g%n", g.loss());

@@ -35,11 +35,11 @@ public final class HvpCommand implements Callable<Integer> {
     public Integer call() {
         ModelConfig c = options.config();
         ModelOptions.refuseUnusedSeed(spec, c);
-        Problems.Problem p = Problems.build(c, System.err);
+        Problems.Problem p = Problems.build(c, Main.err(spec));
         ParamVector v = Weights.fromArrays(p.model(), Problems.readInput(vector, "vector", p.config().allowNonfinite()),
                 "vector file " + vector);
         long t0 = System.nanoTime();
-        Hessian.WithGradient r = spark.enabled() ? spark.hvpWithGradient(p, v, System.err)
+        Hessian.WithGradient r = spark.enabled() ? spark.hvpWithGradient(p, v, Main.err(spec))
                 : Hessian.of(p.model(), p.loss(), p.data(), p.chunk()).applyWithGradient(v);
         double ms = (System.nanoTime() - t0) / 1e6;
         Weights.save(p.model(), r.hv(), out);

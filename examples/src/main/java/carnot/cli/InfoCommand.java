@@ -36,7 +36,7 @@ public final class InfoCommand implements Callable<Integer> {
         ModelConfig c = ModelOptions.build(spec, shape, net, null, null, 0);
         ModelOptions.refuseUnusedSeed(spec, c);
         var out = spec.commandLine().getOut();
-        Model m = Problems.model(c, Problems.backend(c, System.err));
+        Model m = Problems.model(c, Problems.backend(c, Main.err(spec)));
         out.println(m + " (" + ModelConfig.flag(c.dtype()) + ", seed " + c.seed() + (c.weights() != null ? ", weights " + c.weights() : "")
                 + ")");
         out.printf("%-32s %-14s %-11s %7s %7s %10s%n", "name", "shape", "role", "fan_in", "fan_out", "size");

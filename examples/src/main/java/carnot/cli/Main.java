@@ -28,6 +28,18 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Where this run's diagnostics go (progress, warnings): the stream given to {@link #run}. */
+    private final PrintStream err;
+
+    private Main(PrintStream err) {
+        this.err = err;
+    }
+
+    /** The diagnostics stream of the run a command belongs to (not System.err: a resident JVM serves many runs). */
+    static PrintStream err(CommandLine.Model.CommandSpec spec) {
+        return ((Main) spec.root().userObject()).err;
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -35,7 +47,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line in process with the given streams; returns the exit code (0 = success). */
     public static int run(PrintStream out, PrintStream err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main(err));
         PrintWriter o = new PrintWriter(out, true);
         PrintWriter e = new PrintWriter(err, true);
         cl.setOut(o);

@@ -178,8 +178,8 @@ public final class SpectrumCommand implements Callable<Integer> {
         if (!java.util.List.of("auto", "on", "off").contains(linearize)) {
             throw new FlagException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
-        Problems.Problem p = Problems.build(cfg, System.err);
-        try (SparkOptions.Connection dist = spark.open(p, p.model(), System.err); Scope scope = Scope.open()) {
+        Problems.Problem p = Problems.build(cfg, Main.err(spec));
+        try (SparkOptions.Connection dist = spark.open(p, p.model(), Main.err(spec)); Scope scope = Scope.open()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             if (s.method().equals("full")) {
@@ -198,11 +198,11 @@ public final class SpectrumCommand implements Callable<Integer> {
                     lin = h.linearize(Linearized.defaultBudget());
                 } catch (IllegalStateException e) {
                     skipped = e.getMessage();
-                    System.err.println("carnot spectrum: fresh products per HVP; " + skipped);
+                    Main.err(spec).println("carnot spectrum: fresh products per HVP; " + skipped);
                 }
             }
             LinearOperator distributed = dist == null ? null : dist.operator(
-                    carnot.science.train.ModelObjective.flatten(p.model()).toDoubles(), matrix.equals("gn"), linearize, System.err);
+                    carnot.science.train.ModelObjective.flatten(p.model()).toDoubles(), matrix.equals("gn"), linearize, Main.err(spec));
             double recordWall = (System.nanoTime() - t0) * 1e-9;
             double recordCpu = (processCpuNanos() - cpu0) * 1e-9;
             LinearOperator op = distributed != null ? distributed : lin != null ? lin : h;

@@ -189,7 +189,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(kind, hyper, sched, steps, batch, mc.seed(), checkpointEvery, blowUp, stopLoss,
                 flow, 10);
 
-        Problems.Problem prob = Problems.build(mc, System.err);
+        Problems.Problem prob = Problems.build(mc, Main.err(spec));
         Model model = prob.model();
         int width = width(mc);
         int depth = depth(mc);
@@ -238,7 +238,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean tty = System.console() != null;
         long every = printEvery > 0 ? printEvery : Math.max(1, steps / 20);
         long t0 = System.nanoTime();
-        carnot.science.train.Objective target = spark.objective(obj, prob, trained, eigTol, 300, System.err);
+        carnot.science.train.Objective target = spark.objective(obj, prob, trained, eigTol, 300, Main.err(spec));
         Trainer.Result r = new Trainer(target, cfg, obs, out, rec -> progress(o, rec, every, tty, steps), fp.text())
                 .run(ModelObjective.flatten(model), table.lrMultipliers(), from);
         spark.close();
@@ -506,12 +506,12 @@ public final class TrainCommand implements Callable<Integer> {
         ModelConfig t = new ModelConfig(mc.model(), mc.widths(), mc.act(), mc.bias(), mc.vocab(), mc.ctx(), mc.dModel(),
                 mc.heads(), mc.layers(), mc.mlpRatio(), mc.dtype(), mc.seed(), mc.backend(), null, null, testDataset,
                 mc.samples(), mc.subset(), false, mc.loss(), mc.chunk());
-        carnot.models.data.Examples ex = Problems.examples(t, System.err);
+        carnot.models.data.Examples ex = Problems.examples(t, Main.err(spec));
         if (mc.standardize()) {
             ModelConfig raw = new ModelConfig(mc.model(), mc.widths(), mc.act(), mc.bias(), mc.vocab(), mc.ctx(),
                     mc.dModel(), mc.heads(), mc.layers(), mc.mlpRatio(), mc.dtype(), mc.seed(), mc.backend(), mc.weights(),
                     mc.data(), mc.dataset(), mc.samples(), mc.subset(), false, mc.loss(), mc.chunk());
-            ex = ex.standardizedLike(Problems.examples(raw, System.err));
+            ex = ex.standardizedLike(Problems.examples(raw, Main.err(spec)));
         }
         int[] w = mc.widths();
         if (mc.loss() == Loss.MSE && ex.integerTargets() && w.length > 0) {
