@@ -244,10 +244,142 @@ public final class ElementwiseSimd {
     public static void run(Binary op, DType t, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
                     MemorySegment out, long io, long len) {
         long q = 0;
-        BinaryLoops.Loop loop = t == DType.F32 ? BinaryLoops.f32(op) : BinaryLoops.f64(op);
-        if (loop != null && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
-            q = loop.run(a, ia, sa, b, ib, sb, out, io, len);
+        if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+            q = t == DType.F32 ? run32(op, a, ia, sa, b, ib, sb, out, io, len) : run64(op, a, ia, sa, b, ib, sb, out, io, len);
         }
         ElementwiseRef.binaryRun(op, t, a, ia + q * sa, sa, b, ib + q * sb, sb, out, io + q, len - q);
+    }
+
+    /*
+     * The vector loops keep every vector inside one method: a vector passed to or returned from a helper that
+     * C2 does not inline loses its exact species class and falls back to the (very slow) Java implementation,
+     * so the op switch sits outside the loops and each loop body is written out.
+     */
+
+    /** Vector part of a f32 run; returns how many elements it covered. */
+    private static long run32(Binary op, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
+                              MemorySegment out, long io, long len) {
+        FloatVector ca = FloatVector.broadcast(VecF32.S, (float) Elem.get(a, DType.F32, ia));
+        FloatVector cb = FloatVector.broadcast(VecF32.S, (float) Elem.get(b, DType.F32, ib));
+        FloatVector zero = FloatVector.zero(VecF32.S);
+        long q = 0;
+        long end = len - L32;
+        switch (op) {
+            case ADD -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).add(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case SUB -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).sub(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case MUL -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).mul(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case DIV -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).div(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case MAX -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).max(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case MIN -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).min(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case GT, GE, EQ -> {
+                VectorOperators.Comparison c = op == Binary.GT ? VectorOperators.GT
+                        : op == Binary.GE ? VectorOperators.GE : VectorOperators.EQ;
+                for (; q <= end; q += L32) {
+                    zero.blend(1f, ld(a, ia, sa, q, ca).compare(c, ld(b, ib, sb, q, cb)))
+                            .intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case TANH_BACKWARD -> {
+                for (; q <= end; q += L32) {
+                    FloatVector y = ld(b, ib, sb, q, cb);
+                    ld(a, ia, sa, q, ca).mul(y.mul(y).neg().add(1f)).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case POW -> {
+            }
+        }
+        return q;
+    }
+
+    /** Vector part of a f64 run; returns how many elements it covered. */
+    private static long run64(Binary op, MemorySegment a, long ia, long sa, MemorySegment b, long ib, long sb,
+                              MemorySegment out, long io, long len) {
+        DoubleVector ca = DoubleVector.broadcast(VecF64.S, Elem.get(a, DType.F64, ia));
+        DoubleVector cb = DoubleVector.broadcast(VecF64.S, Elem.get(b, DType.F64, ib));
+        DoubleVector zero = DoubleVector.zero(VecF64.S);
+        long q = 0;
+        long end = len - L64;
+        switch (op) {
+            case ADD -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).add(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case SUB -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).sub(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case MUL -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).mul(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case DIV -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).div(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case MAX -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).max(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case MIN -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).min(ld(b, ib, sb, q, cb)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case GT, GE, EQ -> {
+                VectorOperators.Comparison c = op == Binary.GT ? VectorOperators.GT
+                        : op == Binary.GE ? VectorOperators.GE : VectorOperators.EQ;
+                for (; q <= end; q += L64) {
+                    zero.blend(1.0, ld(a, ia, sa, q, ca).compare(c, ld(b, ib, sb, q, cb)))
+                            .intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case TANH_BACKWARD -> {
+                for (; q <= end; q += L64) {
+                    DoubleVector y = ld(b, ib, sb, q, cb);
+                    ld(a, ia, sa, q, ca).mul(y.mul(y).neg().add(1.0)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case POW -> {
+            }
+        }
+        return q;
+    }
+
+    /** The vector at element {@code base + q} (stride 1), or the broadcast {@code c} (stride 0). */
+    private static FloatVector ld(MemorySegment m, long base, long stride, long q, FloatVector c) {
+        return stride == 0 ? c : FloatVector.fromMemorySegment(VecF32.S, m, (base + q) * 4, NO);
+    }
+
+    private static DoubleVector ld(MemorySegment m, long base, long stride, long q, DoubleVector c) {
+        return stride == 0 ? c : DoubleVector.fromMemorySegment(VecF64.S, m, (base + q) * 8, NO);
     }
 }
