@@ -411,13 +411,15 @@ class ConformanceTest {
     }
 
     /**
-     * gather and deterministic scatter-add with repeated indices; shapes are (table rows, cols, n, index bound), the
-     * last one leaving the table's final rows untouched.
+     * gather and deterministic scatter-add with repeated indices; shapes are (table rows, cols, n, index bound), one
+     * leaving the table's final rows untouched, the last two with more than 256 rows and 256 indices (a CUDA
+     * device sort of two and three passes over several blocks).
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void gatherScatter(Backends.Entry e, DType dt) {
-        int[][] shapes = {{33, 7, 50, 33}, {5, 4099, 9, 5}, {1, 1, 1, 1}, {7, 33, 3, 7}, {10, 7, 33, 8}};
+        int[][] shapes = {{33, 7, 50, 33}, {5, 4099, 9, 5}, {1, 1, 1, 1}, {7, 33, 3, 7}, {10, 7, 33, 8},
+                {300, 3, 1100, 300}, {70_000, 1, 600, 70_000}};
         try (Fixture f = new Fixture(e, dt, 18)) {
             for (int[] s : shapes) {
                 int rows = s[0];

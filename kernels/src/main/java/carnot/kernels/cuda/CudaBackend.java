@@ -37,14 +37,13 @@ import java.util.function.Supplier;
  *
  * <p>Numerics: reductions, dot, softmax and layer-norm sums accumulate in double in a fixed tree order (results do
  * not depend on timing); GEMM accumulates in the buffer dtype; activations are evaluated in the buffer dtype.
- * Index buffers of gather and atomic scatter are checked on the device (no download, no synchronisation per call):
+ * Index buffers of gather and scatter are checked on the device (no download, no synchronisation per call):
  * a bad index makes the op write nothing and is raised, with the host check's message, at the next synchronisation
- * point ({@link #synchronize}, {@link #download}, {@link #dot}); the deterministic scatter downloads its indices to
- * build its buckets and checks them there. {@code symmetricEigen}
+ * point ({@link #synchronize}, {@link #download}, {@link #dot}). {@code symmetricEigen}
  * copies the matrix to the host and runs the host backend's implementation (then uploads the result).
- * {@code scatterAddRows} is deterministic (host-built stable buckets, one thread per touched row and column,
- * sources in ascending order: bitwise the sequential result) unless constructed with {@code atomicScatter},
- * which uses atomicAdd (no host bucketing, last bits timing-dependent). Freed buffers go to a caching allocator
+ * {@code scatterAddRows} is deterministic (a stable device radix sort of the indices, one thread per run of equal
+ * targets and column, sources in ascending order: bitwise the sequential result) unless constructed with
+ * {@code atomicScatter}, which uses atomicAdd (last bits timing-dependent). Freed buffers go to a caching allocator
  * ({@link DevicePool}) and are reused, zero-filled, by later allocations of the same block size.
  */
 public final class CudaBackend implements Backend {
