@@ -213,6 +213,28 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void geluBackwardTangent(Buffer tg, Buffer g, Buffer x, Buffer tx, Buffer out, long n) {
+        DType t = Ops.dense("geluBackwardTangent", this, n, "tg, g, x, tx, out", tg, g, x, tx, out);
+        MemorySegment ts = tg.segment();
+        MemorySegment gs = g.segment();
+        MemorySegment xs = x.segment();
+        MemorySegment txs = tx.segment();
+        MemorySegment os = out.segment();
+        par.forRange(n, GRAIN / 8, ALIGN, (f, e) -> ElementwiseSimd.geluBackwardTangent(t, ts, gs, xs, txs, os, f, e));
+    }
+
+    @Override
+    public void sigmoidBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        DType t = Ops.dense("sigmoidBackwardTangent", this, n, "tg, g, y, ty, out", tg, g, y, ty, out);
+        MemorySegment ts = tg.segment();
+        MemorySegment gs = g.segment();
+        MemorySegment ys = y.segment();
+        MemorySegment tys = ty.segment();
+        MemorySegment os = out.segment();
+        par.forRange(n, GRAIN, ALIGN, (f, e) -> ElementwiseSimd.sigmoidBackwardTangent(t, ts, gs, ys, tys, os, f, e));
+    }
+
+    @Override
     public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
         DType t = Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out);
         MemorySegment ms = mask.segment();

@@ -139,6 +139,20 @@ public final class RefBackend implements Backend {
     }
 
     @Override
+    public void geluBackwardTangent(Buffer tg, Buffer g, Buffer x, Buffer tx, Buffer out, long n) {
+        DType t = Ops.dense("geluBackwardTangent", this, n, "tg, g, x, tx, out", tg, g, x, tx, out);
+        ElementwiseRef.geluBackwardTangent(t, tg.segment(), g.segment(), x.segment(), tx.segment(), out.segment(), 0,
+                n);
+    }
+
+    @Override
+    public void sigmoidBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        DType t = Ops.dense("sigmoidBackwardTangent", this, n, "tg, g, y, ty, out", tg, g, y, ty, out);
+        ElementwiseRef.sigmoidBackwardTangent(t, tg.segment(), g.segment(), y.segment(), ty.segment(),
+                out.segment(), 0, n);
+    }
+
+    @Override
     public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
         DType t = Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out);
         ElementwiseRef.where(t, mask.segment(), a.segment(), b.segment(), out.segment(), 0, n);

@@ -68,7 +68,8 @@ class ConformanceTest {
     }
 
     /**
-     * affine, where, the fused tanh-backward tangent, axpy and dot over lengths 1..4099; axpy and dot also over 300001 elements, more than one pass
+     * affine, where, the fused tanh-, GELU- and sigmoid-backward tangents (f32: 8 x (2e-6 + 2e-6 |ref|), computed
+     * in f32 on the CPU and CUDA backends; f64: 8 x 1e-13), axpy and dot over lengths 1..4099; axpy and dot also over 300001 elements, more than one pass
      * of a CUDA dot grid covers (1024 blocks x 256 threads).
      */
     @ParameterizedTest(name = "{0} {1}")
@@ -98,6 +99,14 @@ class ConformanceTest {
                 f.be.tanhBackwardTangent(x[0], g[0], yy[0], ty[0], o[0], n);
                 f.ref.tanhBackwardTangent(x[1], g[1], yy[1], ty[1], o[1], n);
                 f.same("tanhBackwardTangent", s, o, 8);
+                Buffer[] gx = f.pair(f.uniform(n, -6, 6));
+                f.be.geluBackwardTangent(x[0], g[0], gx[0], ty[0], o[0], n);
+                f.ref.geluBackwardTangent(x[1], g[1], gx[1], ty[1], o[1], n);
+                f.same("geluBackwardTangent", s, o, 8);
+                Buffer[] sy = f.pair(f.uniform(n, 0, 1));
+                f.be.sigmoidBackwardTangent(x[0], g[0], sy[0], ty[0], o[0], n);
+                f.ref.sigmoidBackwardTangent(x[1], g[1], sy[1], ty[1], o[1], n);
+                f.same("sigmoidBackwardTangent", s, o, 8);
                 axpyAndDot(f, n, x, y);
             }
             int n = 300_001;

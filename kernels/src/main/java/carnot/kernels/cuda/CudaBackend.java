@@ -269,6 +269,18 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void geluBackwardTangent(Buffer tg, Buffer g, Buffer x, Buffer tx, Buffer out, long n) {
+        ElementwiseCuda.geluBackwardTangent(device, Ops.dense("geluBackwardTangent", this, n, "tg, g, x, tx, out", tg,
+                g, x, tx, out), tg, g, x, tx, out, n);
+    }
+
+    @Override
+    public void sigmoidBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        ElementwiseCuda.sigmoidBackwardTangent(device, Ops.dense("sigmoidBackwardTangent", this, n,
+                "tg, g, y, ty, out", tg, g, y, ty, out), tg, g, y, ty, out, n);
+    }
+
+    @Override
     public void where(Buffer mask, Buffer a, Buffer b, Buffer out, long n) {
         ElementwiseCuda.where(device, Ops.dense("where", this, n, "mask, a, b, out", mask, a, b, out), mask, a, b,
                 out, n);
