@@ -85,6 +85,13 @@ public interface Backend extends AutoCloseable {
     /** {@code sum_i x[i] * y[i]} over i &lt; n, returned as double. */
     double dot(long n, Buffer x, Buffer y);
 
+    /**
+     * {@link #dot} left on the backend: {@code out[outOff] = sum_i x[i] * y[i]} for an F64 {@code out}, the same
+     * double as {@link #dot} returns. Nothing is copied to the host and nothing waits (a device backend queues it),
+     * so a pass can keep inner products as device scalars and read them once at the end.
+     */
+    void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff);
+
     // ---- elementwise ---------------------------------------------------------------------------------------
 
     /** {@code out[i] = op(x[i])} for i &lt; n; out may be x. */

@@ -166,6 +166,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff) {
+        Ops.dotInto(this, n, x, y, out, outOff);
+        Elem.set(out.segment(), DType.F64, outOff, dot(n, x, y));
+    }
+
+    @Override
     public void unary(Unary op, Buffer x, Buffer out, long n) {
         DType t = Ops.dense("unary " + op, this, n, "x, out", x, out);
         MemorySegment xs = x.segment();

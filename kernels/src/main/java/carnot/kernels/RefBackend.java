@@ -113,6 +113,12 @@ public final class RefBackend implements Backend {
     }
 
     @Override
+    public void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff) {
+        DType t = Ops.dotInto(this, n, x, y, out, outOff);
+        Elem.set(out.segment(), DType.F64, outOff, ReduceRef.dot(t, x.segment(), y.segment(), 0, n));
+    }
+
+    @Override
     public void unary(Unary op, Buffer x, Buffer out, long n) {
         DType t = Ops.dense("unary " + op, this, n, "x, out", x, out);
         ElementwiseRef.unary(op, t, x.segment(), out.segment(), 0, n);

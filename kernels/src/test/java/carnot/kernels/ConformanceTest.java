@@ -123,6 +123,15 @@ class ConformanceTest {
         double got = f.be.dot(n, x[0], y[0]);
         double want = f.ref.dot(n, x[1], y[1]);
         f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
+        Buffer into = f.be.alloc(DType.F64, 3);
+        try {
+            f.be.dotInto(n, x[0], y[0], into, 1);
+            double[] kept = HostData.toDoubles(into);
+            assertEquals(got, kept[1], 0, "dotInto " + f.be.name() + " " + s + ": the value dot returns");
+            assertEquals(0, kept[0] + kept[2], 0, "dotInto writes only out[outOff]");
+        } finally {
+            into.close();
+        }
     }
 
     /**

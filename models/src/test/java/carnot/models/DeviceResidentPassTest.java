@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A full-batch gradient pass and a full Hessian-vector-product pass on the CUDA backend (host emulation) read
  * nothing back: zero device-to-host copies and zero synchronisations until the caller reads a result (the loss: one
- * 8-byte copy; the product: its download), for an MLP (GELU, then sigmoid; MSE, two chunks) and the small
+ * 8-byte copy; the product: its download; {@code v . Hv} kept on the backend by {@code dotOnBackend}), for an MLP (GELU, then sigmoid; MSE, two chunks) and the small
  * transformer (embedding gather and deterministic scatter, fused attention, GELU, cross-entropy). The HVP passes
  * run the fused activation tangents ({@code gelu_backward_tangent}, {@code sigmoid_backward_tangent}), and the
  * results equal the CPU backend's (f64, relative 1e-10 of the largest entry).
@@ -106,6 +106,7 @@ class DeviceResidentPassTest {
                 Transfers before = be instanceof CudaBackend c ? c.transfers() : null;
                 g = Grad.of(m, loss, d, chunk);
                 hv = Hessian.of(m, loss, d, chunk).apply(v);
+                Tensor curvature = v.dotOnBackend(hv);
                 if (rep == 1 && be instanceof CudaBackend c) {
                     Transfers pass = c.transfers().minus(before);
                     assertEquals(0, pass.toHost(), "copies to the host in a gradient and an HVP pass: " + pass);
@@ -116,6 +117,7 @@ class DeviceResidentPassTest {
                     assertEquals(indexChecks ? 2 : 1, readLoss.toHost(), "reading the loss: " + readLoss);
                     assertEquals(0, readLoss.syncs(), "reading the loss: " + readLoss);
                 }
+                assertEquals(v.dot(hv), curvature.item(), 0, "v . Hv kept on the backend is the value dot returns");
             }
             return new Result(g.loss(), g.grad().flatten().toDoubles(), hv.flatten().toDoubles());
         }

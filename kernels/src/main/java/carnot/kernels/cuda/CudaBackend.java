@@ -247,6 +247,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff) {
+        ReduceCuda.dotInto(device, Ops.dotInto(this, n, x, y, out, outOff), n, x, y, CudaDevice.addr(out, outOff));
+    }
+
+    @Override
     public void unary(Unary op, Buffer x, Buffer out, long n) {
         Checks.require(op != null, "unary", "op is required; given null");
         ElementwiseCuda.unary(device, Ops.dense("unary " + op, this, n, "x, out", x, out), op, x, out, n);
