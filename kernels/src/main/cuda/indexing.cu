@@ -52,7 +52,7 @@ __device__ void gatherRowsImpl(const T* table, int tableRows, int cols, const in
 /** Threads per block (and keys per block) of the radix sort kernels. */
 #define CARNOT_SORT_THREADS 256
 
-/** Digit of the key at i (or -1 past n) into shared memory; returns the key. */
+/** Stores the 8-bit digit at shift of this thread's key (-1 past n) in digits[threadIdx.x]; returns it, key set. */
 __device__ __forceinline__ int sortDigit(const int* keys, int n, int shift, int* digits, int& key) {
     i64 i = static_cast<i64>(blockIdx.x) * CARNOT_SORT_THREADS + threadIdx.x;
     key = i < n ? keys[i] : 0;

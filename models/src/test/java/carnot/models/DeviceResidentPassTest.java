@@ -28,12 +28,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A full-batch gradient pass and a full Hessian-vector-product pass on the CUDA backend (host emulation) read
- * nothing back: zero device-to-host copies and zero synchronisations until the caller reads a result (the loss: one
- * 8-byte copy; the product: its download; {@code v . Hv} kept on the backend by {@code dotOnBackend}), for an MLP (GELU, then sigmoid; MSE, two chunks) and the small
- * transformer (embedding gather and deterministic scatter, fused attention, GELU, cross-entropy). The HVP passes
- * run the fused activation tangents ({@code gelu_backward_tangent}, {@code sigmoid_backward_tangent}), and the
- * results equal the CPU backend's (f64, relative 1e-10 of the largest entry).
+ * A full-batch gradient pass and full Hessian-vector-product passes (one direction, and two directions at once) on
+ * the CUDA backend (host emulation) read nothing back: zero device-to-host copies and zero synchronisations until
+ * the caller reads a result (the loss: one 8-byte copy; the products: their download; {@code v . Hv} kept on the
+ * backend by {@code dotOnBackend}), for an MLP (GELU, then sigmoid; MSE, two chunks) and the small transformer
+ * (embedding gather and deterministic scatter, fused attention, GELU, cross-entropy). The HVP passes run the fused
+ * activation tangents ({@code gelu_backward_tangent}, {@code sigmoid_backward_tangent}), and the results equal the
+ * CPU backend's (f64, relative 1e-10 of the largest entry).
  */
 class DeviceResidentPassTest {
 
@@ -84,7 +85,7 @@ class DeviceResidentPassTest {
         }
     }
 
-    private record Result(double loss, double[] grad, double[] hv) {
+    private record Result(double loss, double[] grad, double[] hv, double[] hvBatch) {
     }
 
     /**
@@ -100,17 +101,20 @@ class DeviceResidentPassTest {
             Model m = model.apply(be);
             DataSet d = data.apply(be);
             ParamVector v = ParamVector.randn(m, 5);
+            Tensor vs = Tensor.randn(be, DType.F64, 6, 0, 1, 2, Math.toIntExact(m.numParams()));
             Grad g = null;
             ParamVector hv = null;
+            Tensor hvs = null;
             for (int rep = 0; rep < 2; rep++) {
                 Transfers before = be instanceof CudaBackend c ? c.transfers() : null;
                 g = Grad.of(m, loss, d, chunk);
                 hv = Hessian.of(m, loss, d, chunk).apply(v);
+                hvs = Hessian.of(m, loss, d, chunk).applyFlatBatch(vs);
                 Tensor curvature = v.dotOnBackend(hv);
                 if (rep == 1 && be instanceof CudaBackend c) {
                     Transfers pass = c.transfers().minus(before);
-                    assertEquals(0, pass.toHost(), "copies to the host in a gradient and an HVP pass: " + pass);
-                    assertEquals(0, pass.syncs(), "synchronisations in a gradient and an HVP pass: " + pass);
+                    assertEquals(0, pass.toHost(), "copies to the host in a gradient and two HVP passes: " + pass);
+                    assertEquals(0, pass.syncs(), "synchronisations in a gradient and two HVP passes: " + pass);
                     Transfers read = c.transfers();
                     g.loss();
                     Transfers readLoss = c.transfers().minus(read);
@@ -119,7 +123,7 @@ class DeviceResidentPassTest {
                 }
                 assertEquals(v.dot(hv), curvature.item(), 0, "v . Hv kept on the backend is the value dot returns");
             }
-            return new Result(g.loss(), g.grad().flatten().toDoubles(), hv.flatten().toDoubles());
+            return new Result(g.loss(), g.grad().flatten().toDoubles(), hv.flatten().toDoubles(), hvs.toDoubles());
         }
     }
 
@@ -140,6 +144,7 @@ class DeviceResidentPassTest {
         assertEquals(want.loss(), got.loss(), 1e-10 * Math.abs(want.loss()), what + " loss");
         close(what + " gradient", want.grad(), got.grad());
         close(what + " HVP", want.hv(), got.hv());
+        close(what + " HVP of 2 directions", want.hvBatch(), got.hvBatch());
     }
 
     private static void close(String what, double[] want, double[] got) {
