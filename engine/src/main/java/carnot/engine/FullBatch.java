@@ -8,14 +8,19 @@ import java.util.List;
  * Exact full-batch passes: loss, gradient and (batched) tangent products accumulated over chunks of a data set
  * in a fixed order, each chunk's loss normalised by the whole data set's normaliser, so the result equals one
  * big batch up to rounding. The chunk size only bounds memory. The chunk losses are summed on the backend in f64
- * (the same additions, in the same order, as on the host) and the sum leaves once per pass.
+ * (the same additions, in the same order, as on the host) and the sum stays there: a pass reads nothing back
+ * from a device backend (no copy to the host, no synchronisation); the loss is downloaded only when a caller
+ * reads it ({@link Grad#loss()}, {@link Hessian.WithGradient}).
  */
 final class FullBatch {
     private FullBatch() {
     }
 
-    /** Loss, gradient parts, and tangent parts ([k, shape] per parameter, or null when no tangents were given). */
-    record Pass(double loss, List<Tensor> grad, List<Tensor> tangent) {
+    /**
+     * Loss (an F64 scalar on the backend, in the caller's scope), gradient parts, and tangent parts ([k, shape] per
+     * parameter, or null when no tangents were given).
+     */
+    record Pass(Tensor loss, List<Tensor> grad, List<Tensor> tangent) {
     }
 
     /** Which product the tangent parts hold. */
@@ -68,7 +73,7 @@ final class FullBatch {
             }
             return true;
         });
-        return new Pass(total[0].item(), wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
+        return new Pass(total[0], wantGrad ? List.of(g) : null, hv == null ? null : List.of(hv));
     }
 
     /** Loss (a scalar on the backend) and gradients (carrying the product's tangents) of one chunk. */

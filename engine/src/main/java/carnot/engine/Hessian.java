@@ -88,6 +88,6 @@ public final class Hessian extends ParamOperator {
         for (Tensor t : pass.tangent()) {
             hv.add(t.reshape(Shapes.tail(t.shape())));
         }
-        return new WithGradient(pass.loss(), new ParamVector(pass.grad()), new ParamVector(hv));
+        return new WithGradient(pass.loss().item(), new ParamVector(pass.grad()), new ParamVector(hv));
     }
 }

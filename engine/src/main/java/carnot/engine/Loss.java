@@ -71,7 +71,12 @@ public enum Loss {
         return SoftmaxCrossEntropy.decomposed(out, oneHot(y, out)).sum().mul(1 / normaliser);
     }
 
-    /** One-hot float targets [..., C] from I32 class ids shaped like {@code logits} minus the last axis. */
+    /**
+     * One-hot float targets [..., C] from I32 class ids shaped like {@code logits} minus the last axis, built on the
+     * backend without reading the ids back: the ids gather their class number from the column [0, 1, ..., C-1]
+     * (uploaded), compared for equality with the row [0, 1, ..., C-1]. An id outside [0, C) is reported by the
+     * gather (at once on host backends, at the next synchronisation point on a device backend).
+     */
     static Tensor oneHot(Tensor y, Tensor logits) {
         int[] ls = logits.shape();
         if (y.dtype() != DType.I32 || !Arrays.equals(Arrays.copyOf(ls, ls.length - 1), y.shape())) {
@@ -79,14 +84,11 @@ public enum Loss {
                     + Arrays.toString(Arrays.copyOf(ls, ls.length - 1)) + "; given " + y.dtype() + Arrays.toString(y.shape()));
         }
         int c = ls[ls.length - 1];
-        int[] ids = y.toInts();
-        double[] oh = new double[ids.length * c];
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= c) {
-                throw new IllegalArgumentException("CE: class ids must be in [0, " + c + "); given " + ids[i] + " at " + i);
-            }
-            oh[i * c + ids[i]] = 1;
+        double[] classes = new double[c];
+        for (int j = 0; j < c; j++) {
+            classes[j] = j;
         }
-        return Tensor.of(logits.backend(), logits.dtype(), oh, ls);
+        Tensor column = Tensor.of(logits.backend(), logits.dtype(), classes, c, 1);
+        return column.gather(y).eq(column.reshape(c));
     }
 }

@@ -218,6 +218,17 @@ public final class ParamVector implements AutoCloseable {
         return backend().dot(dim(), flat.buffer(), o.flat.buffer());
     }
 
+    /**
+     * {@code <this, o>} left on the backend: an F64 scalar tensor holding the value {@link #dot} returns (the
+     * backend's {@code dotInto}; nothing is copied to the host or waited for until it is read).
+     */
+    public Tensor dotOnBackend(ParamVector o) {
+        check("dotOnBackend", o);
+        Tensor out = Tensor.empty(backend(), carnot.kernels.DType.F64);
+        backend().dotInto(dim(), flat.buffer(), o.flat.buffer(), out.buffer(), 0);
+        return out;
+    }
+
     /** Euclidean norm. */
     public double norm() {
         return Math.sqrt(dot(this));

@@ -85,6 +85,13 @@ public interface Backend extends AutoCloseable {
     /** {@code sum_i x[i] * y[i]} over i &lt; n, returned as double. */
     double dot(long n, Buffer x, Buffer y);
 
+    /**
+     * {@link #dot} left on the backend: {@code out[outOff] = sum_i x[i] * y[i]} for an F64 {@code out}, the same
+     * double as {@link #dot} returns. Nothing is copied to the host and nothing waits (a device backend queues it),
+     * so a pass can keep inner products as device scalars and read them once at the end.
+     */
+    void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff);
+
     // ---- elementwise ---------------------------------------------------------------------------------------
 
     /** {@code out[i] = op(x[i])} for i &lt; n; out may be x. */
@@ -116,6 +123,22 @@ public interface Backend extends AutoCloseable {
      * {@code TanhGrad}, which dominates an MLP's HVP; decomposed it is five kernel passes).
      */
     void tanhBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n);
+
+    /**
+     * The tangent of GELU's backward {@code g gelu'(x)} (tanh form, gelu' as {@link Unary#D_GELU}) in one pass:
+     * {@code out[i] = tg[i] gelu'(x[i]) + g[i] tx[i] gelu''(x[i])}, all dense of length n, with
+     * {@code gelu''(x) = sigmoid'(z) (2 z' + x z'' + x z'^2 (1 - 2 sigmoid(z)))} for gelu written as
+     * {@code x sigmoid(z)}, {@code z = 2c (x + a x^3)} (0 where sigmoid'(z) underflows). The engine's jvp of
+     * {@code GeluGrad} for one direction, once per GELU layer in every Hessian-vector product.
+     */
+    void geluBackwardTangent(Buffer tg, Buffer g, Buffer x, Buffer tx, Buffer out, long n);
+
+    /**
+     * The tangent of sigmoid's backward {@code g y (1 - y)} (y = sigmoid z) in one pass:
+     * {@code out[i] = tg[i] y[i] (1 - y[i]) + g[i] ty[i] (1 - 2 y[i])}, all dense of length n (the engine's jvp of
+     * {@code SigmoidGrad} for one direction).
+     */
+    void sigmoidBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n);
 
     // ---- reductions ----------------------------------------------------------------------------------------
 

@@ -166,6 +166,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff) {
+        Ops.dotInto(this, n, x, y, out, outOff);
+        Elem.set(out.segment(), DType.F64, outOff, dot(n, x, y));
+    }
+
+    @Override
     public void unary(Unary op, Buffer x, Buffer out, long n) {
         DType t = Ops.dense("unary " + op, this, n, "x, out", x, out);
         MemorySegment xs = x.segment();
@@ -210,6 +216,28 @@ public final class CpuBackend implements Backend {
         MemorySegment tys = ty.segment();
         MemorySegment os = out.segment();
         par.forRange(n, GRAIN, ALIGN, (f, e) -> ElementwiseSimd.tanhBackwardTangent(t, ts, gs, ys, tys, os, f, e));
+    }
+
+    @Override
+    public void geluBackwardTangent(Buffer tg, Buffer g, Buffer x, Buffer tx, Buffer out, long n) {
+        DType t = Ops.dense("geluBackwardTangent", this, n, "tg, g, x, tx, out", tg, g, x, tx, out);
+        MemorySegment ts = tg.segment();
+        MemorySegment gs = g.segment();
+        MemorySegment xs = x.segment();
+        MemorySegment txs = tx.segment();
+        MemorySegment os = out.segment();
+        par.forRange(n, GRAIN / 8, ALIGN, (f, e) -> ElementwiseSimd.geluBackwardTangent(t, ts, gs, xs, txs, os, f, e));
+    }
+
+    @Override
+    public void sigmoidBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        DType t = Ops.dense("sigmoidBackwardTangent", this, n, "tg, g, y, ty, out", tg, g, y, ty, out);
+        MemorySegment ts = tg.segment();
+        MemorySegment gs = g.segment();
+        MemorySegment ys = y.segment();
+        MemorySegment tys = ty.segment();
+        MemorySegment os = out.segment();
+        par.forRange(n, GRAIN, ALIGN, (f, e) -> ElementwiseSimd.sigmoidBackwardTangent(t, ts, gs, ys, tys, os, f, e));
     }
 
     @Override

@@ -6,6 +6,15 @@ package carnot.kernels;
  * the floating dtype of the call.
  */
 public final class Ops {
+    /** Validates {@code dotInto}: x, y dense of n (one floating dtype), out an F64 buffer holding element outOff. */
+    public static DType dotInto(Backend be, long n, Buffer x, Buffer y, Buffer out, long outOff) {
+        DType t = dense("dotInto", be, n, "x, y", x, y);
+        Checks.owned("dotInto", be, "out", out);
+        Checks.require(out.dtype() == DType.F64, "dotInto", "out must be F64; given " + out.dtype());
+        Checks.range("dotInto", "out", out, outOff, 1);
+        return t;
+    }
+
     private Ops() {
     }
 

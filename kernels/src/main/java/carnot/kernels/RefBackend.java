@@ -113,6 +113,12 @@ public final class RefBackend implements Backend {
     }
 
     @Override
+    public void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff) {
+        DType t = Ops.dotInto(this, n, x, y, out, outOff);
+        Elem.set(out.segment(), DType.F64, outOff, ReduceRef.dot(t, x.segment(), y.segment(), 0, n));
+    }
+
+    @Override
     public void unary(Unary op, Buffer x, Buffer out, long n) {
         DType t = Ops.dense("unary " + op, this, n, "x, out", x, out);
         ElementwiseRef.unary(op, t, x.segment(), out.segment(), 0, n);
@@ -136,6 +142,20 @@ public final class RefBackend implements Backend {
         DType t = Ops.dense("tanhBackwardTangent", this, n, "tg, g, y, ty, out", tg, g, y, ty, out);
         ElementwiseRef.tanhBackwardTangent(t, tg.segment(), g.segment(), y.segment(), ty.segment(), out.segment(), 0,
                 n);
+    }
+
+    @Override
+    public void geluBackwardTangent(Buffer tg, Buffer g, Buffer x, Buffer tx, Buffer out, long n) {
+        DType t = Ops.dense("geluBackwardTangent", this, n, "tg, g, x, tx, out", tg, g, x, tx, out);
+        ElementwiseRef.geluBackwardTangent(t, tg.segment(), g.segment(), x.segment(), tx.segment(), out.segment(), 0,
+                n);
+    }
+
+    @Override
+    public void sigmoidBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        DType t = Ops.dense("sigmoidBackwardTangent", this, n, "tg, g, y, ty, out", tg, g, y, ty, out);
+        ElementwiseRef.sigmoidBackwardTangent(t, tg.segment(), g.segment(), y.segment(), ty.segment(),
+                out.segment(), 0, n);
     }
 
     @Override

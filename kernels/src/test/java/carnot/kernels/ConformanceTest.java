@@ -68,7 +68,8 @@ class ConformanceTest {
     }
 
     /**
-     * affine, where, the fused tanh-backward tangent, axpy and dot over lengths 1..4099; axpy and dot also over 300001 elements, more than one pass
+     * affine, where, the fused tanh-, GELU- and sigmoid-backward tangents (f32: 8 x (2e-6 + 2e-6 |ref|), computed
+     * in f32 on the CPU and CUDA backends; f64: 8 x 1e-13), axpy and dot over lengths 1..4099; axpy and dot also over 300001 elements, more than one pass
      * of a CUDA dot grid covers (1024 blocks x 256 threads).
      */
     @ParameterizedTest(name = "{0} {1}")
@@ -98,6 +99,14 @@ class ConformanceTest {
                 f.be.tanhBackwardTangent(x[0], g[0], yy[0], ty[0], o[0], n);
                 f.ref.tanhBackwardTangent(x[1], g[1], yy[1], ty[1], o[1], n);
                 f.same("tanhBackwardTangent", s, o, 8);
+                Buffer[] gx = f.pair(f.uniform(n, -6, 6));
+                f.be.geluBackwardTangent(x[0], g[0], gx[0], ty[0], o[0], n);
+                f.ref.geluBackwardTangent(x[1], g[1], gx[1], ty[1], o[1], n);
+                f.same("geluBackwardTangent", s, o, 8);
+                Buffer[] sy = f.pair(f.uniform(n, 0, 1));
+                f.be.sigmoidBackwardTangent(x[0], g[0], sy[0], ty[0], o[0], n);
+                f.ref.sigmoidBackwardTangent(x[1], g[1], sy[1], ty[1], o[1], n);
+                f.same("sigmoidBackwardTangent", s, o, 8);
                 axpyAndDot(f, n, x, y);
             }
             int n = 300_001;
@@ -114,6 +123,15 @@ class ConformanceTest {
         double got = f.be.dot(n, x[0], y[0]);
         double want = f.ref.dot(n, x[1], y[1]);
         f.close("dot", s, new double[]{got}, new double[]{want}, f.atol() * Math.sqrt(n) * 4, f.rtol());
+        Buffer into = f.be.alloc(DType.F64, 3);
+        try {
+            f.be.dotInto(n, x[0], y[0], into, 1);
+            double[] kept = HostData.toDoubles(into);
+            assertEquals(got, kept[1], 0, "dotInto " + f.be.name() + " " + s + ": the value dot returns");
+            assertEquals(0, kept[0] + kept[2], 0, "dotInto writes only out[outOff]");
+        } finally {
+            into.close();
+        }
     }
 
     /**
@@ -411,13 +429,15 @@ class ConformanceTest {
     }
 
     /**
-     * gather and deterministic scatter-add with repeated indices; shapes are (table rows, cols, n, index bound), the
-     * last one leaving the table's final rows untouched.
+     * gather and deterministic scatter-add with repeated indices; shapes are (table rows, cols, n, index bound), one
+     * leaving the table's final rows untouched, the last two with more than 256 rows and 256 indices (a CUDA
+     * device sort of two and three passes over several blocks).
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void gatherScatter(Backends.Entry e, DType dt) {
-        int[][] shapes = {{33, 7, 50, 33}, {5, 4099, 9, 5}, {1, 1, 1, 1}, {7, 33, 3, 7}, {10, 7, 33, 8}};
+        int[][] shapes = {{33, 7, 50, 33}, {5, 4099, 9, 5}, {1, 1, 1, 1}, {7, 33, 3, 7}, {10, 7, 33, 8},
+                {300, 3, 1100, 300}, {70_000, 1, 600, 70_000}};
         try (Fixture f = new Fixture(e, dt, 18)) {
             for (int[] s : shapes) {
                 int rows = s[0];

@@ -189,6 +189,7 @@ public final class CudaKernelCheck {
             return new Run(() -> be.copyStrided(x, t, y, 0), y, o);
         }));
         cs.addAll(moreCases(s, sizes[0]));
+        cs.addAll(fusedCases(s));
         return cs;
     }
 
@@ -315,6 +316,82 @@ public final class CudaKernelCheck {
         return cs;
     }
 
+    /**
+     * The fused kernels of the HVP path: the activation tangents (tanh, GELU, sigmoid) and GELU's product at
+     * activation size, and causal attention forward and backward at the transformer benchmark's per-layer shape
+     * (B = 32, H = 4, T = 64, dh = 32 on the GPU; B = 2 and 1 on the emulation).
+     */
+    private static List<Case> fusedCases(Sizes s) {
+        int rows = s.rows();
+        int w = s.w();
+        DType f = DType.F32;
+        long act = (long) rows * w;
+        List<Case> cs = new ArrayList<>();
+        cs.add(new Case("binary GELU_BACKWARD " + rows + "x" + w, f, 12.0 * act, 30.0 * act, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer g = randn(be, f, act, 40, o);
+            Buffer x = randn(be, f, act, 41, o);
+            Buffer y = zeros(be, f, act, o);
+            Broadcast bc = Broadcast.of(new int[] {rows, w}, new int[] {rows, w});
+            return new Run(() -> be.binary(Binary.GELU_BACKWARD, g, x, y, bc), y, o);
+        }));
+        for (String op : new String[] {"tanh", "gelu", "sigmoid"}) {
+            cs.add(new Case(op + "BackwardTangent " + rows + "x" + w, f, 20.0 * act, op.equals("gelu") ? 60.0 * act
+                    : 8.0 * act, be -> {
+                List<Buffer> o = new ArrayList<>();
+                Buffer tg = randn(be, f, act, 42, o);
+                Buffer g = randn(be, f, act, 43, o);
+                Buffer x = randn(be, f, act, 44, o);
+                Buffer tx = randn(be, f, act, 45, o);
+                Buffer y = zeros(be, f, act, o);
+                if (!op.equals("gelu")) {
+                    be.unary(op.equals("tanh") ? Unary.TANH : Unary.SIGMOID, x, x, act);
+                }
+                return new Run(() -> {
+                    switch (op) {
+                        case "tanh" -> be.tanhBackwardTangent(tg, g, x, tx, y, act);
+                        case "gelu" -> be.geluBackwardTangent(tg, g, x, tx, y, act);
+                        default -> be.sigmoidBackwardTangent(tg, g, x, tx, y, act);
+                    }
+                }, y, o);
+            }));
+        }
+        int b = rows >= 5000 ? 32 : rows >= 200 ? 2 : 1;
+        int h = 4;
+        int t = 64;
+        int dh = 32;
+        long qn = (long) b * t * h * dh;
+        double heads = (double) b * h;
+        double scale = 1 / Math.sqrt(dh);
+        cs.add(new Case("attention fwd B" + b + " H" + h + " T" + t + " dh" + dh, f, 16.0 * qn,
+                2.0 * t * t * dh * heads, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer q = randn(be, f, qn, 46, o);
+            Buffer k = randn(be, f, qn, 47, o);
+            Buffer v = randn(be, f, qn, 48, o);
+            Buffer out = zeros(be, f, qn, o);
+            Buffer lse = zeros(be, f, (long) b * h * t, o);
+            return new Run(() -> be.attention(q, k, v, out, lse, b, h, t, t, dh, scale), out, o);
+        }));
+        cs.add(new Case("attention bwd B" + b + " H" + h + " T" + t + " dh" + dh + " (dq compared)", f, 32.0 * qn,
+                7.0 * t * t * dh * heads, be -> {
+            List<Buffer> o = new ArrayList<>();
+            Buffer q = randn(be, f, qn, 49, o);
+            Buffer k = randn(be, f, qn, 50, o);
+            Buffer v = randn(be, f, qn, 51, o);
+            Buffer dOut = randn(be, f, qn, 52, o);
+            Buffer out = zeros(be, f, qn, o);
+            Buffer lse = zeros(be, f, (long) b * h * t, o);
+            Buffer dq = zeros(be, f, qn, o);
+            Buffer dk = zeros(be, f, qn, o);
+            Buffer dv = zeros(be, f, qn, o);
+            be.attention(q, k, v, out, lse, b, h, t, t, dh, scale);
+            return new Run(() -> be.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, b, h, t, t, dh, scale),
+                    dq, o);
+        }));
+        return cs;
+    }
+
     private static double maxRelError(Buffer want, Buffer got) {
         double[] w = HostData.toDoubles(want);
         double[] g = HostData.toDoubles(got);
@@ -351,7 +428,7 @@ public final class CudaKernelCheck {
             return "gemm";
         }
         if (n.startsWith("unary") || n.startsWith("binary") || n.startsWith("affine") || n.startsWith("where")
-                || n.startsWith("axpy")) {
+                || n.startsWith("axpy") || n.contains("backwardtangent")) {
             return "elementwise";
         }
         if (n.startsWith("dot") || n.startsWith("reduce")) {
@@ -369,6 +446,9 @@ public final class CudaKernelCheck {
         if (n.startsWith("gather") || n.startsWith("scatter")) {
             return "indexing";
         }
+        if (n.startsWith("attention")) {
+            return "attention";
+        }
         if (n.startsWith("symmetriceigen")) {
             return "eigen";
         }
@@ -377,7 +457,7 @@ public final class CudaKernelCheck {
 
     /** Every family a full case list covers (the kernel files plus the host eigensolver). */
     public static final List<String> FAMILIES = List.of("memory", "gemm", "elementwise", "reduce", "softmax",
-            "layernorm", "indexing", "rng", "eigen");
+            "layernorm", "indexing", "rng", "attention", "eigen");
 
     /**
      * One timed case. {@code ms} is the mean time per call on the CUDA backend (host wall time on the emulation);

@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 /**
  * Embedding lookup {@code out[s, :] = table[idx[s], :]}: table [R, C] float, idx I32 of shape S, out [S..., C].
- * Linear in the table: jvp gathers the tangent table (k tables at once by offset indices);
+ * Linear in the table: jvp gathers the tangent table (k tables at once, side by side in the columns);
  * vjp: {@code scatterAdd(g, idx, R)}. The indices are not differentiated.
  */
 public record Gather() implements Primitive {
@@ -31,21 +31,31 @@ public record Gather() implements Primitive {
         return out;
     }
 
-    /** Indices {@code idx + j * rows} for j &lt; k, shape [k, S...]: addresses row blocks of a [k * rows, C] table. */
-    static Tensor offsetIndices(Tensor idx, int k, int rows) {
-        if (k == 1) {
-            return idx.reshape(Shapes.prepend(1, idx.shape()));
-        }
-        int[] base = idx.toInts();
-        int[] all = new int[base.length * k];
-        for (int j = 0; j < k; j++) {
-            for (int i = 0; i < base.length; i++) {
-                all[j * base.length + i] = base[i] + j * rows;
+    /**
+     * Axis permutation moving axis {@code from} of a rank-{@code rank} tensor to position {@code to}, the others
+     * keeping their order.
+     */
+    static int[] move(int rank, int from, int to) {
+        int[] perm = new int[rank];
+        int src = 0;
+        for (int i = 0; i < rank; i++) {
+            if (i == to) {
+                perm[i] = from;
+            } else {
+                if (src == from) {
+                    src++;
+                }
+                perm[i] = src++;
             }
         }
-        return Tensor.indices(idx.backend(), all, Shapes.prepend(k, idx.shape()));
+        return perm;
     }
 
+    /**
+     * {@code t[j] gathered by idx} for each of the k directions: the k tangent tables side by side in the columns
+     * ({@code [R, k C]}, one permute), one gather, and the directions moved back to the front (one permute). Nothing
+     * is read back from the backend (offset indices {@code idx + j R} would have to be built on the host).
+     */
     @Override
     public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
         if (t[0] == null) {
@@ -53,7 +63,17 @@ public record Gather() implements Primitive {
         }
         int k = t[0].dim(0);
         int rows = in[0].dim(0);
-        return t[0].reshape(k * rows, in[0].dim(1)).gather(offsetIndices(in[1], k, rows));
+        int cols = in[0].dim(1);
+        Tensor idx = in[1];
+        if (k == 1) {
+            return t[0].reshape(rows, cols).gather(idx).reshape(Shapes.prepend(1, out.shape()));
+        }
+        int r = idx.rank();
+        int[] split = Arrays.copyOf(idx.shape(), r + 2);
+        split[r] = k;
+        split[r + 1] = cols;
+        Tensor wide = t[0].permute(1, 0, 2).reshape(rows, k * cols);
+        return wide.gather(idx).reshape(split).permute(move(r + 2, r, 0));
     }
 
     @Override

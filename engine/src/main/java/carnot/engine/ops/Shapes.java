@@ -218,4 +218,30 @@ public final class Shapes {
             throw new IllegalArgumentException(op + ": operand must be F32 or F64; given " + a.dtype());
         }
     }
+
+    /** Requires every input to have the floating dtype and the shape of the first; {@code names} lists them. */
+    public static void sameShapes(String op, String names, Tensor[] in) {
+        for (int i = 1; i < in.length; i++) {
+            sameDtype(op, in[0], in[i]);
+            if (!Arrays.equals(in[0].shape(), in[i].shape())) {
+                throw new IllegalArgumentException(op + ": " + names + " must have one shape; given "
+                        + Arrays.toString(in[0].shape()) + " and " + Arrays.toString(in[i].shape()) + " (input " + i + ")");
+            }
+        }
+    }
+
+    /**
+     * The jvp of a primitive whose inputs all have the output's shape, from its partials: {@code sum_i t[i] ⊙ d[i]}
+     * over the given tangents ({@code [k, shape]}), fitted to {@code [k, out]}; null when no tangent is given.
+     */
+    public static Tensor linear(Tensor[] d, Tensor[] t, Tensor out) {
+        Tensor s = null;
+        for (int i = 0; i < d.length; i++) {
+            if (t[i] != null) {
+                Tensor term = t[i].mul(d[i]);
+                s = s == null ? term : s.add(term);
+            }
+        }
+        return s == null ? null : fit(s, batch(t), out.shape());
+    }
 }

@@ -37,14 +37,13 @@ import java.util.function.Supplier;
  *
  * <p>Numerics: reductions, dot, softmax and layer-norm sums accumulate in double in a fixed tree order (results do
  * not depend on timing); GEMM accumulates in the buffer dtype; activations are evaluated in the buffer dtype.
- * Index buffers of gather and atomic scatter are checked on the device (no download, no synchronisation per call):
+ * Index buffers of gather and scatter are checked on the device (no download, no synchronisation per call):
  * a bad index makes the op write nothing and is raised, with the host check's message, at the next synchronisation
- * point ({@link #synchronize}, {@link #download}, {@link #dot}); the deterministic scatter downloads its indices to
- * build its buckets and checks them there. {@code symmetricEigen}
+ * point ({@link #synchronize}, {@link #download}, {@link #dot}). {@code symmetricEigen}
  * copies the matrix to the host and runs the host backend's implementation (then uploads the result).
- * {@code scatterAddRows} is deterministic (host-built stable buckets, one thread per touched row and column,
- * sources in ascending order: bitwise the sequential result) unless constructed with {@code atomicScatter},
- * which uses atomicAdd (no host bucketing, last bits timing-dependent). Freed buffers go to a caching allocator
+ * {@code scatterAddRows} is deterministic (a stable device radix sort of the indices, one thread per run of equal
+ * targets and column, sources in ascending order: bitwise the sequential result) unless constructed with
+ * {@code atomicScatter}, which uses atomicAdd (last bits timing-dependent). Freed buffers go to a caching allocator
  * ({@link DevicePool}) and are reused, zero-filled, by later allocations of the same block size.
  */
 public final class CudaBackend implements Backend {
@@ -248,6 +247,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void dotInto(long n, Buffer x, Buffer y, Buffer out, long outOff) {
+        ReduceCuda.dotInto(device, Ops.dotInto(this, n, x, y, out, outOff), n, x, y, CudaDevice.addr(out, outOff));
+    }
+
+    @Override
     public void unary(Unary op, Buffer x, Buffer out, long n) {
         Checks.require(op != null, "unary", "op is required; given null");
         ElementwiseCuda.unary(device, Ops.dense("unary " + op, this, n, "x, out", x, out), op, x, out, n);
@@ -267,6 +271,18 @@ public final class CudaBackend implements Backend {
     public void tanhBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
         ElementwiseCuda.tanhBackwardTangent(device, Ops.dense("tanhBackwardTangent", this, n, "tg, g, y, ty, out", tg,
                 g, y, ty, out), tg, g, y, ty, out, n);
+    }
+
+    @Override
+    public void geluBackwardTangent(Buffer tg, Buffer g, Buffer x, Buffer tx, Buffer out, long n) {
+        ElementwiseCuda.geluBackwardTangent(device, Ops.dense("geluBackwardTangent", this, n, "tg, g, x, tx, out", tg,
+                g, x, tx, out), tg, g, x, tx, out, n);
+    }
+
+    @Override
+    public void sigmoidBackwardTangent(Buffer tg, Buffer g, Buffer y, Buffer ty, Buffer out, long n) {
+        ElementwiseCuda.sigmoidBackwardTangent(device, Ops.dense("sigmoidBackwardTangent", this, n,
+                "tg, g, y, ty, out", tg, g, y, ty, out), tg, g, y, ty, out, n);
     }
 
     @Override

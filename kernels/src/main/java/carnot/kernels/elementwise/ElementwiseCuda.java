@@ -88,6 +88,24 @@ public final class ElementwiseCuda {
         }
     }
 
+    /** {@code out[i] = tg[i] gelu'(x[i]) + g[i] tx[i] gelu''(x[i])} ({@code gelu_backward_tangent_T}). */
+    public static void geluBackwardTangent(CudaDevice dev, DType t, Buffer tg, Buffer g, Buffer x, Buffer tx,
+                                           Buffer out, long n) {
+        if (n > 0) {
+            dev.launch1d(MODULE, kernel("gelu_backward_tangent", t), n, new KernelArgs().ptr(addr(tg, 0))
+                    .ptr(addr(g, 0)).ptr(addr(x, 0)).ptr(addr(tx, 0)).ptr(addr(out, 0)).i64(n));
+        }
+    }
+
+    /** {@code out[i] = tg[i] y[i] (1 - y[i]) + g[i] ty[i] (1 - 2 y[i])} ({@code sigmoid_backward_tangent_T}). */
+    public static void sigmoidBackwardTangent(CudaDevice dev, DType t, Buffer tg, Buffer g, Buffer y, Buffer ty,
+                                              Buffer out, long n) {
+        if (n > 0) {
+            dev.launch1d(MODULE, kernel("sigmoid_backward_tangent", t), n, new KernelArgs().ptr(addr(tg, 0))
+                    .ptr(addr(g, 0)).ptr(addr(y, 0)).ptr(addr(ty, 0)).ptr(addr(out, 0)).i64(n));
+        }
+    }
+
     /** {@code y[i] += alpha x[i]} ({@code axpy_T}). */
     public static void axpy(CudaDevice dev, DType t, long n, double alpha, Buffer x, Buffer y) {
         if (n > 0) {

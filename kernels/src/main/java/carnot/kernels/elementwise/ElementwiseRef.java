@@ -80,6 +80,8 @@ public final class ElementwiseRef {
             case GE -> a >= b ? 1 : 0;
             case EQ -> a == b ? 1 : 0;
             case TANH_BACKWARD -> a * (1 - b * b);
+            case SIGMOID_BACKWARD -> a * (b * (1 - b));
+            case GELU_BACKWARD -> a * apply(Unary.D_GELU, b);
         };
     }
 
@@ -126,6 +128,43 @@ public final class ElementwiseRef {
                              long from, long to) {
         for (long i = from; i < to; i++) {
             Elem.set(out, t, i, Elem.get(mask, t, i) != 0 ? Elem.get(a, t, i) : Elem.get(b, t, i));
+        }
+    }
+
+    /**
+     * gelu''(x) of the tanh form written as {@code x sigmoid(z)}, {@code z = 2c (x + a x^3)}:
+     * {@code sigmoid'(z) (2 z' + x z'' + x z'^2 (1 - 2 sigmoid(z)))} with {@code z' = 2c (1 + 3a x^2)},
+     * {@code z'' = 12 a c x}; 0 where {@code sigmoid'(z) = e / (1 + e)^2} (e = exp(-|z|)) underflows to 0, so
+     * large |x| give 0, not inf * 0.
+     */
+    public static double geluSecond(double x) {
+        double z = 2 * GELU_C * (x + GELU_A * x * x * x);
+        double dz = 2 * GELU_C * (1 + 3 * GELU_A * x * x);
+        double ddz = 12 * GELU_C * GELU_A * x;
+        double e = Math.exp(-Math.abs(z));
+        double slope = e / ((1 + e) * (1 + e));
+        return slope == 0 ? 0 : slope * (2 * dz + x * ddz + x * dz * dz * (1 - 2 * sigmoid(z)));
+    }
+
+    /**
+     * {@code out[i] = tg[i] gelu'(x[i]) + g[i] tx[i] gelu''(x[i])} for i in [from, to), in f64, rounded once
+     * (gelu' as {@link Unary#D_GELU}, gelu'' as {@link #geluSecond}).
+     */
+    public static void geluBackwardTangent(DType t, MemorySegment tg, MemorySegment g, MemorySegment x,
+                                           MemorySegment tx, MemorySegment out, long from, long to) {
+        for (long i = from; i < to; i++) {
+            double xi = Elem.get(x, t, i);
+            Elem.set(out, t, i, Elem.get(tg, t, i) * apply(Unary.D_GELU, xi)
+                    + Elem.get(g, t, i) * Elem.get(tx, t, i) * geluSecond(xi));
+        }
+    }
+
+    /** {@code out[i] = tg[i] y[i] (1 - y[i]) + g[i] ty[i] (1 - 2 y[i])} for i in [from, to), in f64, rounded once. */
+    public static void sigmoidBackwardTangent(DType t, MemorySegment tg, MemorySegment g, MemorySegment y,
+                                              MemorySegment ty, MemorySegment out, long from, long to) {
+        for (long i = from; i < to; i++) {
+            double yi = Elem.get(y, t, i);
+            Elem.set(out, t, i, Elem.get(tg, t, i) * (yi * (1 - yi)) + Elem.get(g, t, i) * Elem.get(ty, t, i) * (1 - 2 * yi));
         }
     }
 

@@ -218,6 +218,62 @@ public final class ElementwiseSimd {
     }
 
     /**
+     * {@code out[i] = tg[i] gelu'(x[i]) + (g[i] tx[i]) gelu''(x[i])} for i in [from, to) in the buffer dtype
+     * ({@link VecF32#dGelu}, {@link VecF32#d2Gelu}); the scalar tail goes to the reference.
+     */
+    public static void geluBackwardTangent(DType t, MemorySegment tg, MemorySegment g, MemorySegment x,
+                                           MemorySegment tx, MemorySegment out, long from, long to) {
+        long i = from;
+        if (t == DType.F32) {
+            for (long end = to - L32; i <= end; i += L32) {
+                FloatVector vx = FloatVector.fromMemorySegment(VecF32.S, x, i * 4, NO);
+                FloatVector vt = FloatVector.fromMemorySegment(VecF32.S, tg, i * 4, NO);
+                FloatVector vg = FloatVector.fromMemorySegment(VecF32.S, g, i * 4, NO);
+                FloatVector vtx = FloatVector.fromMemorySegment(VecF32.S, tx, i * 4, NO);
+                vt.mul(VecF32.dGelu(vx)).add(vg.mul(vtx).mul(VecF32.d2Gelu(vx))).intoMemorySegment(out, i * 4, NO);
+            }
+        } else {
+            for (long end = to - L64; i <= end; i += L64) {
+                DoubleVector vx = DoubleVector.fromMemorySegment(VecF64.S, x, i * 8, NO);
+                DoubleVector vt = DoubleVector.fromMemorySegment(VecF64.S, tg, i * 8, NO);
+                DoubleVector vg = DoubleVector.fromMemorySegment(VecF64.S, g, i * 8, NO);
+                DoubleVector vtx = DoubleVector.fromMemorySegment(VecF64.S, tx, i * 8, NO);
+                vt.mul(VecF64.dGelu(vx)).add(vg.mul(vtx).mul(VecF64.d2Gelu(vx))).intoMemorySegment(out, i * 8, NO);
+            }
+        }
+        ElementwiseRef.geluBackwardTangent(t, tg, g, x, tx, out, i, to);
+    }
+
+    /**
+     * {@code out[i] = tg[i] (y[i] (1 - y[i])) + (g[i] ty[i]) (1 - 2 y[i])} for i in [from, to) in the buffer
+     * dtype; the scalar tail goes to the reference.
+     */
+    public static void sigmoidBackwardTangent(DType t, MemorySegment tg, MemorySegment g, MemorySegment y,
+                                              MemorySegment ty, MemorySegment out, long from, long to) {
+        long i = from;
+        if (t == DType.F32) {
+            for (long end = to - L32; i <= end; i += L32) {
+                FloatVector vy = FloatVector.fromMemorySegment(VecF32.S, y, i * 4, NO);
+                FloatVector vt = FloatVector.fromMemorySegment(VecF32.S, tg, i * 4, NO);
+                FloatVector vg = FloatVector.fromMemorySegment(VecF32.S, g, i * 4, NO);
+                FloatVector vty = FloatVector.fromMemorySegment(VecF32.S, ty, i * 4, NO);
+                vt.mul(vy.mul(vy.neg().add(1f))).add(vg.mul(vty).mul(vy.mul(-2f).add(1f)))
+                        .intoMemorySegment(out, i * 4, NO);
+            }
+        } else {
+            for (long end = to - L64; i <= end; i += L64) {
+                DoubleVector vy = DoubleVector.fromMemorySegment(VecF64.S, y, i * 8, NO);
+                DoubleVector vt = DoubleVector.fromMemorySegment(VecF64.S, tg, i * 8, NO);
+                DoubleVector vg = DoubleVector.fromMemorySegment(VecF64.S, g, i * 8, NO);
+                DoubleVector vty = DoubleVector.fromMemorySegment(VecF64.S, ty, i * 8, NO);
+                vt.mul(vy.mul(vy.neg().add(1.0))).add(vg.mul(vty).mul(vy.mul(-2.0).add(1.0)))
+                        .intoMemorySegment(out, i * 8, NO);
+            }
+        }
+        ElementwiseRef.sigmoidBackwardTangent(t, tg, g, y, ty, out, i, to);
+    }
+
+    /**
      * Broadcast binary for dense outputs {@code [from, to)} of the collapsed view {@code v}
      * (see {@link StridedView#collapse}): runs along the innermost axis use vectors when each operand's inner
      * stride is 0 (broadcast scalar) or 1 (contiguous), the reference otherwise.
@@ -309,6 +365,17 @@ public final class ElementwiseSimd {
                     ld(a, ia, sa, q, ca).mul(y.mul(y).neg().add(1f)).intoMemorySegment(out, (io + q) * 4, NO);
                 }
             }
+            case SIGMOID_BACKWARD -> {
+                for (; q <= end; q += L32) {
+                    FloatVector y = ld(b, ib, sb, q, cb);
+                    ld(a, ia, sa, q, ca).mul(y.mul(y.neg().add(1f))).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
+            case GELU_BACKWARD -> {
+                for (; q <= end; q += L32) {
+                    ld(a, ia, sa, q, ca).mul(VecF32.dGelu(ld(b, ib, sb, q, cb))).intoMemorySegment(out, (io + q) * 4, NO);
+                }
+            }
             case POW -> {
             }
         }
@@ -366,6 +433,17 @@ public final class ElementwiseSimd {
                 for (; q <= end; q += L64) {
                     DoubleVector y = ld(b, ib, sb, q, cb);
                     ld(a, ia, sa, q, ca).mul(y.mul(y).neg().add(1.0)).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case SIGMOID_BACKWARD -> {
+                for (; q <= end; q += L64) {
+                    DoubleVector y = ld(b, ib, sb, q, cb);
+                    ld(a, ia, sa, q, ca).mul(y.mul(y.neg().add(1.0))).intoMemorySegment(out, (io + q) * 8, NO);
+                }
+            }
+            case GELU_BACKWARD -> {
+                for (; q <= end; q += L64) {
+                    ld(a, ia, sa, q, ca).mul(VecF64.dGelu(ld(b, ib, sb, q, cb))).intoMemorySegment(out, (io + q) * 8, NO);
                 }
             }
             case POW -> {

@@ -141,6 +141,24 @@ public final class VecF64 {
         return x.mul(dz).mul(ep.mul(p)).add(s);
     }
 
+    /**
+     * d^2 gelu / dx^2 as x sigmoid(z): {@code sigmoid'(z) (2 z' + x z'' + x z'^2 (1 - 2 sigmoid(z)))}, 0 where
+     * sigmoid'(z) underflows ({@code ElementwiseRef.geluSecond}).
+     */
+    public static DoubleVector d2Gelu(DoubleVector x) {
+        DoubleVector x2 = x.mul(x);
+        DoubleVector z = x2.fma(GA, 1.0).mul(x).mul(GC);
+        DoubleVector dz = x2.fma(3 * GA, 1.0).mul(GC);
+        DoubleVector ddz = x.mul(6 * GA * GC);
+        DoubleVector e = exp(z.abs().neg());
+        DoubleVector p = DoubleVector.broadcast(S, 1.0).div(e.add(1.0));
+        DoubleVector ep = e.mul(p);
+        DoubleVector s = p.blend(ep, z.compare(VectorOperators.LT, 0));
+        DoubleVector slope = ep.mul(p);
+        DoubleVector r = slope.mul(dz.mul(2.0).add(x.mul(ddz)).add(x.mul(dz).mul(dz).mul(s.mul(-2.0).add(1.0))));
+        return r.blend(0.0, slope.compare(VectorOperators.EQ, 0.0));
+    }
+
     /** signum: -1, 0 or 1 (NaN stays NaN, -0 gives 0). */
     public static DoubleVector sign(DoubleVector x) {
         DoubleVector one = DoubleVector.broadcast(S, 1.0);

@@ -1,31 +1,28 @@
 package carnot.kernels.indexing;
 
 import carnot.kernels.Buffer;
-import carnot.kernels.Checks;
 import carnot.kernels.DType;
 import carnot.kernels.cuda.CudaDevice;
+import carnot.kernels.cuda.Dim3;
 import carnot.kernels.cuda.KernelArgs;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import static carnot.kernels.cuda.CudaDevice.addr;
 import static carnot.kernels.cuda.CudaDevice.kernel;
 
 /**
- * The CUDA variant of the indexing family ({@code src/main/cuda/indexing.cu}). Gather and the atomic scatter check
- * their I32 indices on the device ({@code check_indices} into a {@link CudaDevice#indexCheckSlot}; the op's kernel
- * writes nothing when a check failed, and the error is raised at the backend's next synchronisation point); the
- * deterministic scatter downloads them (it builds its buckets on the host) and checks them there. Gather:
- * {@code out[i, c] = table[idx[i], c]}, a thread per
- * output element. Scatter-add {@code table[idx[i], c] += src[i, c]}: deterministic by default (host-built stable
- * buckets, a thread per touched row and column adding its sources in ascending i: bitwise the sequential result),
- * or with {@code atomic} one atomicAdd per source element (last bits timing-dependent). Other arguments are
- * validated by the caller.
+ * The CUDA variant of the indexing family ({@code src/main/cuda/indexing.cu}). Every op checks its I32 indices on
+ * the device ({@code check_indices} into a {@link CudaDevice#indexCheckSlot}; the op's kernel writes nothing when a
+ * check failed, and the error is raised at the backend's next synchronisation point): nothing is downloaded and
+ * nothing synchronises. Gather: {@code out[i, c] = table[idx[i], c]}, a thread per output element. Scatter-add
+ * {@code table[idx[i], c] += src[i, c]}: deterministic by default (a stable device radix sort of (idx[i], i), then
+ * a thread per run of equal targets and column adding its sources in ascending i into a register: bitwise the
+ * sequential result of {@code IndexingRef}), or with {@code atomic} one atomicAdd per source element (last bits
+ * timing-dependent). Other arguments are validated by the caller.
  */
 public final class IndexingCuda {
     private static final String MODULE = "indexing";
+    /** Threads per block, and keys per block, of the radix sort kernels ({@code CARNOT_SORT_THREADS}). */
+    private static final int SORT_THREADS = 256;
 
     private IndexingCuda() {
     }
@@ -51,72 +48,57 @@ public final class IndexingCuda {
         return slot;
     }
 
-    /** Adds n source rows into the table rows they index ({@code scatter_add_rows[_atomic]_T}). */
+    /** Adds n source rows into the table rows they index ({@code scatter_add_sorted_T} or {@code scatter_add_rows_atomic_T}). */
     public static void scatterAddRows(CudaDevice dev, DType t, boolean atomic, Buffer src, Buffer idx, int n,
                                       int cols, Buffer table, int tableRows) {
         if (n == 0) {
             return;
         }
         long total = (long) n * cols;
-        if (atomic) {
-            long slot = deviceCheck(dev, "scatterAddRows", idx, n, tableRows);
-            if (total > 0) {
-                dev.launch1d(MODULE, kernel("scatter_add_rows_atomic", t), total, new KernelArgs().ptr(addr(src, 0))
-                        .ptr(addr(idx, 0)).i32(n).i32(cols).ptr(addr(table, 0)).i32(tableRows).ptr(slot));
-            }
-            return;
-        }
-        int[] host = hostIndices(dev, "scatterAddRows", idx, n, tableRows);
+        long slot = deviceCheck(dev, "scatterAddRows", idx, n, tableRows);
         if (total == 0) {
             return;
         }
-        int[] packed = buckets(host, tableRows);
-        int touched = (packed.length - n - 1) / 2;
-        long b = dev.scratch(4L * packed.length);
-        dev.launcher().copyToDevice(MemorySegment.ofArray(packed), b, 4L * packed.length);
-        dev.launch1d(MODULE, kernel("scatter_add_rows", t), (long) touched * cols, new KernelArgs()
-                .ptr(addr(src, 0)).ptr(b).i32(n).i32(touched).i32(cols).ptr(addr(table, 0)));
+        if (atomic) {
+            dev.launch1d(MODULE, kernel("scatter_add_rows_atomic", t), total, new KernelArgs().ptr(addr(src, 0))
+                    .ptr(addr(idx, 0)).i32(n).i32(cols).ptr(addr(table, 0)).i32(tableRows).ptr(slot));
+            return;
+        }
+        long[] sorted = sortPairs(dev, idx, n, tableRows);
+        dev.launch1d(MODULE, kernel("scatter_add_sorted", t), total, new KernelArgs().ptr(addr(src, 0))
+                .ptr(sorted[0]).ptr(sorted[1]).i32(n).i32(cols).ptr(addr(table, 0)).ptr(slot));
     }
 
-    /** Downloads the I32 indices (n > 0) and checks them against [0, bound); returns them. */
-    private static int[] hostIndices(CudaDevice dev, String op, Buffer idx, int n, int bound) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, n);
-            dev.launcher().copyToHost(addr(idx, 0), host, 4L * n);
-            Checks.indices(op, host, n, bound);
-            return host.toArray(ValueLayout.JAVA_INT);
-        }
+    /** Key bits the sort must order for indices in [0, tableRows): ceil(log2(tableRows)), at least 1. */
+    static int keyBits(int tableRows) {
+        return Math.max(1, 32 - Integer.numberOfLeadingZeros(Math.max(1, tableRows - 1)));
     }
 
     /**
-     * Stable buckets of source rows by target row, packed as [perm (n) | start (u + 1) | rows (u)] where rows are
-     * the u distinct targets in ascending order and perm lists, per target, its sources in ascending i.
+     * Sorts the pairs (idx[i], i), i &lt; n (n &gt; 0), by key, stably (equal keys keep ascending i), on the device
+     * into the scratch block: LSD radix sort, 8 key bits per pass ({@code sort_count}, {@code sort_scan},
+     * {@code sort_place}); keys outside [0, tableRows) are ordered by their low bits only (the scatter kernel then
+     * writes nothing, its check slot being set). Returns the device addresses of the sorted keys and positions.
      */
-    public static int[] buckets(int[] idx, int tableRows) {
-        int n = idx.length;
-        int[] count = new int[tableRows + 1];
-        for (int r : idx) {
-            count[r + 1]++;
+    private static long[] sortPairs(CudaDevice dev, Buffer idx, int n, int tableRows) {
+        int blocks = (n + SORT_THREADS - 1) / SORT_THREADS;
+        long countLen = (long) SORT_THREADS * blocks;
+        long base = dev.scratch(16L * n + 4L * countLen);
+        long[] keys = {base, base + 8L * n};
+        long[] vals = {base + 4L * n, base + 12L * n};
+        long counts = base + 16L * n;
+        int passes = (keyBits(tableRows) + 7) / 8;
+        for (int p = 0; p < passes; p++) {
+            int shift = 8 * p;
+            long inKeys = p == 0 ? addr(idx, 0) : keys[(p - 1) % 2];
+            long inVals = p == 0 ? 0 : vals[(p - 1) % 2];
+            dev.launch(MODULE, "sort_count", Dim3.of(blocks), Dim3.of(SORT_THREADS),
+                    new KernelArgs().ptr(inKeys).i32(n).i32(shift).ptr(counts));
+            dev.launch(MODULE, "sort_scan", Dim3.of(1), Dim3.of(SORT_THREADS),
+                    new KernelArgs().ptr(counts).i64(countLen));
+            dev.launch(MODULE, "sort_place", Dim3.of(blocks), Dim3.of(SORT_THREADS), new KernelArgs().ptr(inKeys)
+                    .ptr(inVals).i32(n).i32(shift).ptr(counts).ptr(keys[p % 2]).ptr(vals[p % 2]));
         }
-        int touched = 0;
-        for (int r = 0; r < tableRows; r++) {
-            touched += count[r + 1] > 0 ? 1 : 0;
-            count[r + 1] += count[r];
-        }
-        int[] packed = new int[n + 2 * touched + 1];
-        int[] next = count.clone();
-        for (int i = 0; i < n; i++) {
-            packed[next[idx[i]]++] = i;
-        }
-        int k = 0;
-        for (int r = 0; r < tableRows; r++) {
-            if (count[r + 1] > count[r]) {
-                packed[n + k] = count[r];
-                packed[n + touched + 1 + k] = r;
-                k++;
-            }
-        }
-        packed[n + touched] = n;
-        return packed;
+        return new long[]{keys[(passes - 1) % 2], vals[(passes - 1) % 2]};
     }
 }

@@ -76,17 +76,28 @@ public final class ReduceCuda {
         if (n == 0) {
             return 0.0;
         }
-        int blocks = (int) Math.min((n + THREADS - 1) / THREADS, DOT_BLOCKS);
-        long part = dev.scratch((DOT_BLOCKS + 1) * 8L);
-        dev.launch(MODULE, kernel("dot_partial", t), Dim3.of(blocks), Dim3.of(THREADS),
-                new KernelArgs().i64(n).ptr(addr(x, 0)).ptr(addr(y, 0)).ptr(part));
-        long result = part + DOT_BLOCKS * 8L;
-        dev.launch(MODULE, "sum_partials", Dim3.of(1), Dim3.of(THREADS),
-                new KernelArgs().ptr(part).i32(blocks).ptr(result));
+        long result = dev.scratch((DOT_BLOCKS + 1) * 8L) + DOT_BLOCKS * 8L;
+        dotInto(dev, t, n, x, y, result);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(ValueLayout.JAVA_DOUBLE);
             dev.launcher().copyToHost(result, host, 8);
             return host.get(ValueLayout.JAVA_DOUBLE, 0);
         }
+    }
+
+    /**
+     * Queues {@code sum_i x[i] y[i]} (accumulated in double, the same value as {@link #dot}) into the double at
+     * device address {@code result}: {@code dot_partial_T} block partials in the scratch block, then
+     * {@code sum_partials} (0 when n = 0). Nothing is read back.
+     */
+    public static void dotInto(CudaDevice dev, DType t, long n, Buffer x, Buffer y, long result) {
+        int blocks = (int) Math.min((n + THREADS - 1) / THREADS, DOT_BLOCKS);
+        long part = dev.scratch((DOT_BLOCKS + 1) * 8L);
+        if (blocks > 0) {
+            dev.launch(MODULE, kernel("dot_partial", t), Dim3.of(blocks), Dim3.of(THREADS),
+                    new KernelArgs().i64(n).ptr(addr(x, 0)).ptr(addr(y, 0)).ptr(part));
+        }
+        dev.launch(MODULE, "sum_partials", Dim3.of(1), Dim3.of(THREADS),
+                new KernelArgs().ptr(part).i32(blocks).ptr(result));
     }
 }

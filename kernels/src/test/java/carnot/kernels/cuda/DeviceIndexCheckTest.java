@@ -95,6 +95,31 @@ class DeviceIndexCheckTest {
         }
     }
 
+    /** The deterministic scatter sorts its indices on the device: no download, no synchronisation per call. */
+    @Test
+    void deterministicScatterChecksOnTheDeviceAndReportsAtSynchronize() {
+        Counting l = new Counting();
+        try (CudaBackend be = new CudaBackend(l, "cuda-emu", RefBackend::new, false)) {
+            Buffer table = HostData.upload(be, new double[] {1, 2, 3, 4, 5, 6});
+            Buffer good = HostData.uploadInts(be, new int[] {2, 0, 2, 1});
+            Buffer bad = HostData.uploadInts(be, new int[] {0, 3, 1, -1});
+            Buffer src = HostData.upload(be, new double[] {10, 20, 30, 40, 50, 60, 70, 80});
+            int d0 = l.downloads;
+            int s0 = l.syncs;
+            be.scatterAddRows(src, good, 4, 2, table, 3);
+            be.scatterAddRows(src, bad, 4, 2, table, 3);
+            assertEquals(d0, l.downloads, "no index download per call");
+            assertEquals(s0, l.syncs, "no synchronisation per call");
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, be::synchronize);
+            assertEquals("scatterAddRows: index idx[1] must be in [0, 3); given 3", e.getMessage());
+            assertArrayEquals(new double[] {31, 42, 73, 84, 65, 86}, HostData.toDoubles(table),
+                    "the failed scatter wrote nothing; the good one did");
+            for (Buffer b : new Buffer[] {table, good, bad, src}) {
+                b.close();
+            }
+        }
+    }
+
     @Test
     void firstFailedCallInIssueOrderIsReportedAtDownloadOrDot() {
         try (CudaBackend be = new CudaBackend(new EmulatedLauncher(1), "cuda-emu", RefBackend::new, true)) {

@@ -111,6 +111,8 @@ class PtxModuleMappingTest {
         be.binary(Binary.MUL, x, y, z, Broadcast.of(new int[] {10, 10}, new int[] {10, 10}));
         be.where(x, y, z, z, 100);
         be.tanhBackwardTangent(x, y, x, y, z, 100);
+        be.geluBackwardTangent(x, y, x, y, z, 100);
+        be.sigmoidBackwardTangent(x, y, x, y, z, 100);
         be.reduce(Reduce.SUM, x, z, 4, 100, 1);
         be.reduce(Reduce.MAX, x, z, 2, 100, 10);
         be.reduce(Reduce.MIN, x, z, 2, 5, 10);
