@@ -230,7 +230,7 @@ public final class ElementwiseSimd {
                 FloatVector vt = FloatVector.fromMemorySegment(VecF32.S, tg, i * 4, NO);
                 FloatVector vg = FloatVector.fromMemorySegment(VecF32.S, g, i * 4, NO);
                 FloatVector vtx = FloatVector.fromMemorySegment(VecF32.S, tx, i * 4, NO);
-                vt.mul(VecF32.dGelu(vx)).add(vg.mul(vtx).mul(VecF32.d2Gelu(vx))).intoMemorySegment(out, i * 4, NO);
+                VecF32.geluBackwardTangent(vt, vg, vx, vtx).intoMemorySegment(out, i * 4, NO);
             }
         } else {
             for (long end = to - L64; i <= end; i += L64) {
@@ -238,7 +238,7 @@ public final class ElementwiseSimd {
                 DoubleVector vt = DoubleVector.fromMemorySegment(VecF64.S, tg, i * 8, NO);
                 DoubleVector vg = DoubleVector.fromMemorySegment(VecF64.S, g, i * 8, NO);
                 DoubleVector vtx = DoubleVector.fromMemorySegment(VecF64.S, tx, i * 8, NO);
-                vt.mul(VecF64.dGelu(vx)).add(vg.mul(vtx).mul(VecF64.d2Gelu(vx))).intoMemorySegment(out, i * 8, NO);
+                VecF64.geluBackwardTangent(vt, vg, vx, vtx).intoMemorySegment(out, i * 8, NO);
             }
         }
         ElementwiseRef.geluBackwardTangent(t, tg, g, x, tx, out, i, to);

@@ -159,6 +159,28 @@ public final class VecF64 {
         return r.blend(0.0, slope.compare(VectorOperators.EQ, 0.0));
     }
 
+    /**
+     * {@code tg f'(x) + (g tx) f''(x)} of GELU with f' as {@link #dGelu} and f'' as {@link #d2Gelu}, operation for
+     * operation (bitwise equal to combining their results), sharing their common terms: one exp and one division
+     * per lane instead of two.
+     */
+    public static DoubleVector geluBackwardTangent(DoubleVector tg, DoubleVector g, DoubleVector x, DoubleVector tx) {
+        DoubleVector x2 = x.mul(x);
+        DoubleVector z = x2.fma(GA, 1.0).mul(x).mul(GC);
+        DoubleVector dz = x2.fma(3 * GA, 1.0).mul(GC);
+        DoubleVector e = exp(z.abs().neg());
+        DoubleVector p = DoubleVector.broadcast(S, 1.0).div(e.add(1.0));
+        DoubleVector ep = e.mul(p);
+        DoubleVector s = p.blend(ep, z.compare(VectorOperators.LT, 0));
+        DoubleVector slope = ep.mul(p);
+        DoubleVector xdz = x.mul(dz);
+        DoubleVector d1 = xdz.mul(slope).add(s);
+        DoubleVector ddz = x.mul(6 * GA * GC);
+        DoubleVector r = slope.mul(dz.mul(2.0).add(x.mul(ddz)).add(xdz.mul(dz).mul(s.mul(-2.0).add(1.0))));
+        DoubleVector d2 = r.blend(0.0, slope.compare(VectorOperators.EQ, 0.0));
+        return tg.mul(d1).add(g.mul(tx).mul(d2));
+    }
+
     /** signum: -1, 0 or 1 (NaN stays NaN, -0 gives 0). */
     public static DoubleVector sign(DoubleVector x) {
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
