@@ -29,4 +29,10 @@ for _ in $(seq 1 50); do [ -e "$sock" ] || break; sleep 0.1; done
 ./carnot daemon status >/dev/null && fail "status after stop"
 got="$(./carnot "${grad[@]}" --out "$tmp/after.npz" 2>/dev/null | sed 's/[0-9.]* ms)/T)/; s|/after.npz|/OUT|')"
 [ "$got" = "$fresh" ] || fail "a fresh JVM after stop printed '$got'"
+# CARNOT_DAEMON=on starts one with the first command, which then runs through it
+got="$(CARNOT_DAEMON=on ./carnot "${grad[@]}" --out "$tmp/on.npz" 2>/dev/null | sed 's/[0-9.]* ms)/T)/; s|/on.npz|/OUT|')"
+[ "$got" = "$fresh" ] || fail "the first command with CARNOT_DAEMON=on printed '$got'"
+./carnot daemon status >/dev/null || fail "CARNOT_DAEMON=on started no resident JVM"
+grep -q "carnot-daemon-client\|serving $PWD" "${sock%.sock}.log" || fail "no log of the auto-started daemon"
+./carnot daemon stop >/dev/null
 echo "daemon-test: ok"

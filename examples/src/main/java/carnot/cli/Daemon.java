@@ -167,6 +167,11 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /** Whether a command is running now. */
+    boolean busy() {
+        return busy.get();
+    }
+
     /** Stops accepting; a running command finishes first. */
     public void stop() {
         if (stopping.compareAndSet(false, true)) {

@@ -105,6 +105,33 @@ class DaemonTest {
     }
 
     @Test
+    void aSecondCommandWhileOneRunsIsRefusedAndTheFirstCompletes() throws Exception {
+        Path socket = dir.resolve("busy.sock");
+        String served = dir.toString();
+        try (Daemon d = new Daemon(socket, served)) {
+            Thread t = serving(d);
+            String[] train = {"train", "--model", "mlp", "--widths", "4,32,3", "--dataset", "mixture", "--samples",
+                "64", "--lr", "0.05", "--steps", "1500", "--backend", "ref", "--seed", "1", "--out",
+                dir.resolve("run").toString()};
+            Result[] first = new Result[1];
+            Thread long1 = Thread.ofPlatform().start(() -> first[0] = viaDaemon(socket, served, train));
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!d.busy() && long1.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            boolean overlapped = d.busy();
+            Result second = viaDaemon(socket, served, "info", "--model", "mlp", "--widths", "3,5,2");
+            long1.join(120_000);
+            assertTrue(overlapped, "the first command ended before the second was sent; make it longer");
+            assertEquals(DaemonProtocol.UNAVAILABLE, second.code(), "a second command while one runs: " + second);
+            assertEquals(0, first[0].code(), first[0].err());
+            assertTrue(Files.exists(dir.resolve("run")), "the first command's run folder");
+            d.stop();
+            t.join(10_000);
+        }
+    }
+
+    @Test
     void aStaleSocketFileIsReplacedAndALiveDaemonIsNot() throws Exception {
         Path socket = dir.resolve("d.sock");
         Files.writeString(socket, "left by a JVM that died");
