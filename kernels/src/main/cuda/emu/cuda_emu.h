@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <cstring>
 #include <math.h>
+#include <utility>
+#include <vector>
 
 struct dim3 {
     unsigned x = 1, y = 1, z = 1;
@@ -30,6 +32,25 @@ const dim3& blockDimRef();
 const dim3& gridDimRef();
 
 void syncthreads();
+// Lane of the calling fiber in its warp (linear thread id % 32).
+unsigned laneId();
+// Parks the fiber until every live fiber of its warp arrives (__syncwarp).
+void syncwarp();
+
+/** One queued cp.async: n bytes from src, then zfill zero bytes, into dst. */
+struct PendingCopy {
+    void* dst;
+    const void* src;
+    std::size_t n;
+    std::size_t zfill;
+};
+
+/** A fiber's asynchronous copies: the open (uncommitted) batch and the committed batches, oldest first. */
+struct PipelineState {
+    std::vector<PendingCopy> open;
+    std::vector<std::vector<PendingCopy>> committed;
+};
+PipelineState& pipelineState();
 // Exchanges 8 bytes with lane (own lane ^ laneMask) or (own lane + delta) of the same warp.
 std::uint64_t shuffle(std::uint64_t mine, int mode, int arg);
 
@@ -59,6 +80,47 @@ T shfl(T v, int mode, int arg) {
 
 inline void __syncthreads() { emu::syncthreads(); }
 
+inline float __uint_as_float(unsigned u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+inline unsigned __float_as_uint(float f) {
+    unsigned u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+inline long long __double_as_longlong(double d) {
+    long long l;
+    std::memcpy(&l, &d, 8);
+    return l;
+}
+inline void __syncwarp(unsigned = 0xffffffffu) { emu::syncwarp(); }
+
+// cp.async as CUDA's pipeline primitives (cuda_pipeline_primitives.h). Modelled, not synchronous: a copy is queued
+// in the calling fiber's open batch, __pipeline_commit closes the batch, and __pipeline_wait_prior(N) performs
+// every committed batch except the newest N (the data lands in shared memory only then, as on a GPU where it is
+// only guaranteed there after the wait). A kernel that reads a stage before waiting for it reads stale data here.
+inline void __pipeline_memcpy_async(void* dst, const void* src, std::size_t size, std::size_t zfill = 0) {
+    emu::pipelineState().open.push_back({dst, src, size - zfill, zfill});
+}
+inline void __pipeline_commit() {
+    emu::PipelineState& p = emu::pipelineState();
+    p.committed.push_back(std::move(p.open));
+    p.open.clear();
+}
+inline void __pipeline_wait_prior(std::size_t prior) {
+    emu::PipelineState& p = emu::pipelineState();
+    std::size_t done = p.committed.size() > prior ? p.committed.size() - prior : 0;
+    for (std::size_t g = 0; g < done; g++) {
+        for (const emu::PendingCopy& c : p.committed[g]) {
+            std::memcpy(c.dst, c.src, c.n);
+            std::memset(static_cast<char*>(c.dst) + c.n, 0, c.zfill);
+        }
+    }
+    p.committed.erase(p.committed.begin(), p.committed.begin() + static_cast<std::ptrdiff_t>(done));
+}
+
 template <typename T>
 inline T __shfl_xor_sync(unsigned, T v, int laneMask) { return emu::shfl(v, 0, laneMask); }
 
@@ -79,6 +141,8 @@ inline T atomicMax(T* p, T v) {
 }
 
 #define __launch_bounds__(...)
+
+#include "cuda_emu_mma.h"
 
 #include <cstddef>
 #include <type_traits>

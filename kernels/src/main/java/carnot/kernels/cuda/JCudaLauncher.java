@@ -35,7 +35,8 @@ import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABI
 public final class JCudaLauncher implements KernelLauncher {
     /** The kernel modules, one per .cu family file. */
     public static final List<String> MODULES =
-            List.of("memory", "gemm", "elementwise", "reduce", "softmax", "layernorm", "indexing", "rng", "attention");
+            List.of("memory", "gemm", "gemm_tc", "elementwise", "reduce", "softmax", "layernorm", "indexing", "rng",
+                    "attention");
     private static final long CHUNK = 1L << 30;
 
     private final CUcontext ctx = new CUcontext();
@@ -47,6 +48,7 @@ public final class JCudaLauncher implements KernelLauncher {
     private final Cublas cublas;
     private final String cublasReason;
     private String lastKernel = "(none)";
+    private int capability;
 
     /** Device memory handle that exposes its address. */
     private static final class DevicePtr extends CUdeviceptr {
@@ -113,6 +115,7 @@ public final class JCudaLauncher implements KernelLauncher {
         byte[] nameBytes = new byte[256];
         check(JCudaDriver.cuDeviceGetName(nameBytes, nameBytes.length, device), "cuDeviceGetName");
         String gpu = new String(nameBytes).trim().replace("\0", "");
+        capability = 10 * major[0] + minor[0];
         String variant = major[0] == 9 ? "sm_90" : major[0] == 8 ? "sm_80" : "ptx";
         check(JCudaDriver.cuStreamCreate(stream, 0), "cuStreamCreate");
         for (String m : MODULES) {
@@ -160,6 +163,11 @@ public final class JCudaLauncher implements KernelLauncher {
 
     private static CUdeviceptr at(long address) {
         return new CUdeviceptr().withByteOffset(address);
+    }
+
+    @Override
+    public int computeCapability() {
+        return capability;
     }
 
     @Override
