@@ -125,12 +125,20 @@ public final class CudaBackend implements Backend {
      * runs), else the hand-written kernels.
      */
     public static CudaBackend gpu(int device, boolean cublasBaseline) {
+        return gpu(device, cublasBaseline, GemmPrecision.EXACT);
+    }
+
+    /**
+     * As {@link #gpu(int, boolean)} with f32 GEMMs in {@code gemmPrecision}: the hand-written kernels of that mode,
+     * or cuBLAS with the matching compute type (TF32 / BF16 tensor cores) when {@code cublasBaseline}.
+     */
+    public static CudaBackend gpu(int device, boolean cublasBaseline, GemmPrecision gemmPrecision) {
         String why = CudaSupport.unavailableReason();
         if (why != null) {
             throw new CudaException("cuda backend unavailable: " + why + "; use --backend cpu (or auto)");
         }
-        return new CudaBackend(new JCudaLauncher(device, cublasBaseline), cublasBaseline ? "cuda-cublas" : "cuda",
-                CpuBackend::new, false);
+        return new CudaBackend(new JCudaLauncher(device, cublasBaseline, gemmPrecision),
+                cublasBaseline ? "cuda-cublas" : "cuda", CpuBackend::new, false, gemmPrecision);
     }
 
     /** Host↔device copies and synchronisations made through this backend so far (all of them: every copy goes through its launcher). */

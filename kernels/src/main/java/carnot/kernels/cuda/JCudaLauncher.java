@@ -1,5 +1,6 @@
 package carnot.kernels.cuda;
 
+import carnot.kernels.gemm.GemmPrecision;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -84,11 +85,23 @@ public final class JCudaLauncher implements KernelLauncher {
      * timing of both in one process (bench {@code GpuCheck}).
      */
     public JCudaLauncher(int ordinal, boolean cublasBaseline) {
+        this(ordinal, cublasBaseline, GemmPrecision.EXACT);
+    }
+
+    /**
+     * As {@link #JCudaLauncher(int, boolean)}; the cuBLAS baseline computes f32 products in {@code cublasPrecision}
+     * (TF32/BF16 tensor-core compute types for timing against the hand-written tensor-core kernels).
+     */
+    public JCudaLauncher(int ordinal, boolean cublasBaseline, GemmPrecision cublasPrecision) {
         this(ordinal, cublasBaseline ? Cublas.choose("true", Cublas.LIBRARIES, Cublas::loadable)
-                : new Cublas.Choice(null, "hand-written kernels chosen by the caller"));
+                : new Cublas.Choice(null, "hand-written kernels chosen by the caller"), cublasPrecision);
     }
 
     private JCudaLauncher(int ordinal, Cublas.Choice choice) {
+        this(ordinal, choice, GemmPrecision.EXACT);
+    }
+
+    private JCudaLauncher(int ordinal, Cublas.Choice choice, GemmPrecision cublasPrecision) {
         int count = deviceCount();
         if (ordinal < 0 || ordinal >= count) {
             throw new CudaException("cuda: device ordinal must be in [0, " + count + "); given " + ordinal);
@@ -98,7 +111,7 @@ public final class JCudaLauncher implements KernelLauncher {
         try {
             bind();
             description = open();
-            cublas = choice.library() != null ? Cublas.open(choice.library(), stream.address()) : null;
+            cublas = choice.library() != null ? Cublas.open(choice.library(), stream.address(), cublasPrecision) : null;
             cublasReason = choice.reason();
         } catch (RuntimeException e) {
             release();
