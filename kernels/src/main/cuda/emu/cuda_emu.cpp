@@ -122,8 +122,10 @@ static void startFiber(Worker& w, std::size_t i) {
     }
     f.sp = sp;
     f.state = State::Runnable;
-    f.pipeline.open.clear();
-    f.pipeline.committed.clear();
+    f.pipeline.copies.clear();
+    f.pipeline.ends.clear();
+    f.pipeline.head = 0;
+    f.pipeline.firstEnd = 0;
     f.linear = static_cast<unsigned>(i);
     f.tid.x = static_cast<unsigned>(i % w.block.x);
     f.tid.y = static_cast<unsigned>((i / w.block.x) % w.block.y);

@@ -45,10 +45,16 @@ struct PendingCopy {
     std::size_t zfill;
 };
 
-/** A fiber's asynchronous copies: the open (uncommitted) batch and the committed batches, oldest first. */
+/**
+ * A fiber's asynchronous copies in issue order: copies[head, ...) are pending; batch b (committed, oldest first)
+ * ends before copies[ends[b]] (ends[firstEnd, ...) are the batches not yet waited for); copies after the last end
+ * form the open batch. Flat vectors, reused without allocating once grown.
+ */
 struct PipelineState {
-    std::vector<PendingCopy> open;
-    std::vector<std::vector<PendingCopy>> committed;
+    std::vector<PendingCopy> copies;
+    std::vector<std::size_t> ends;
+    std::size_t head = 0;
+    std::size_t firstEnd = 0;
 };
 PipelineState& pipelineState();
 // Exchanges 8 bytes with lane (own lane ^ laneMask) or (own lane + delta) of the same warp.
@@ -102,42 +108,34 @@ inline void __syncwarp(unsigned = 0xffffffffu) { emu::syncwarp(); }
 // every committed batch except the newest N (the data lands in shared memory only then, as on a GPU where it is
 // only guaranteed there after the wait). A kernel that reads a stage before waiting for it reads stale data here.
 inline void __pipeline_memcpy_async(void* dst, const void* src, std::size_t size, std::size_t zfill = 0) {
-    emu::pipelineState().open.push_back({dst, src, size - zfill, zfill});
+    emu::pipelineState().copies.push_back({dst, src, size - zfill, zfill});
 }
 inline void __pipeline_commit() {
     emu::PipelineState& p = emu::pipelineState();
-    p.committed.push_back(std::move(p.open));
-    p.open.clear();
+    p.ends.push_back(p.copies.size());
 }
 inline void __pipeline_wait_prior(std::size_t prior) {
     emu::PipelineState& p = emu::pipelineState();
-    std::size_t done = p.committed.size() > prior ? p.committed.size() - prior : 0;
-    for (std::size_t g = 0; g < done; g++) {
-        for (const emu::PendingCopy& c : p.committed[g]) {
-            std::memcpy(c.dst, c.src, c.n);
-            std::memset(static_cast<char*>(c.dst) + c.n, 0, c.zfill);
+    std::size_t committed = p.ends.size() - p.firstEnd;
+    if (committed <= prior) {
+        return;
+    }
+    p.firstEnd = p.ends.size() - prior;
+    std::size_t until = p.ends[p.firstEnd - 1];
+    for (; p.head < until; p.head++) {
+        const emu::PendingCopy& c = p.copies[p.head];
+        std::memcpy(c.dst, c.src, c.n);
+        std::memset(static_cast<char*>(c.dst) + c.n, 0, c.zfill);
+    }
+    if (p.head == p.copies.size()) {  // nothing pending, no open copies: start over in the same storage
+        p.copies.clear();
+        p.ends.erase(p.ends.begin(), p.ends.begin() + static_cast<std::ptrdiff_t>(p.firstEnd));
+        for (std::size_t& e : p.ends) {
+            e = 0;
         }
+        p.firstEnd = 0;
+        p.head = 0;
     }
-    p.committed.erase(p.committed.begin(), p.committed.begin() + static_cast<std::ptrdiff_t>(done));
-}
-
-template <typename T>
-inline T __shfl_xor_sync(unsigned, T v, int laneMask) { return emu::shfl(v, 0, laneMask); }
-
-template <typename T>
-inline T __shfl_down_sync(unsigned, T v, int delta) { return emu::shfl(v, 1, delta); }
-
-template <typename T>
-inline T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v, std::memory_order_relaxed); }
-
-/** CUDA's integer atomicMax: stores max(*p, v), returns the old value (compare-exchange loop). */
-template <typename T>
-inline T atomicMax(T* p, T v) {
-    std::atomic_ref<T> a(*p);
-    T old = a.load(std::memory_order_relaxed);
-    while (old < v && !a.compare_exchange_weak(old, v, std::memory_order_relaxed)) {
-    }
-    return old;
 }
 
 #define __launch_bounds__(...)

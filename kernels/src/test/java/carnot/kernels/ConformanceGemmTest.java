@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The conformance harness for the BLAS/LAPACK families: GEMM (all transposes, non-square, padded leading
- * dimensions, offsets, beta = 0 over NaN, beta != 0, an empty inner extent k = 0, long k: CUDA split-K), batched GEMM (shared operand via stride 0) and the
+ * dimensions, offsets, beta = 0 over NaN, beta != 0, an empty inner extent k = 0, long k: CUDA split-K, also with
+ * a short last slice), batched GEMM (shared operand via stride 0) and the
  * symmetric eigensolver, on every backend of {@link Backends#againstReference()} against {@link RefBackend}.
  * GEMM elements must lie within {@code (gamma_(K+2)(dtype) + gamma_(K+2)(f64) + u) S_ij} of the oracle's, with
  * {@code S = |alpha| |A| |B| + |beta| |C0|} computed in f64 from the stored inputs ({@link RoundingBound}): the
@@ -31,7 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ConformanceGemmTest {
     static final int[][] MNK = {{1, 1, 1}, {7, 7, 7}, {33, 7, 65}, {65, 33, 7}, {7, 65, 33}, {130, 129, 131},
-        {9, 301, 203}, {33, 40, 4099}, {7, 65, 1030}, {70, 130, 17}, {5, 64, 0}, {20, 70, 1500}};
+        {9, 301, 203}, {33, 40, 4099}, {7, 65, 1030}, {70, 130, 17}, {5, 64, 0}, {20, 70, 1500}, {65, 33, 300},
+        {127, 63, 9}};
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         return ConformanceTest.cases();

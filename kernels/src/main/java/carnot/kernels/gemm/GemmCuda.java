@@ -21,15 +21,18 @@ import static carnot.kernels.cuda.CudaDevice.addr;
  * <li>f64: {@code gemm_tc_f64_<ab>} (DMMA, 64 x 64 tiles) on 8.0+, else {@code gemm_f64_<ab>} (64 x 64, FMAs).</li>
  * </ul>
  * {@code <ab>} is the transpose pair (nn, nt, tn, tt). Grid {@code (ceil(n / BN), ceil(m / BM), min(batch, 65535))},
- * 256 threads. A single product with fewer than {@value #SPLIT_K_TILES} tiles and {@code k >= 1024} (weight
- * gradients) is split along k: the same kernel with {@code chunk > 0} writes S partial products into scratch,
- * {@code gemm_splitk_reduce_T} sums them in slice order. The {@code flags} argument tells the kernels which operands
+ * 256 threads. A single product with fewer than {@value #SPLIT_K_TILES} tiles (weight gradients, the readout
+ * layer) is split along k into S = min(ceil(2 * 132 / tiles), k / {@value #SPLIT_K_MIN_SLICE}) slices when S >= 2:
+ * the same kernel with {@code chunk > 0} writes S partial products into scratch, {@code gemm_splitk_reduce_T} sums
+ * them in slice order (deterministic) and applies alpha, beta. The {@code flags} argument tells the kernels which operands
  * may use 16-byte vectors (address, leading dimension and batch stride multiples of 16 bytes).
  * Arguments are validated by the caller.
  */
 public final class GemmCuda {
-    /** Output tiles below which a single GEMM with k >= 1024 uses split-K (the SM count of an H100 SXM). */
+    /** Output tiles below which a single GEMM is split along k (the SM count of an H100 SXM). */
     private static final int SPLIT_K_TILES = 132;
+    /** The shortest k-slice worth a split (16 SIMT k steps; the partials cost 2 S m n element accesses more). */
+    private static final int SPLIT_K_MIN_SLICE = 128;
     /** Split-K slices are multiples of this many k (a multiple of every kernel's k step). */
     private static final int SPLIT_K_STEP = 32;
     private static final int THREADS = 256;
@@ -86,9 +89,10 @@ public final class GemmCuda {
         int flags = (vectors(pa, lda, strideA, batch, v) ? VEC_A : 0) | (vectors(pb, ldb, strideB, batch, v) ? VEC_B : 0)
                 | (vectors(pc, ldc, strideC, batch, v) ? VEC_C : 0);
         String kernel = kern.entry(transA, transB);
-        if (batch == 1 && (long) gx * gy < SPLIT_K_TILES && k >= 1024) {
-            long want = Math.min((2L * SPLIT_K_TILES + (long) gx * gy - 1) / ((long) gx * gy), k / 256);
-            int splits = (int) Math.max(1, Math.min(want, 65535));
+        long tiles = (long) gx * gy;
+        int splits = batch == 1 && tiles < SPLIT_K_TILES
+                ? (int) Math.min(Math.min((2L * SPLIT_K_TILES + tiles - 1) / tiles, k / SPLIT_K_MIN_SLICE), 65535) : 1;
+        if (splits >= 2) {
             int chunk = (k + splits - 1) / splits;
             chunk = (chunk + SPLIT_K_STEP - 1) / SPLIT_K_STEP * SPLIT_K_STEP;
             splits = (k + chunk - 1) / chunk;
