@@ -167,7 +167,10 @@ struct TileLoader {
     /** Whether issue() left data in registers for store(). */
     __device__ static bool staged(bool transpose) { return transpose || !SAME; }
 
-    /** Stores the registers of the last issue() (when staged) into `smem`. */
+    /**
+     * Stores the registers of the last issue() (when staged) into `smem`: transposed, element by element; or, for a
+     * converting copy, as one packed access per chunk (a same-type copy is never staged: it went by cp.async).
+     */
     __device__ void store(S* smem, bool transpose) const {
         const int tid = threadIdx.x;
         CARNOT_UNROLL
@@ -181,12 +184,17 @@ struct TileLoader {
                 for (int j = 0; j < V; j++) {
                     smem[(r + j) * LD + c] = toShared<S>(reg[i][j]);
                 }
-            } else {
+            } else if constexpr (!SAME) {
+                // a converting copy (f32 -> bf16): the 4 converted elements are contiguous, stored as one 8-byte
+                // access (a struct of 4 bf16 would be copied member by member)
+                static_assert(V * sizeof(S) == 8, "a converting copy packs 4 bf16 into 8 bytes");
                 copyPos(e, r, c);
+                unsigned long long w = 0;
                 CARNOT_UNROLL
                 for (int j = 0; j < V; j++) {
-                    smem[r * LD + c + j] = toShared<S>(reg[i][j]);
+                    w |= static_cast<unsigned long long>(__bfloat16_as_ushort(toShared<S>(reg[i][j]))) << (16 * j);
                 }
+                *reinterpret_cast<unsigned long long*>(smem + r * LD + c) = w;
             }
         }
     }

@@ -138,6 +138,25 @@ inline void __pipeline_wait_prior(std::size_t prior) {
     }
 }
 
+template <typename T>
+inline T __shfl_xor_sync(unsigned, T v, int laneMask) { return emu::shfl(v, 0, laneMask); }
+
+template <typename T>
+inline T __shfl_down_sync(unsigned, T v, int delta) { return emu::shfl(v, 1, delta); }
+
+template <typename T>
+inline T atomicAdd(T* p, T v) { return std::atomic_ref<T>(*p).fetch_add(v, std::memory_order_relaxed); }
+
+/** CUDA's integer atomicMax: stores max(*p, v), returns the old value (compare-exchange loop). */
+template <typename T>
+inline T atomicMax(T* p, T v) {
+    std::atomic_ref<T> a(*p);
+    T old = a.load(std::memory_order_relaxed);
+    while (old < v && !a.compare_exchange_weak(old, v, std::memory_order_relaxed)) {
+    }
+    return old;
+}
+
 #define __launch_bounds__(...)
 
 #include "cuda_emu_mma.h"

@@ -47,6 +47,8 @@ inline __nv_bfloat16 __float2bfloat16_rn(float f) {
     return __nv_bfloat16{static_cast<std::uint16_t>(b >> 16)};
 }
 
+inline unsigned short __bfloat16_as_ushort(__nv_bfloat16 h) { return h.bits; }
+
 inline float __bfloat162float(__nv_bfloat16 h) { return emuBitsToFloat(static_cast<std::uint32_t>(h.bits) << 16); }
 
 namespace nvcuda {
