@@ -460,7 +460,7 @@ public final class CudaKernelCheck {
      * The f32 GEMM cases in each tensor-core mode ({@link GemmPrecision#TF32}, {@link GemmPrecision#BF16}): a
      * backend of that mode (emulated when {@code emu}, else GPU 0), checked against the exact CPU GEMM with the mode's
      * sanity tolerance, timed ({@code reps} calls) against the mode's tensor-core roofline and, when {@code cublas},
-     * against cuBLAS with the matching compute type. Rows are named {@code "gemm TF32 ..."}, {@code "gemm BF16 ..."}.
+     * against cuBLAS with the matching compute type. Rows are named {@code "gemm TF32 ..."}, {@code "gemmBatched BF16 ..."}.
      */
     public static List<Result> runGemmModes(Sizes sizes, int reps, boolean emu, boolean cublas,
                                             java.util.function.Consumer<Result> log) {
@@ -489,8 +489,9 @@ public final class CudaKernelCheck {
                         b.owned().forEach(Buffer::close);
                     }
                     double roof = 1e3 * Math.max(c.bytes() / HBM_BYTES_PER_S, c.flops() / peak);
-                    Result r = new Result(c.name().replaceFirst("^gemm", "gemm " + mode), "gemm", c.dt(), err,
-                            err <= tol, ms, c.bytes() / ms / 1e6, c.flops() / ms / 1e6, roof, bms, berr);
+                    String name = c.name().replaceFirst("^(gemm\\w*) ", "$1 " + mode + " ");
+                    Result r = new Result(name, "gemm", c.dt(), err, err <= tol, ms, c.bytes() / ms / 1e6,
+                            c.flops() / ms / 1e6, roof, bms, berr);
                     out.add(r);
                     log.accept(r);
                     want.owned().forEach(Buffer::close);
