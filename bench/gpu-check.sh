@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-GPU check of the CUDA backend (bench/README.md "GPU check"): build, conformance harness on the GPU, every
-# kernel timed against its H100 roofline and (GEMMs) cuBLAS, MLP and transformer gradient/HVP on the GPU backend vs
+# kernel timed against its H100 roofline and (GEMMs) cuBLAS, the f32 GEMMs in each precision mode (exact, TF32,
+# BF16) against cuBLAS with the matching compute type, MLP and transformer gradient/HVP on the GPU backend vs
 # the CPU backend, the EoS smoke experiment on the GPU backend. Writes gpu-check.md, gpu-check.json (one table) and
 # gpu-check.log (everything printed) into OUT_DIR. Without a GPU it runs everything on the CUDA emulation (cuda-emu)
 # at small sizes and marks every time "emulated".

@@ -46,6 +46,7 @@ struct Fiber {
     unsigned linear = 0;
     State state = State::Done;
     std::uint64_t slot = 0;
+    PipelineState pipeline;
 };
 
 struct Worker {
@@ -89,6 +90,12 @@ static void park(State s) {
 
 void syncthreads() { park(State::AtBlockBarrier); }
 
+void syncwarp() { park(State::AtWarpBarrier); }
+
+unsigned laneId() { return tlFiber->linear & 31u; }
+
+PipelineState& pipelineState() { return tlFiber->pipeline; }
+
 std::uint64_t shuffle(std::uint64_t mine, int mode, int arg) {
     Fiber* f = tlFiber;
     Worker* w = tlWorker;
@@ -115,6 +122,10 @@ static void startFiber(Worker& w, std::size_t i) {
     }
     f.sp = sp;
     f.state = State::Runnable;
+    f.pipeline.copies.clear();
+    f.pipeline.ends.clear();
+    f.pipeline.head = 0;
+    f.pipeline.firstEnd = 0;
     f.linear = static_cast<unsigned>(i);
     f.tid.x = static_cast<unsigned>(i % w.block.x);
     f.tid.y = static_cast<unsigned>((i / w.block.x) % w.block.y);

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <cstring>
 #include <math.h>
+#include <utility>
+#include <vector>
 
 struct dim3 {
     unsigned x = 1, y = 1, z = 1;
@@ -30,6 +32,31 @@ const dim3& blockDimRef();
 const dim3& gridDimRef();
 
 void syncthreads();
+// Lane of the calling fiber in its warp (linear thread id % 32).
+unsigned laneId();
+// Parks the fiber until every live fiber of its warp arrives (__syncwarp).
+void syncwarp();
+
+/** One queued cp.async: n bytes from src, then zfill zero bytes, into dst. */
+struct PendingCopy {
+    void* dst;
+    const void* src;
+    std::size_t n;
+    std::size_t zfill;
+};
+
+/**
+ * A fiber's asynchronous copies in issue order: copies[head, ...) are pending; batch b (committed, oldest first)
+ * ends before copies[ends[b]] (ends[firstEnd, ...) are the batches not yet waited for); copies after the last end
+ * form the open batch. Flat vectors, reused without allocating once grown.
+ */
+struct PipelineState {
+    std::vector<PendingCopy> copies;
+    std::vector<std::size_t> ends;
+    std::size_t head = 0;
+    std::size_t firstEnd = 0;
+};
+PipelineState& pipelineState();
 // Exchanges 8 bytes with lane (own lane ^ laneMask) or (own lane + delta) of the same warp.
 std::uint64_t shuffle(std::uint64_t mine, int mode, int arg);
 
@@ -59,6 +86,58 @@ T shfl(T v, int mode, int arg) {
 
 inline void __syncthreads() { emu::syncthreads(); }
 
+inline float __uint_as_float(unsigned u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+inline unsigned __float_as_uint(float f) {
+    unsigned u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+inline long long __double_as_longlong(double d) {
+    long long l;
+    std::memcpy(&l, &d, 8);
+    return l;
+}
+inline void __syncwarp(unsigned = 0xffffffffu) { emu::syncwarp(); }
+
+// cp.async as CUDA's pipeline primitives (cuda_pipeline_primitives.h). Modelled, not synchronous: a copy is queued
+// in the calling fiber's open batch, __pipeline_commit closes the batch, and __pipeline_wait_prior(N) performs
+// every committed batch except the newest N (the data lands in shared memory only then, as on a GPU where it is
+// only guaranteed there after the wait). A kernel that reads a stage before waiting for it reads stale data here.
+inline void __pipeline_memcpy_async(void* dst, const void* src, std::size_t size, std::size_t zfill = 0) {
+    emu::pipelineState().copies.push_back({dst, src, size - zfill, zfill});
+}
+inline void __pipeline_commit() {
+    emu::PipelineState& p = emu::pipelineState();
+    p.ends.push_back(p.copies.size());
+}
+inline void __pipeline_wait_prior(std::size_t prior) {
+    emu::PipelineState& p = emu::pipelineState();
+    std::size_t committed = p.ends.size() - p.firstEnd;
+    if (committed <= prior) {
+        return;
+    }
+    p.firstEnd = p.ends.size() - prior;
+    std::size_t until = p.ends[p.firstEnd - 1];
+    for (; p.head < until; p.head++) {
+        const emu::PendingCopy& c = p.copies[p.head];
+        std::memcpy(c.dst, c.src, c.n);
+        std::memset(static_cast<char*>(c.dst) + c.n, 0, c.zfill);
+    }
+    if (p.head == p.copies.size()) {  // nothing pending, no open copies: start over in the same storage
+        p.copies.clear();
+        p.ends.erase(p.ends.begin(), p.ends.begin() + static_cast<std::ptrdiff_t>(p.firstEnd));
+        for (std::size_t& e : p.ends) {
+            e = 0;
+        }
+        p.firstEnd = 0;
+        p.head = 0;
+    }
+}
+
 template <typename T>
 inline T __shfl_xor_sync(unsigned, T v, int laneMask) { return emu::shfl(v, 0, laneMask); }
 
@@ -79,6 +158,8 @@ inline T atomicMax(T* p, T v) {
 }
 
 #define __launch_bounds__(...)
+
+#include "cuda_emu_mma.h"
 
 #include <cstddef>
 #include <type_traits>

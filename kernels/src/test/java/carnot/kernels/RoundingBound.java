@@ -51,6 +51,39 @@ final class RoundingBound {
         return gamma(t, k + 2) + g64 + unitRoundoff(t) * (1 + g64);
     }
 
+    /**
+     * Coefficient of {@code S} (computed from the operands <i>as rounded</i> to TF32 or BF16) bounding a tensor-core
+     * GEMM with f32 accumulation against the {@link RefBackend} oracle run on those rounded operands. The products
+     * of rounded operands are exact in f32; the tensor cores' f32 additions are not guaranteed round-to-nearest (on
+     * V100/A100 they truncate, Fasi, Higham, Mikaitis, Pranesh, PeerJ CS 2021), so each addition and the epilogue
+     * may err by one ulp, unit {@code 2u = 2^-23}: {@code gamma_(K+2)(2u)} for the result, plus the oracle's
+     * {@code gamma_(K+2)(f64) + u (1 + gamma_(K+2)(f64))} as in {@link #versusReference}. For K = 7 this is
+     * 1.1e-6 S, while unrounded operands would move results by about 2^-11 |a||b| per term (TF32).
+     */
+    static double tensorCoreVersusReference(long k) {
+        double nu = (k + 2) * 0x1p-23;
+        if (nu >= 1) {
+            throw new IllegalArgumentException("gamma_n needs n 2u < 1; given K = " + k);
+        }
+        double g64 = gamma(DType.F64, k + 2);
+        return nu / (1 - nu) + g64 + unitRoundoff(DType.F32) * (1 + g64);
+    }
+
+    /**
+     * {@code x} rounded to {@code bits} mantissa bits, computed in double (exact): ties away from zero (TF32,
+     * {@code cvt.rna}) or to even (BF16); subnormals use the quantum of the smallest normal; NaN, infinities and
+     * zeros unchanged, overflow to infinity.
+     */
+    static float roundMantissa(float x, int bits, boolean tiesAway) {
+        if (Float.isNaN(x) || Float.isInfinite(x) || x == 0) {
+            return x;
+        }
+        double q = Math.scalb(1.0, Math.max(Math.getExponent(x), Float.MIN_EXPONENT) - bits);
+        double m = Math.abs((double) x) / q;
+        double r = (tiesAway ? Math.floor(m + 0.5) : Math.rint(m)) * q;
+        return (float) Math.copySign(r, x);
+    }
+
     /** Coefficient of {@code S} bounding the difference of two results computed in {@code t}: {@code 2 gamma_(K+2)}. */
     static double betweenRuns(DType t, long k) {
         return 2 * gamma(t, k + 2);

@@ -12,6 +12,7 @@ import carnot.kernels.Unary;
 import carnot.kernels.cuda.CudaBackend;
 import carnot.kernels.cuda.CudaSupport;
 import carnot.kernels.cuda.JCudaLauncher;
+import carnot.kernels.gemm.GemmPrecision;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,21 @@ public final class CudaKernelCheck {
     private static final double HBM_BYTES_PER_S = 3.0e12;
     private static final double F32_FLOPS = 60e12;
     private static final double F64_FLOPS = 30e12;
+    /**
+     * Achievable tensor-core rates on an H100 SXM (about 80 % of the dense peaks: DMMA f64 67, TF32 495, BF16 989
+     * TFLOP/s): the roofline of the f64 GEMMs (DMMA on sm_80+) and of the TF32/BF16 modes.
+     */
+    private static final double F64_TC_FLOPS = 55e12;
+    private static final double TF32_FLOPS = 400e12;
+    private static final double BF16_FLOPS = 800e12;
+    /**
+     * Sanity tolerances (max error relative to the largest CPU value) of the TF32/BF16 modes against the exact CPU
+     * GEMM on the benchmark's normal inputs: operand rounding of 2^-11 / 2^-8 relative per factor, averaged over k
+     * terms, stays an order of magnitude below these; the rigorous check is ConformanceGemmTest (rounded operands,
+     * k-dependent bound).
+     */
+    private static final double TF32_TOL = 4e-3;
+    private static final double BF16_TOL = 3e-2;
 
     private CudaKernelCheck() {
     }
@@ -489,7 +505,9 @@ public final class CudaKernelCheck {
                 double tol = c.dt() == DType.F32 ? 1e-3 : 1e-9;
                 got.run().run();
                 double ms = timeMillis(cuda, got.run(), reps);
-                double peak = c.dt() == DType.F32 ? F32_FLOPS : F64_FLOPS;
+                double peak = c.dt() == DType.F32 ? F32_FLOPS
+                        : family(c.name()).equals("gemm") && cuda.launcher().computeCapability() >= 80 ? F64_TC_FLOPS
+                        : F64_FLOPS;
                 double roof = 1e3 * Math.max(c.bytes() / HBM_BYTES_PER_S, c.flops() / peak);
                 String fam = family(c.name());
                 double bms = Double.NaN;
@@ -508,6 +526,57 @@ public final class CudaKernelCheck {
                 log.accept(r);
                 want.owned().forEach(Buffer::close);
                 got.owned().forEach(Buffer::close);
+            }
+        }
+        return out;
+    }
+
+    /** The f32 GEMM cases of {@code sizes} (the MLP products), for the tensor-core modes. */
+    private static List<Case> f32Gemms(Sizes sizes) {
+        return cases(sizes).stream().filter(c -> family(c.name()).equals("gemm") && c.dt() == DType.F32).toList();
+    }
+
+    /**
+     * The f32 GEMM cases in each tensor-core mode ({@link GemmPrecision#TF32}, {@link GemmPrecision#BF16}): a
+     * backend of that mode (emulated when {@code emu}, else GPU 0), checked against the exact CPU GEMM with the mode's
+     * sanity tolerance, timed ({@code reps} calls) against the mode's tensor-core roofline and, when {@code cublas},
+     * against cuBLAS with the matching compute type. Rows are named {@code "gemm TF32 ..."}, {@code "gemmBatched BF16 ..."}.
+     */
+    public static List<Result> runGemmModes(Sizes sizes, int reps, boolean emu, boolean cublas,
+                                            java.util.function.Consumer<Result> log) {
+        List<Result> out = new ArrayList<>();
+        for (GemmPrecision mode : new GemmPrecision[] {GemmPrecision.TF32, GemmPrecision.BF16}) {
+            double tol = mode == GemmPrecision.TF32 ? TF32_TOL : BF16_TOL;
+            double peak = mode == GemmPrecision.TF32 ? TF32_FLOPS : BF16_FLOPS;
+            try (CudaBackend cuda = emu ? CudaBackend.emulated(mode) : CudaBackend.gpu(0, false, mode);
+                 CudaBackend base = cublas && !emu ? CudaBackend.gpu(0, true, mode) : null;
+                 CpuBackend cpu = new CpuBackend()) {
+                boolean haveCublas = base != null && base.launcher().description().contains("cuBLAS (");
+                for (Case c : f32Gemms(sizes)) {
+                    Run want = c.op().prepare(cpu);
+                    Run got = c.op().prepare(cuda);
+                    want.run().run();
+                    got.run().run();
+                    double err = maxRelError(want.out(), got.out());
+                    double ms = timeMillis(cuda, got.run(), reps);
+                    double bms = Double.NaN;
+                    double berr = Double.NaN;
+                    if (haveCublas) {
+                        Run b = c.op().prepare(base);
+                        b.run().run();
+                        berr = maxRelError(want.out(), b.out());
+                        bms = timeMillis(base, b.run(), reps);
+                        b.owned().forEach(Buffer::close);
+                    }
+                    double roof = 1e3 * Math.max(c.bytes() / HBM_BYTES_PER_S, c.flops() / peak);
+                    String name = c.name().replaceFirst("^(gemm\\w*) ", "$1 " + mode + " ");
+                    Result r = new Result(name, "gemm", c.dt(), err, err <= tol, ms, c.bytes() / ms / 1e6,
+                            c.flops() / ms / 1e6, roof, bms, berr);
+                    out.add(r);
+                    log.accept(r);
+                    want.owned().forEach(Buffer::close);
+                    got.owned().forEach(Buffer::close);
+                }
             }
         }
         return out;

@@ -19,6 +19,7 @@ import carnot.kernels.CpuBackend;
 import carnot.kernels.DType;
 import carnot.kernels.cuda.CudaBackend;
 import carnot.kernels.cuda.CudaSupport;
+import carnot.kernels.gemm.GemmPrecision;
 import carnot.models.Activation;
 import carnot.models.Mlp;
 import carnot.models.Transformer;
@@ -44,7 +45,9 @@ import java.util.stream.IntStream;
  * The one-GPU check driven by {@code bench/gpu-check.sh}: every kernel case of {@link CudaKernelCheck} on the CUDA
  * backend (checked against the CPU backend, timed, compared with the H100 roofline of kernels/CUDA.md and, with
  * {@code -Dcarnot.cuda.cublas=true}, with cuBLAS for the GEMMs), the loss+gradient and the Hessian-vector product of
- * the benchmark MLP and of the grokking transformer on the GPU backend against the CPU backend, and the EoS smoke
+ * the benchmark MLP and of the grokking transformer on the GPU backend against the CPU backend (f32 GEMMs exact),
+ * the f32 GEMM cases again in the tensor-core modes TF32 and BF16 (against their own roofline and, opted in, cuBLAS
+ * with the matching compute type), and the EoS smoke
  * experiment on the GPU backend. Writes {@code gpu-check.md} and {@code gpu-check.json} (one table) into the output
  * folder. Without a GPU, or with {@code --emu}, everything runs on the host emulation of the same kernels
  * ({@code cuda-emu}) at small sizes, and every time is marked emulated (a host time, not a GPU estimate).
@@ -98,7 +101,8 @@ public final class GpuCheck {
         List<String> failures = new ArrayList<>();
         String device;
         String t = o.emu() ? " (emulated)" : "";
-        try (CudaBackend gpu = o.emu() ? CudaBackend.emulated() : CudaBackend.gpu(0, false);
+        try (CudaBackend gpu = o.emu() ? CudaBackend.emulated(GemmPrecision.EXACT)
+                : CudaBackend.gpu(0, false, GemmPrecision.EXACT);
              CudaBackend cublas = !o.emu() && Boolean.getBoolean("carnot.cuda.cublas") ? CudaBackend.gpu(0, true)
                      : null;
              CpuBackend cpu = new CpuBackend()) {
@@ -126,6 +130,20 @@ public final class GpuCheck {
                     String.format(Locale.ROOT, "  %-55s %s err %.2e %s  %.4f ms%s  roofline %.4f ms", r.name(),
                             r.dtype(), r.err(), r.ok() ? "ok" : "DISAGREES", r.ms(), t, r.roofMs())))) {
                 String check = String.format(Locale.ROOT, "%s (rel err %.1e)", r.ok() ? "ok" : "DISAGREES", r.err());
+                String note = Double.isNaN(r.cublasErr()) ? ""
+                        : String.format(Locale.ROOT, "cuBLAS rel err %.1e", r.cublasErr());
+                rows.add(new Row("kernel", r.name(), r.family(), r.dtype().toString(), check, r.ms(), r.roofMs(),
+                        r.cublasMs(), Double.NaN, note));
+                if (!r.ok()) {
+                    failures.add("kernel " + r.name() + ": max rel err " + r.err());
+                }
+            }
+            log.println("GEMM tensor-core modes (TF32, BF16)" + t + ":");
+            for (CudaKernelCheck.Result r : CudaKernelCheck.runGemmModes(sizes, o.reps(), o.emu(), base != null,
+                    r -> log.println(String.format(Locale.ROOT, "  %-55s err %.2e %s  %.4f ms%s  roofline %.4f ms",
+                            r.name(), r.err(), r.ok() ? "ok" : "DISAGREES", r.ms(), t, r.roofMs())))) {
+                String check = String.format(Locale.ROOT, "%s (rel err %.1e vs exact f32)", r.ok() ? "ok"
+                        : "DISAGREES", r.err());
                 String note = Double.isNaN(r.cublasErr()) ? ""
                         : String.format(Locale.ROOT, "cuBLAS rel err %.1e", r.cublasErr());
                 rows.add(new Row("kernel", r.name(), r.family(), r.dtype().toString(), check, r.ms(), r.roofMs(),

@@ -35,6 +35,7 @@ class GpuCheckTest {
             assertTrue(json.contains("\"family\": \"" + family + "\""), () -> "no " + family + " row in\n" + json);
         }
         assertTrue(md.contains("MLP") && md.contains("transformer"), md);
+        assertTrue(md.contains("| gemm TF32 NN") && md.contains("| gemm BF16 TN"), () -> "no tensor-core GEMM rows\n" + md);
         assertTrue(md.contains("(emulated)"), md);
         long kernels = r.rows().stream().filter(x -> x.section().equals("kernel")).count();
         assertEquals(4, r.rows().stream().filter(x -> x.section().equals("model")).count(), md);

@@ -36,6 +36,11 @@ final class CountingLauncher implements KernelLauncher {
     }
 
     @Override
+    public int computeCapability() {
+        return inner.computeCapability();
+    }
+
+    @Override
     public long malloc(long bytes) {
         return inner.malloc(bytes);
     }

@@ -1,5 +1,7 @@
 package carnot.kernels.cuda;
 
+import carnot.kernels.gemm.GemmPrecision;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -21,7 +23,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * version, newest first ({@link #LIBRARIES}: the kernels are built by CUDA 13, so {@code libcublas.so.13}, then
  * {@code .so.12}). Only {@code libcublas} is used (no cublasLt). Row-major {@code C = op(A) op(B)} is computed as
  * the column-major {@code C^T = op(B)^T op(A)^T}, i.e. {@code cublas?gemmStridedBatched(opB, opA, n, m, k, B, A, C)}.
- * The default math mode keeps full FP32 (no TF32); results are deterministic for a given GPU and cuBLAS version.
+ * In {@link GemmPrecision#EXACT} the default math mode keeps full FP32 (no TF32); for the tensor-core modes f32
+ * products go to {@code cublasGemmStridedBatchedEx} with compute type {@code CUBLAS_COMPUTE_32F_FAST_TF32} (77) or
+ * {@code CUBLAS_COMPUTE_32F_FAST_16BF} (75; cuBLAS may also pick TF32 there), f32 operands and results, the
+ * baseline of the hand-written TF32/BF16 kernels. f64 is always {@code cublasDgemmStridedBatched}. Results are
+ * deterministic for a given GPU and cuBLAS version.
  */
 final class Cublas implements VendorGemm {
     /** The system property that opts in to cuBLAS ({@code true}); anything else keeps the hand-written GEMM. */
@@ -31,8 +37,18 @@ final class Cublas implements VendorGemm {
     private static final FunctionDescriptor STRIDED = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
             JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS,
             ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final FunctionDescriptor STRIDED_EX = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
+            JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT,
+            JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
+    /** cudaDataType CUDA_R_32F, cublasComputeType_t values, CUBLAS_GEMM_DEFAULT (cublas_api.h, library_types.h). */
+    private static final int CUDA_R_32F = 0;
+    private static final int COMPUTE_32F_FAST_16BF = 75;
+    private static final int COMPUTE_32F_FAST_TF32 = 77;
+    private static final int GEMM_DEFAULT = -1;
 
     private final MemorySegment handle;
+    private final GemmPrecision precision;
+    private final MethodHandle sgemmEx;
     private final MethodHandle sgemm;
     private final MethodHandle dgemm;
     private final MethodHandle destroy;
@@ -78,8 +94,11 @@ final class Cublas implements VendorGemm {
         }
     }
 
-    private Cublas(String library, MemorySegment handle, MethodHandle sgemm, MethodHandle dgemm, MethodHandle destroy) {
+    private Cublas(String library, MemorySegment handle, MethodHandle sgemm, MethodHandle dgemm, MethodHandle destroy,
+                   GemmPrecision precision, MethodHandle sgemmEx) {
         this.library = library;
+        this.precision = precision;
+        this.sgemmEx = sgemmEx;
         this.handle = handle;
         this.sgemm = sgemm;
         this.dgemm = dgemm;
@@ -91,6 +110,11 @@ final class Cublas implements VendorGemm {
      * CUstream) in the current context.
      */
     static Cublas open(String library, long stream) {
+        return open(library, stream, GemmPrecision.EXACT);
+    }
+
+    /** As {@link #open(String, long)}, with f32 products in {@code precision} (see the class comment). */
+    static Cublas open(String library, long stream, GemmPrecision precision) {
         Linker linker = Linker.nativeLinker();
         SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
         MethodHandle create = linker.downcallHandle(lib.findOrThrow("cublasCreate_v2"),
@@ -101,12 +125,14 @@ final class Cublas implements VendorGemm {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
         MethodHandle s = linker.downcallHandle(lib.findOrThrow("cublasSgemmStridedBatched"), STRIDED);
         MethodHandle d = linker.downcallHandle(lib.findOrThrow("cublasDgemmStridedBatched"), STRIDED);
+        MethodHandle ex = precision == GemmPrecision.EXACT ? null
+                : linker.downcallHandle(lib.findOrThrow("cublasGemmStridedBatchedEx"), STRIDED_EX);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS);
             check((int) create.invokeExact(out), "cublasCreate");
             MemorySegment h = out.get(ADDRESS, 0);
             check((int) setStream.invokeExact(h, MemorySegment.ofAddress(stream)), "cublasSetStream");
-            return new Cublas(library, h, s, d, destroy);
+            return new Cublas(library, h, s, d, destroy, precision, ex);
         } catch (CudaException e) {
             throw e;
         } catch (Throwable t) {
@@ -123,7 +149,8 @@ final class Cublas implements VendorGemm {
 
     @Override
     public String description() {
-        return "cuBLAS (" + library + ", comparison baseline)";
+        return "cuBLAS (" + library + ", comparison baseline" + (precision == GemmPrecision.EXACT ? ""
+                : ", f32 with CUBLAS_COMPUTE_32F_FAST_" + (precision == GemmPrecision.TF32 ? "TF32" : "16BF")) + ")";
     }
 
     @Override
@@ -135,6 +162,14 @@ final class Cublas implements VendorGemm {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment al = f32 ? arena.allocateFrom(JAVA_FLOAT, (float) alpha) : arena.allocateFrom(JAVA_DOUBLE, alpha);
             MemorySegment be = f32 ? arena.allocateFrom(JAVA_FLOAT, (float) beta) : arena.allocateFrom(JAVA_DOUBLE, beta);
+            if (f32 && sgemmEx != null) {
+                int compute = precision == GemmPrecision.TF32 ? COMPUTE_32F_FAST_TF32 : COMPUTE_32F_FAST_16BF;
+                int status = (int) sgemmEx.invokeExact(handle, opB, opA, n, m, k, al, MemorySegment.ofAddress(b),
+                        CUDA_R_32F, ldb, strideB, MemorySegment.ofAddress(a), CUDA_R_32F, lda, strideA, be,
+                        MemorySegment.ofAddress(c), CUDA_R_32F, ldc, strideC, batch, compute, GEMM_DEFAULT);
+                check(status, "GemmStridedBatchedEx (" + precision + ") " + m + "x" + n + "x" + k + " batch " + batch);
+                return;
+            }
             MethodHandle h = f32 ? sgemm : dgemm;
             int status = (int) h.invokeExact(handle, opB, opA, n, m, k, al, MemorySegment.ofAddress(b), ldb, strideB,
                     MemorySegment.ofAddress(a), lda, strideA, be, MemorySegment.ofAddress(c), ldc, strideC, batch);

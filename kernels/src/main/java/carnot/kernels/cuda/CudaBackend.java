@@ -14,6 +14,7 @@ import carnot.kernels.attention.AttentionCuda;
 import carnot.kernels.eigen.EigenCuda;
 import carnot.kernels.elementwise.ElementwiseCuda;
 import carnot.kernels.gemm.GemmCuda;
+import carnot.kernels.gemm.GemmPrecision;
 import carnot.kernels.indexing.IndexingCuda;
 import carnot.kernels.layernorm.LayerNormCuda;
 import carnot.kernels.memory.MemoryCuda;
@@ -53,6 +54,7 @@ public final class CudaBackend implements Backend {
     private final Supplier<Backend> hostFactory;
     private Backend host;
     private final boolean atomicScatter;
+    private final GemmPrecision gemmPrecision;
     private final CudaDevice device;
     private final Set<Buffer> live = ConcurrentHashMap.newKeySet();
     private boolean closed;
@@ -62,6 +64,22 @@ public final class CudaBackend implements Backend {
      * backend that runs {@code symmetricEigen}; it is closed with this backend.
      */
     public CudaBackend(KernelLauncher launcher, String name, Supplier<Backend> host, boolean atomicScatter) {
+        this(launcher, name, host, atomicScatter, GemmPrecision.EXACT);
+    }
+
+    /**
+     * As above, with f32 GEMMs in {@code gemmPrecision} ({@link GemmPrecision}); the tensor-core modes require a
+     * launcher of compute capability 8.0 or more.
+     */
+    public CudaBackend(KernelLauncher launcher, String name, Supplier<Backend> host, boolean atomicScatter,
+                       GemmPrecision gemmPrecision) {
+        if (gemmPrecision.tensorCores() && launcher.computeCapability() < 80) {
+            int cc = launcher.computeCapability();
+            launcher.close();
+            throw new CudaException("GEMM precision " + gemmPrecision + " requires tensor cores of compute capability"
+                    + " >= 8.0; given " + cc / 10 + "." + cc % 10 + " (use " + GemmPrecision.EXACT + ")");
+        }
+        this.gemmPrecision = gemmPrecision;
         this.launcher = new CountingLauncher(launcher);
         this.pool = new DevicePool(this.launcher);
         this.name = name;
@@ -70,9 +88,17 @@ public final class CudaBackend implements Backend {
         this.device = new CudaDevice(this.launcher);
     }
 
-    /** The CUDA backend on the host emulation ("cuda-emu"), blocks spread over all hardware threads. */
+    /**
+     * The CUDA backend on the host emulation ("cuda-emu"), blocks spread over all hardware threads, f32 GEMMs in the
+     * mode of {@code -D}{@value GemmPrecision#PROPERTY} (exact when unset).
+     */
     public static CudaBackend emulated() {
-        return new CudaBackend(new EmulatedLauncher(0), "cuda-emu", () -> new CpuBackend(1), false);
+        return emulated(GemmPrecision.fromSystemProperty());
+    }
+
+    /** The CUDA backend on the host emulation with f32 GEMMs in {@code gemmPrecision}. */
+    public static CudaBackend emulated(GemmPrecision gemmPrecision) {
+        return new CudaBackend(new EmulatedLauncher(0), "cuda-emu", () -> new CpuBackend(1), false, gemmPrecision);
     }
 
     /**
@@ -80,11 +106,16 @@ public final class CudaBackend implements Backend {
      * (see {@link CudaSupport#unavailableReason()}).
      */
     public static CudaBackend gpu(int device) {
+        return gpu(device, GemmPrecision.fromSystemProperty());
+    }
+
+    /** The CUDA backend on GPU {@code device} with f32 GEMMs in {@code gemmPrecision}. */
+    public static CudaBackend gpu(int device, GemmPrecision gemmPrecision) {
         String why = CudaSupport.unavailableReason();
         if (why != null) {
             throw new CudaException("cuda backend unavailable: " + why + "; use --backend cpu (or auto)");
         }
-        return new CudaBackend(new JCudaLauncher(device), "cuda", CpuBackend::new, false);
+        return new CudaBackend(new JCudaLauncher(device), "cuda", CpuBackend::new, false, gemmPrecision);
     }
 
     /**
@@ -93,12 +124,20 @@ public final class CudaBackend implements Backend {
      * runs), else the hand-written kernels.
      */
     public static CudaBackend gpu(int device, boolean cublasBaseline) {
+        return gpu(device, cublasBaseline, GemmPrecision.EXACT);
+    }
+
+    /**
+     * As {@link #gpu(int, boolean)} with f32 GEMMs in {@code gemmPrecision}: the hand-written kernels of that mode,
+     * or cuBLAS with the matching compute type (TF32 / BF16 tensor cores) when {@code cublasBaseline}.
+     */
+    public static CudaBackend gpu(int device, boolean cublasBaseline, GemmPrecision gemmPrecision) {
         String why = CudaSupport.unavailableReason();
         if (why != null) {
             throw new CudaException("cuda backend unavailable: " + why + "; use --backend cpu (or auto)");
         }
-        return new CudaBackend(new JCudaLauncher(device, cublasBaseline), cublasBaseline ? "cuda-cublas" : "cuda",
-                CpuBackend::new, false);
+        return new CudaBackend(new JCudaLauncher(device, cublasBaseline, gemmPrecision),
+                cublasBaseline ? "cuda-cublas" : "cuda", CpuBackend::new, false, gemmPrecision);
     }
 
     /** Host↔device copies and synchronisations made through this backend so far (all of them: every copy goes through its launcher). */
@@ -109,6 +148,11 @@ public final class CudaBackend implements Backend {
     /** The launcher this backend queues work on (copies made on it directly are not in {@link #transfers()}). */
     public KernelLauncher launcher() {
         return launcher.inner();
+    }
+
+    /** The arithmetic of this backend's f32 GEMMs (fixed at construction). */
+    public GemmPrecision gemmPrecision() {
+        return gemmPrecision;
     }
 
     /** Number of buffers allocated and not yet freed. */
@@ -220,7 +264,7 @@ public final class CudaBackend implements Backend {
                      Buffer b, long offB, int ldb, double beta, Buffer c, long offC, int ldc) {
         DType t = Ops.gemm("gemm", this, transA, transB, m, n, k, a, offA, lda, 0, b, offB, ldb, 0, c, offC, ldc,
                 0, 1);
-        GemmCuda.gemm(device, "gemm", t, transA, transB, m, n, k, alpha, a, offA, lda, 0, b, offB, ldb, 0, beta, c,
+        GemmCuda.gemm(device, gemmPrecision, "gemm", t, transA, transB, m, n, k, alpha, a, offA, lda, 0, b, offB, ldb, 0, beta, c,
                 offC, ldc, 0, 1);
     }
 
@@ -230,7 +274,7 @@ public final class CudaBackend implements Backend {
                             long offC, int ldc, long strideC, int batch) {
         DType t = Ops.gemm("gemmBatched", this, transA, transB, m, n, k, a, offA, lda, strideA, b, offB, ldb,
                 strideB, c, offC, ldc, strideC, batch);
-        GemmCuda.gemm(device, "gemmBatched", t, transA, transB, m, n, k, alpha, a, offA, lda, strideA, b, offB, ldb,
+        GemmCuda.gemm(device, gemmPrecision, "gemmBatched", t, transA, transB, m, n, k, alpha, a, offA, lda, strideA, b, offB, ldb,
                 strideB, beta, c, offC, ldc, strideC, batch);
     }
 

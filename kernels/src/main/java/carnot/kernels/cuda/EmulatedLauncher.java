@@ -50,6 +50,13 @@ public final class EmulatedLauncher implements KernelLauncher {
     private final MethodHandle allocFn;
     private final MethodHandle freeFn;
     private final Map<String, MethodHandle> entries = new ConcurrentHashMap<>();
+    private final int capability;
+
+    /**
+     * The compute capability the emulation reports by default: 9.0, since it implements everything the kernels use
+     * on sm_80/sm_90 (cp.async pipeline primitives, the wmma TF32, BF16 and f64 shapes).
+     */
+    public static final int EMULATED_CAPABILITY = 90;
 
     /**
      * Loads the emulation library; {@code threads} host threads run blocks in parallel (0 = all hardware
@@ -57,6 +64,19 @@ public final class EmulatedLauncher implements KernelLauncher {
      * Throws {@link CudaException} saying how to build it when the library is missing.
      */
     public EmulatedLauncher(int threads) {
+        this(threads, EMULATED_CAPABILITY);
+    }
+
+    /**
+     * As {@link #EmulatedLauncher(int)}, reporting compute capability {@code computeCapability} (major * 10 + minor,
+     * at least 75) to the backend, e.g. 75 to run the kernels a pre-Ampere GPU would (no tensor cores).
+     */
+    public EmulatedLauncher(int threads, int computeCapability) {
+        if (computeCapability < 75) {
+            throw new IllegalArgumentException("emulated compute capability must be >= 75 (the oldest build target);"
+                    + " given " + computeCapability);
+        }
+        this.capability = computeCapability;
         if (threads < 0) {
             throw new IllegalArgumentException("emulator threads must be >= 0 (0 = hardware threads); given " + threads);
         }
@@ -118,7 +138,13 @@ public final class EmulatedLauncher implements KernelLauncher {
 
     @Override
     public String description() {
-        return "host emulation of the CUDA launch model (" + threads + " block threads, " + path + ")";
+        return "host emulation of the CUDA launch model (" + threads + " block threads, compute capability "
+                + capability / 10 + "." + capability % 10 + ", " + path + ")";
+    }
+
+    @Override
+    public int computeCapability() {
+        return capability;
     }
 
     @Override

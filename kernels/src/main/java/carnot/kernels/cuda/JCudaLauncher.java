@@ -1,5 +1,6 @@
 package carnot.kernels.cuda;
 
+import carnot.kernels.gemm.GemmPrecision;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -35,7 +36,8 @@ import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABI
 public final class JCudaLauncher implements KernelLauncher {
     /** The kernel modules, one per .cu family file. */
     public static final List<String> MODULES =
-            List.of("memory", "gemm", "elementwise", "reduce", "softmax", "layernorm", "indexing", "rng", "attention");
+            List.of("memory", "gemm", "gemm_tc", "elementwise", "reduce", "softmax", "layernorm", "indexing", "rng",
+                    "attention");
     private static final long CHUNK = 1L << 30;
 
     private final CUcontext ctx = new CUcontext();
@@ -47,6 +49,7 @@ public final class JCudaLauncher implements KernelLauncher {
     private final Cublas cublas;
     private final String cublasReason;
     private String lastKernel = "(none)";
+    private int capability;
 
     /** Device memory handle that exposes its address. */
     private static final class DevicePtr extends CUdeviceptr {
@@ -82,11 +85,23 @@ public final class JCudaLauncher implements KernelLauncher {
      * timing of both in one process (bench {@code GpuCheck}).
      */
     public JCudaLauncher(int ordinal, boolean cublasBaseline) {
+        this(ordinal, cublasBaseline, GemmPrecision.EXACT);
+    }
+
+    /**
+     * As {@link #JCudaLauncher(int, boolean)}; the cuBLAS baseline computes f32 products in {@code cublasPrecision}
+     * (TF32/BF16 tensor-core compute types for timing against the hand-written tensor-core kernels).
+     */
+    public JCudaLauncher(int ordinal, boolean cublasBaseline, GemmPrecision cublasPrecision) {
         this(ordinal, cublasBaseline ? Cublas.choose("true", Cublas.LIBRARIES, Cublas::loadable)
-                : new Cublas.Choice(null, "hand-written kernels chosen by the caller"));
+                : new Cublas.Choice(null, "hand-written kernels chosen by the caller"), cublasPrecision);
     }
 
     private JCudaLauncher(int ordinal, Cublas.Choice choice) {
+        this(ordinal, choice, GemmPrecision.EXACT);
+    }
+
+    private JCudaLauncher(int ordinal, Cublas.Choice choice, GemmPrecision cublasPrecision) {
         int count = deviceCount();
         if (ordinal < 0 || ordinal >= count) {
             throw new CudaException("cuda: device ordinal must be in [0, " + count + "); given " + ordinal);
@@ -96,7 +111,7 @@ public final class JCudaLauncher implements KernelLauncher {
         try {
             bind();
             description = open();
-            cublas = choice.library() != null ? Cublas.open(choice.library(), stream.address()) : null;
+            cublas = choice.library() != null ? Cublas.open(choice.library(), stream.address(), cublasPrecision) : null;
             cublasReason = choice.reason();
         } catch (RuntimeException e) {
             release();
@@ -113,6 +128,7 @@ public final class JCudaLauncher implements KernelLauncher {
         byte[] nameBytes = new byte[256];
         check(JCudaDriver.cuDeviceGetName(nameBytes, nameBytes.length, device), "cuDeviceGetName");
         String gpu = new String(nameBytes).trim().replace("\0", "");
+        capability = 10 * major[0] + minor[0];
         String variant = major[0] == 9 ? "sm_90" : major[0] == 8 ? "sm_80" : "ptx";
         check(JCudaDriver.cuStreamCreate(stream, 0), "cuStreamCreate");
         for (String m : MODULES) {
@@ -160,6 +176,11 @@ public final class JCudaLauncher implements KernelLauncher {
 
     private static CUdeviceptr at(long address) {
         return new CUdeviceptr().withByteOffset(address);
+    }
+
+    @Override
+    public int computeCapability() {
+        return capability;
     }
 
     @Override

@@ -14,6 +14,15 @@ public interface KernelLauncher extends AutoCloseable {
     /** What runs the kernels, e.g. "NVIDIA H100 (sm_90, cubin)" or "host emulation (2 threads)". */
     String description();
 
+    /**
+     * Compute capability of the device, major * 10 + minor (e.g. 80 for an A100, 90 for an H100): kernels that need
+     * sm_80 features (tensor-core GEMMs) are only launched at 80 or above. The default, 75, is the oldest target
+     * the kernels are built for.
+     */
+    default int computeCapability() {
+        return 75;
+    }
+
     /** Allocates {@code bytes} (>= 1) of device memory, 256-byte aligned; contents undefined. */
     long malloc(long bytes);
 

@@ -8,6 +8,7 @@ import carnot.kernels.HostData;
 import carnot.kernels.RefBackend;
 import carnot.kernels.Reduce;
 import carnot.kernels.Unary;
+import carnot.kernels.gemm.GemmPrecision;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -39,8 +40,21 @@ class PtxModuleMappingTest {
 
     /** Forwards to the emulator and records which kernels of which modules were launched. */
     private static final class Recording implements KernelLauncher {
-        final EmulatedLauncher inner = new EmulatedLauncher(1);
+        final EmulatedLauncher inner;
         final Set<String> launched = new TreeSet<>();
+
+        Recording() {
+            this(EmulatedLauncher.EMULATED_CAPABILITY);
+        }
+
+        Recording(int computeCapability) {
+            inner = new EmulatedLauncher(1, computeCapability);
+        }
+
+        @Override
+        public int computeCapability() {
+            return inner.computeCapability();
+        }
 
         public String description() {
             return "recording " + inner.description();
@@ -100,9 +114,7 @@ class PtxModuleMappingTest {
         be.convert(x, other, 10);
         be.copyStrided(x, new Broadcast(new int[] {4, 8}, new long[] {1, 4}, 0, new long[2], 0), z, 0);
         be.copyStrided(x, new Broadcast(new int[] {4, 8}, new long[] {0, 2}, 0, new long[2], 0), z, 0);
-        be.gemm(false, true, 8, 8, 8, 1, x, 0, 8, y, 0, 8, 0, z, 0, 8);
-        be.gemm(true, false, 8, 8, 1100, 1, big, 0, 8, big, 0, 8, 0, z, 0, 8);
-        be.gemmBatched(false, false, 4, 4, 4, 1, x, 0, 4, 16, y, 0, 4, 16, 0, z, 0, 4, 16, 3);
+        everyGemm(be, x, y, z, big);
         be.axpy(100, 2, x, z);
         be.dot(100, x, y);
         be.unary(Unary.TANH, x, z, 100);
@@ -139,6 +151,28 @@ class PtxModuleMappingTest {
         owned.forEach(Buffer::close);
     }
 
+    /** A GEMM of every transpose pair (one split-K, one batched). */
+    private static void everyGemm(CudaBackend be, Buffer x, Buffer y, Buffer z, Buffer big) {
+        be.gemm(false, true, 8, 8, 8, 1, x, 0, 8, y, 0, 8, 0, z, 0, 8);
+        be.gemm(true, true, 8, 8, 8, 1, x, 0, 8, y, 0, 8, 0, z, 0, 8);
+        be.gemm(true, false, 8, 8, 1100, 1, big, 0, 8, big, 0, 8, 0, z, 0, 8);
+        be.gemmBatched(false, false, 4, 4, 4, 1, x, 0, 4, 16, y, 0, 4, 16, 0, z, 0, 4, 16, 3);
+    }
+
+    /** The GEMM variants of a backend in mode {@code p} on a device of compute capability {@code cc}. */
+    private static Set<String> gemmLaunches(int cc, GemmPrecision p, DType t) {
+        Recording rec = new Recording(cc);
+        try (CudaBackend be = new CudaBackend(rec, "cuda-emu", RefBackend::new, false, p)) {
+            Buffer x = be.alloc(t, 4096);
+            Buffer y = be.alloc(t, 4096);
+            Buffer z = be.alloc(t, 4096);
+            Buffer big = be.alloc(t, 64 * 1100);
+            everyGemm(be, x, y, z, big);
+            List.of(x, y, z, big).forEach(Buffer::close);
+        }
+        return rec.launched;
+    }
+
     private static String ptx(String module) {
         try (InputStream in = PtxModuleMappingTest.class.getResourceAsStream(CudaSupport.RESOURCES + "ptx/" + module
                 + ".ptx")) {
@@ -163,6 +197,9 @@ class PtxModuleMappingTest {
             }
             launched.addAll(rec.launched);
         }
+        launched.addAll(gemmLaunches(75, GemmPrecision.EXACT, DType.F64));
+        launched.addAll(gemmLaunches(80, GemmPrecision.TF32, DType.F32));
+        launched.addAll(gemmLaunches(80, GemmPrecision.BF16, DType.F32));
         Set<String> entries = new TreeSet<>();
         Matcher m = ENTRY.matcher("");
         for (String module : JCudaLauncher.MODULES) {
