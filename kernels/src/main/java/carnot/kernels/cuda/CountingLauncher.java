@@ -1,11 +1,16 @@
 package carnot.kernels.cuda;
 
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link KernelLauncher} that counts what crosses between host and device: copies each way (calls and bytes) and
- * explicit synchronisations. {@link CudaBackend} puts every launcher behind one, so {@link CudaBackend#transfers()}
+ * explicit synchronisations, and which kernels were launched. {@link CudaBackend} puts every launcher behind one, so {@link CudaBackend#transfers()}
  * tells how much a piece of work moves to and from the host (what a training step may not do beyond a few scalars).
  */
 final class CountingLauncher implements KernelLauncher {
@@ -15,6 +20,7 @@ final class CountingLauncher implements KernelLauncher {
     private final AtomicLong toHost = new AtomicLong();
     private final AtomicLong toHostBytes = new AtomicLong();
     private final AtomicLong syncs = new AtomicLong();
+    private final Set<String> launched = ConcurrentHashMap.newKeySet();
 
     CountingLauncher(KernelLauncher inner) {
         this.inner = inner;
@@ -23,6 +29,11 @@ final class CountingLauncher implements KernelLauncher {
     /** The launcher counted. */
     KernelLauncher inner() {
         return inner;
+    }
+
+    /** Every kernel launched so far, as {@code module/kernel}, sorted. */
+    Set<String> launched() {
+        return Collections.unmodifiableSet(new TreeSet<>(launched));
     }
 
     /** The counts so far. */
@@ -76,6 +87,7 @@ final class CountingLauncher implements KernelLauncher {
 
     @Override
     public void launch(String module, String kernel, Dim3 grid, Dim3 block, KernelArgs args) {
+        launched.add(module + "/" + kernel);
         inner.launch(module, kernel, grid, block, args);
     }
 

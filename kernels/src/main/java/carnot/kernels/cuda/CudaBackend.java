@@ -140,6 +140,11 @@ public final class CudaBackend implements Backend {
                 cublasBaseline ? "cuda-cublas" : "cuda", CpuBackend::new, false, gemmPrecision);
     }
 
+    /** Every kernel this backend has launched so far, as {@code module/kernel} (a test's view of the dispatch). */
+    public java.util.Set<String> kernelsLaunched() {
+        return launcher.launched();
+    }
+
     /** Host↔device copies and synchronisations made through this backend so far (all of them: every copy goes through its launcher). */
     public Transfers transfers() {
         return launcher.transfers();

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,66 +36,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PtxModuleMappingTest {
     private static final Pattern ENTRY = Pattern.compile("\\.entry (\\w+)\\(");
-
-    /** Forwards to the emulator and records which kernels of which modules were launched. */
-    private static final class Recording implements KernelLauncher {
-        final EmulatedLauncher inner;
-        final Set<String> launched = new TreeSet<>();
-
-        Recording() {
-            this(EmulatedLauncher.EMULATED_CAPABILITY);
-        }
-
-        Recording(int computeCapability) {
-            inner = new EmulatedLauncher(1, computeCapability);
-        }
-
-        @Override
-        public int computeCapability() {
-            return inner.computeCapability();
-        }
-
-        public String description() {
-            return "recording " + inner.description();
-        }
-
-        public long malloc(long bytes) {
-            return inner.malloc(bytes);
-        }
-
-        public void free(long address) {
-            inner.free(address);
-        }
-
-        public void memsetZero(long address, long bytes) {
-            inner.memsetZero(address, bytes);
-        }
-
-        public void copyToDevice(MemorySegment src, long dst, long bytes) {
-            inner.copyToDevice(src, dst, bytes);
-        }
-
-        public void copyToHost(long src, MemorySegment dst, long bytes) {
-            inner.copyToHost(src, dst, bytes);
-        }
-
-        public void copyOnDevice(long src, long dst, long bytes) {
-            inner.copyOnDevice(src, dst, bytes);
-        }
-
-        public void launch(String module, String kernel, Dim3 grid, Dim3 block, KernelArgs args) {
-            launched.add(module + "/" + kernel);
-            inner.launch(module, kernel, grid, block, args);
-        }
-
-        public void synchronize() {
-            inner.synchronize();
-        }
-
-        public void close() {
-            inner.close();
-        }
-    }
 
     private static void everyOp(CudaBackend be, DType t) {
         List<Buffer> owned = new ArrayList<>();
@@ -161,16 +100,15 @@ class PtxModuleMappingTest {
 
     /** The GEMM variants of a backend in mode {@code p} on a device of compute capability {@code cc}. */
     private static Set<String> gemmLaunches(int cc, GemmPrecision p, DType t) {
-        Recording rec = new Recording(cc);
-        try (CudaBackend be = new CudaBackend(rec, "cuda-emu", RefBackend::new, false, p)) {
+        try (CudaBackend be = new CudaBackend(new EmulatedLauncher(1, cc), "cuda-emu", RefBackend::new, false, p)) {
             Buffer x = be.alloc(t, 4096);
             Buffer y = be.alloc(t, 4096);
             Buffer z = be.alloc(t, 4096);
             Buffer big = be.alloc(t, 64 * 1100);
             everyGemm(be, x, y, z, big);
             List.of(x, y, z, big).forEach(Buffer::close);
+            return be.kernelsLaunched();
         }
-        return rec.launched;
     }
 
     private static String ptx(String module) {
@@ -189,13 +127,13 @@ class PtxModuleMappingTest {
         assumeTrue(CudaSupport.kernelsMissingReason() == null, "PTX not built (no nvcc at build time)");
         Set<String> launched = new TreeSet<>();
         for (boolean atomic : new boolean[] {false, true}) {
-            Recording rec = new Recording();
-            try (CudaBackend be = new CudaBackend(rec, "cuda-emu", RefBackend::new, atomic)) {
+            try (CudaBackend be = new CudaBackend(new EmulatedLauncher(1, EmulatedLauncher.EMULATED_CAPABILITY),
+                    "cuda-emu", RefBackend::new, atomic)) {
                 everyOp(be, DType.F32);
                 everyOp(be, DType.F64);
                 assertEquals(0, be.liveBuffers());
+                launched.addAll(be.kernelsLaunched());
             }
-            launched.addAll(rec.launched);
         }
         launched.addAll(gemmLaunches(75, GemmPrecision.EXACT, DType.F64));
         launched.addAll(gemmLaunches(80, GemmPrecision.TF32, DType.F32));
