@@ -18,6 +18,8 @@
 // attention_bwd_dq_T: grid as the forward; P = exp(s - lse), dS = P (dP - D), dq = scale * sum_j dS_ij k_j.
 // attention_bwd_dkdv_T: grid (batch * heads, ceil(tk / 16)), query tiles from the first query that sees the key
 //   tile; dv = sum_i P_ij dOut_i, dk = scale * sum_i dS_ij q_i. Every dk/dv element is written (0 for tq = 0).
+// attention_jvp_T: grid as the forward; p = exp(s - lse), ds = scale (q' . k + q . k'), out' = sum_j p v'_j +
+//   sum_j p ds v_j - (sum_j p ds) out in one pass over the key tiles (forward-mode tangent, Backend.attentionJvp).
 // No atomics: dq and dk/dv come from separate kernels, each element summed by one thread in a fixed order, so
 // results do not depend on timing.
 #include "carnot_cuda.h"
@@ -396,6 +398,129 @@ __device__ void attentionDkDvImpl(const T* q, const T* k, const T* v, const T* l
     }
 }
 
+/**
+ * Forward-mode tangent: grid and rows as the forward. Per key tile a lane stages nothing of its own but computes,
+ * for its key j and the warp's 4 rows, s = q . k_j and ds = q' . k_j + q . k'_j from shared chunks of q, q', k, k';
+ * then p = exp(scale s - lse) and p ds go through shared memory, the lane keeps its partial A = sum p ds, and every
+ * lane accumulates acc += p v'_j + p ds v_j on its NCOL columns. At the end A is summed over the warp and
+ * out' = acc - A out. One pass over keys (lse from the forward), no tq x tk storage.
+ */
+template <typename T>
+__device__ void attentionJvpImpl(const T* q, const T* k, const T* v, const T* out, const T* lse, const T* qd,
+                                 const T* kd, const T* vd, T* od, int heads, int tq, int tk, int dh, double scaleD,
+                                 int c0) {
+    __shared__ T qs[BR][DC];
+    __shared__ T qds[BR][DC];
+    __shared__ T ks[BC][DC + 1];
+    __shared__ T kds[BC][DC + 1];
+    __shared__ T ps[NW][RPW][BC];
+    __shared__ T pds[NW][RPW][BC];
+    __shared__ T lss[BR];
+    const T scale = static_cast<T>(scaleD);
+    int bh = blockIdx.x;
+    int b = bh / heads;
+    int h = bh - b * heads;
+    i64 rs = static_cast<i64>(heads) * dh;
+    i64 qoff = static_cast<i64>(b) * tq * rs + static_cast<i64>(h) * dh;
+    i64 koff = static_cast<i64>(b) * tk * rs + static_cast<i64>(h) * dh;
+    int i0 = blockIdx.y * BR;
+    int lane = threadIdx.x & 31;
+    int warp = threadIdx.x >> 5;
+    int shift = tk - tq;
+    if (threadIdx.x < BR) {
+        int i = i0 + threadIdx.x;
+        lss[threadIdx.x] = i < tq ? lse[static_cast<i64>(bh) * tq + i] : T(0);  // read after the staging barrier
+    }
+    T a[RPW];
+    T acc[RPW][NCOL];
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        a[r] = T(0);
+        CARNOT_UNROLL
+        for (int c = 0; c < NCOL; c++) {
+            acc[r][c] = T(0);
+        }
+    }
+    int end = imin(tk, i0 + BR + shift);
+    for (int j0 = 0; j0 < end; j0 += BC) {
+        T s[RPW];
+        T ds[RPW];
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            s[r] = T(0);
+            ds[r] = T(0);
+        }
+        for (int cc = 0; cc < dh; cc += DC) {
+            __syncthreads();
+            stage<T, BR, DC>(qs, q + qoff, i0, tq, rs, cc, dh);
+            stage<T, BR, DC>(qds, qd + qoff, i0, tq, rs, cc, dh);
+            stage<T, BC, DC + 1>(ks, k + koff, j0, tk, rs, cc, dh);
+            stage<T, BC, DC + 1>(kds, kd + koff, j0, tk, rs, cc, dh);
+            __syncthreads();
+            CARNOT_UNROLL
+            for (int c = 0; c < DC; c++) {
+                T kv = ks[lane][c];
+                T kdv = kds[lane][c];
+                CARNOT_UNROLL
+                for (int r = 0; r < RPW; r++) {
+                    T qv = qs[warp * RPW + r][c];
+                    s[r] += qv * kv;
+                    ds[r] += qds[warp * RPW + r][c] * kv + qv * kdv;
+                }
+            }
+        }
+        int j = j0 + lane;
+        CARNOT_UNROLL
+        for (int r = 0; r < RPW; r++) {
+            int i = i0 + warp * RPW + r;
+            bool ok = i < tq && j < tk && j <= i + shift;
+            T p = ok ? carnot::dexp(s[r] * scale - lss[warp * RPW + r]) : T(0);
+            T pd = p * ds[r] * scale;
+            a[r] += pd;
+            ps[warp][r][lane] = p;
+            pds[warp][r][lane] = pd;
+        }
+        __syncthreads();
+        int jn = imin(BC, tk - j0);
+        for (int jj = 0; jj < jn; jj++) {
+            const T* vr = v + koff + (j0 + jj) * rs;
+            const T* vdr = vd + koff + (j0 + jj) * rs;
+            T vv[NCOL];
+            T vdv[NCOL];
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                vv[c] = col < dh ? vr[col] : T(0);
+                vdv[c] = col < dh ? vdr[col] : T(0);
+            }
+            CARNOT_UNROLL
+            for (int r = 0; r < RPW; r++) {
+                T p = ps[warp][r][jj];
+                T pd = pds[warp][r][jj];
+                CARNOT_UNROLL
+                for (int c = 0; c < NCOL; c++) {
+                    acc[r][c] += p * vdv[c] + pd * vv[c];
+                }
+            }
+        }
+    }
+    CARNOT_UNROLL
+    for (int r = 0; r < RPW; r++) {
+        int i = i0 + warp * RPW + r;
+        T at = carnot::warpReduce(a[r], carnot::SumOp());
+        if (i < tq) {
+            CARNOT_UNROLL
+            for (int c = 0; c < NCOL; c++) {
+                int col = c0 + lane + 32 * c;
+                if (col < dh) {
+                    i64 e = qoff + i * rs + col;
+                    od[e] = acc[r][c] - at * out[e];
+                }
+            }
+        }
+    }
+}
+
 #define ATTENTION_KERNELS(T, S)                                                                                    \
     extern "C" __global__ void __launch_bounds__(128, 4)                                                            \
         attention_fwd_##S(const T* q, const T* k, const T* v, T* out, T* lse, int heads, int tq, int tk, int dh,    \
@@ -419,7 +544,13 @@ __device__ void attentionDkDvImpl(const T* q, const T* k, const T* v, const T* l
                                T* dk, T* dv, int heads, int tq, int tk, int dh, double scale, int c0) {            \
         attentionDkDvImpl<T>(q, k, v, lse, d, dOut, dk, dv, heads, tq, tk, dh, scale, c0);                         \
     }                                                                                                              \
-    CARNOT_EXPORT(attention_bwd_dkdv_##S)
+    CARNOT_EXPORT(attention_bwd_dkdv_##S)                                                                          \
+    extern "C" __global__ void __launch_bounds__(128, 4)                                                            \
+        attention_jvp_##S(const T* q, const T* k, const T* v, const T* out, const T* lse, const T* qd, const T* kd, \
+                          const T* vd, T* od, int heads, int tq, int tk, int dh, double scale, int c0) {           \
+        attentionJvpImpl<T>(q, k, v, out, lse, qd, kd, vd, od, heads, tq, tk, dh, scale, c0);                      \
+    }                                                                                                              \
+    CARNOT_EXPORT(attention_jvp_##S)
 
 ATTENTION_KERNELS(float, f32)
 ATTENTION_KERNELS(double, f64)

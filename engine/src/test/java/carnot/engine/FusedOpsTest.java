@@ -158,9 +158,9 @@ class FusedOpsTest {
     }
 
     /**
-     * Fused attention (its kernel forward, the AttentionBackward kernel in the vjp, Tensor-algebra jvp and
-     * second-order rules) equals the decomposed ops, on the reference and the CPU backend: causal Tq = Tk (T = 1,
-     * 7 and 33, odd dh), a last-position query (Tq = 1) and Tq < Tk.
+     * Fused attention (its kernel forward, the AttentionBackward kernel in the vjp, the AttentionJvp kernel in the
+     * jvp, Tensor-algebra second-order rules) equals the decomposed ops, on the reference and the CPU backend: causal
+     * Tq = Tk (T = 1, 7 and 33, odd dh), a last-position query (Tq = 1) and Tq < Tk.
      */
     @Test
     void attentionFusedEqualsDecomposedToSecondOrder() {

@@ -191,6 +191,17 @@ public interface Backend extends AutoCloseable {
     void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dOut, Buffer dq, Buffer dk,
                            Buffer dv, int batch, int heads, int tq, int tk, int dh, double scale);
 
+    /**
+     * Forward-mode tangent of {@link #attention}, fused (flash style, no tq x tk matrix stored), from the forward's
+     * out and lse. Tangents {@code qDot} (like q), {@code kDot}, {@code vDot} (like k) give {@code outDot} (like out;
+     * every element written), same layout as {@link #attention}. Per (batch, head) and query row i, over the visible
+     * keys {@code j <= i + tk - tq}, in one pass: {@code p_j = exp(scale q_i . k_j - lse_i)},
+     * {@code ds_j = scale (qDot_i . k_j + q_i . kDot_j)}, {@code A_i = sum_j p_j ds_j},
+     * {@code outDot_i = sum_j p_j vDot_j + sum_j p_j ds_j v_j - A_i out_i}. An absent tangent is passed as zeros.
+     */
+    void attentionJvp(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer qDot, Buffer kDot, Buffer vDot,
+                      Buffer outDot, int batch, int heads, int tq, int tk, int dh, double scale);
+
     // ---- indexing ------------------------------------------------------------------------------------------
 
     /**

@@ -1,5 +1,6 @@
 package carnot.kernels;
 
+import carnot.kernels.attention.AttentionJvpSimd;
 import carnot.kernels.attention.AttentionSimd;
 import carnot.kernels.eigen.EigenLapack;
 import carnot.kernels.elementwise.ElementwiseSimd;
@@ -338,6 +339,23 @@ public final class CpuBackend implements Backend {
         MemorySegment dvs = dv.segment();
         par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionSimd.backward(t, qs, ks, vs, os, ls, gs, dqs, dks,
                 dvs, heads, tq, tk, dh, scale, (int) f, (int) e));
+    }
+
+    @Override
+    public void attentionJvp(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer qDot, Buffer kDot,
+                             Buffer vDot, Buffer outDot, int batch, int heads, int tq, int tk, int dh, double scale) {
+        DType t = Ops.attentionJvp(this, q, k, v, out, lse, qDot, kDot, vDot, outDot, batch, heads, tq, tk, dh, scale);
+        MemorySegment qs = q.segment();
+        MemorySegment ks = k.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment os = out.segment();
+        MemorySegment ls = lse.segment();
+        MemorySegment qds = qDot.segment();
+        MemorySegment kds = kDot.segment();
+        MemorySegment vds = vDot.segment();
+        MemorySegment ods = outDot.segment();
+        par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionJvpSimd.jvp(t, qs, ks, vs, os, ls, qds, kds, vds,
+                ods, heads, tq, tk, dh, scale, (int) f, (int) e));
     }
 
     @Override

@@ -178,6 +178,28 @@ public final class Ops {
         return t;
     }
 
+    /** attentionJvp: the buffers of {@link #attention}, qDot and outDot like q, kDot and vDot like k. */
+    public static DType attentionJvp(Backend be, Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer qDot,
+                                     Buffer kDot, Buffer vDot, Buffer outDot, int batch, int heads, int tq, int tk,
+                                     int dh, double scale) {
+        String op = "attentionJvp";
+        DType t = Checks.floats(op, be, "q, k, v, out, lse, qDot, kDot, vDot, outDot", q, k, v, out, lse, qDot, kDot,
+                vDot, outDot);
+        attentionSizes(op, batch, heads, tq, tk, dh, scale);
+        long nq = (long) batch * tq * heads * dh;
+        long nk = (long) batch * tk * heads * dh;
+        Checks.range(op, "q", q, 0, nq);
+        Checks.range(op, "k", k, 0, nk);
+        Checks.range(op, "v", v, 0, nk);
+        Checks.range(op, "out", out, 0, nq);
+        Checks.range(op, "lse", lse, 0, (long) batch * heads * tq);
+        Checks.range(op, "qDot", qDot, 0, nq);
+        Checks.range(op, "kDot", kDot, 0, nk);
+        Checks.range(op, "vDot", vDot, 0, nk);
+        Checks.range(op, "outDot", outDot, 0, nq);
+        return t;
+    }
+
     private static void attentionSizes(String op, int batch, int heads, int tq, int tk, int dh, double scale) {
         Checks.nonNegative(op, "batch", batch);
         Checks.nonNegative(op, "heads", heads);

@@ -212,6 +212,14 @@ public final class RefBackend implements Backend {
     }
 
     @Override
+    public void attentionJvp(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer qDot, Buffer kDot,
+                             Buffer vDot, Buffer outDot, int batch, int heads, int tq, int tk, int dh, double scale) {
+        DType t = Ops.attentionJvp(this, q, k, v, out, lse, qDot, kDot, vDot, outDot, batch, heads, tq, tk, dh, scale);
+        AttentionRef.jvp(t, q.segment(), k.segment(), v.segment(), out.segment(), lse.segment(), qDot.segment(),
+                kDot.segment(), vDot.segment(), outDot.segment(), heads, tq, tk, dh, scale, 0, batch * heads);
+    }
+
+    @Override
     public void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
         DType t = Ops.gather(this, table, tableRows, cols, idx, n, out);
         Checks.indices("gatherRows", idx.segment(), n, tableRows);

@@ -381,7 +381,8 @@ class ConformanceTest {
     }
 
     /**
-     * Fused causal attention forward (out, lse) and backward (dq, dk, dv from the oracle's out and lse) on shapes
+     * Fused causal attention forward (out, lse), backward (dq, dk, dv) and forward-mode tangent (outDot from
+     * tangents qDot, kDot, vDot), the last two from the oracle's out and lse, on shapes
      * {batch, heads, tq, tk, dh} that hit tile and vector tails: T = 1, T not a multiple of the CUDA tiles (16 query
      * rows, 32 keys), odd dh, dh above one 128-column pass, Tq < Tk (a last-position query). Outputs start as NaN, so
      * an element left unwritten fails.
@@ -424,6 +425,13 @@ class ConformanceTest {
                 f.same("attentionBackward dq", sh, dq, sc);
                 f.same("attentionBackward dk", sh, dk, sc);
                 f.same("attentionBackward dv", sh, dv, sc);
+                Buffer[] qd = f.pair(f.normal(nq));
+                Buffer[] kd = f.pair(f.normal(nk));
+                Buffer[] vd = f.pair(f.normal(nk));
+                Buffer[] od = f.filled(nq, Double.NaN);
+                f.be.attentionJvp(q[0], k[0], v[0], o[0], l[0], qd[0], kd[0], vd[0], od[0], b, h, tq, tk, dh, scale);
+                f.ref.attentionJvp(q[1], k[1], v[1], o[1], l[1], qd[1], kd[1], vd[1], od[1], b, h, tq, tk, dh, scale);
+                f.same("attentionJvp", sh, od, 64);
             }
         }
     }

@@ -13,9 +13,10 @@ import java.util.Arrays;
  * <p>Forward: one backend op ({@code Backend.attention}, flash style: no [Tq, Tk] matrix), which also gives the
  * rows' log-sum-exp; this primitive keeps that [B, H, Tq] tensor for its vjp (so an instance is applied once, its
  * equality is identity). vjp: {@link AttentionBackward} (one backend op, FlashAttention-2 recomputation from the
- * log-sum-exp), whose own jvp and vjp are Tensor algebra. jvp, in Tensor algebra on the head layout with P
- * recomputed: {@code dout = (P ∘ (dS − rowsum(P ∘ dS))) v + P dv}, {@code dS = scale (dq kᵀ + q dkᵀ)} (masked
- * entries drop out: P is 0 there).
+ * log-sum-exp), whose own jvp and vjp are Tensor algebra. jvp: {@link AttentionJvp} (one backend op per tangent
+ * direction, flash style from the kept output and log-sum-exp, no [Tq, Tk] matrix; absent tangents are passed as
+ * zeros), whose own jvp and vjp are Tensor algebra. {@link #jvpDecomposed} is that tangent in Tensor algebra
+ * ({@code dout = (P ∘ (dS − rowsum(P ∘ dS))) v + P dv}, {@code dS = scale (dq kᵀ + q dkᵀ)}), the test oracle.
  */
 public final class Attention implements Primitive {
     /** Added to masked logits in the decomposed form; exp of it underflows to exactly 0. */
@@ -95,30 +96,55 @@ public final class Attention implements Primitive {
         return q.dim(1) == 1 ? s.softmax() : s.add(mask(q, q.dim(1), k.dim(1))).softmax();
     }
 
+    /** The log-sum-exp [B, H, Tq] the last forward of this instance kept (null before one). */
+    Tensor lse() {
+        return lse;
+    }
+
+    /**
+     * The tangent in Tensor algebra with P [B, H, Tq, Tk] materialised: {@code dout = (P ∘ (dS − rowsum(P ∘ dS))) v
+     * + P dv}, {@code dS = scale (dq kᵀ + q dkᵀ)}; tangents {@code [kb, shape]} or null (zero), result
+     * {@code [kb, B, Tq, H, dh]} (null when all are null). The former jvp and the oracle of {@link AttentionJvp}.
+     */
+    public static Tensor jvpDecomposed(Tensor q, Tensor k, Tensor v, Tensor dq, Tensor dk, Tensor dv, double scale) {
+        if (dq == null && dk == null && dv == null) {
+            return null;
+        }
+        int kb = Shapes.batch(new Tensor[]{dq, dk, dv});
+        Tensor p = probs(q, k, scale);
+        Tensor ds = null;
+        if (dq != null) {
+            ds = heads(dq).matmul(heads(k), false, true);
+        }
+        if (dk != null) {
+            Tensor x = heads(q).matmul(heads(dk), false, true);
+            ds = ds == null ? x : ds.add(x);
+        }
+        Tensor r = null;
+        if (ds != null) {
+            r = Softmax.apply(p, ds.mul(scale)).matmul(heads(v));
+        }
+        if (dv != null) {
+            Tensor x = p.matmul(heads(dv));
+            r = r == null ? x : r.add(x);
+        }
+        return Shapes.fit(heads(r), kb, q.shape());
+    }
+
+    /** A null tangent as zeros [kb, shape]. */
+    private static Tensor orZero(Tensor t, Tensor like, int kb) {
+        return t != null ? t : Tensor.zeros(like.backend(), like.dtype(), Shapes.prepend(kb, like.shape()));
+    }
+
     @Override
     public Tensor jvp(Tensor[] in, Tensor out, Tensor[] t) {
         if (t[0] == null && t[1] == null && t[2] == null) {
             return null;
         }
         int kb = Shapes.batch(t);
-        Tensor p = probs(in[0], in[1], scale);
-        Tensor ds = null;
-        if (t[0] != null) {
-            ds = heads(t[0]).matmul(heads(in[1]), false, true);
-        }
-        if (t[1] != null) {
-            Tensor x = heads(in[0]).matmul(heads(t[1]), false, true);
-            ds = ds == null ? x : ds.add(x);
-        }
-        Tensor r = null;
-        if (ds != null) {
-            r = Softmax.apply(p, ds.mul(scale)).matmul(heads(in[2]));
-        }
-        if (t[2] != null) {
-            Tensor x = p.matmul(heads(t[2]));
-            r = r == null ? x : r.add(x);
-        }
-        return Shapes.fit(heads(r), kb, out.shape());
+        AttentionJvp f = lse == null ? new AttentionJvp(scale) : new AttentionJvp(scale, out, lse);
+        return Tensor.apply(f, in[0], in[1], in[2], orZero(t[0], in[0], kb), orZero(t[1], in[1], kb),
+                orZero(t[2], in[2], kb));
     }
 
     @Override

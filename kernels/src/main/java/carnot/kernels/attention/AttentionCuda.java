@@ -15,7 +15,8 @@ import static carnot.kernels.cuda.CudaDevice.kernel;
  * covers 128 output columns, so a head dimension above 128 takes {@code ceil(dh / 128)} launches per kernel (the
  * scores are recomputed for each). Forward: {@code attention_fwd_T}. Backward: {@code attention_bwd_dot_T}
  * (D = rowsum(dOut * out) into f64 scratch), then {@code attention_bwd_dq_T} and {@code attention_bwd_dkdv_T}
- * (no atomics). Arguments are validated by the caller.
+ * (no atomics). Jvp: {@code attention_jvp_T}, grid as the forward, one pass over the key tiles. Arguments are
+ * validated by the caller.
  */
 public final class AttentionCuda {
     private static final String MODULE = "attention";
@@ -71,6 +72,22 @@ public final class AttentionCuda {
                     new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(lse, 0)).ptr(d)
                             .ptr(addr(dOut, 0)).ptr(addr(dk, 0)).ptr(addr(dv, 0)).i32(heads).i32(tq).i32(tk).i32(dh)
                             .f64(scale).i32(c0));
+        }
+    }
+
+    /** Forward-mode tangent outDot from the forward's out and lse and the tangents qDot, kDot, vDot. */
+    public static void jvp(CudaDevice dev, DType t, Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer qDot,
+                           Buffer kDot, Buffer vDot, Buffer outDot, int batch, int heads, int tq, int tk, int dh,
+                           double scale) {
+        int pairs = batch * heads;
+        if (pairs == 0 || tq == 0) {
+            return;
+        }
+        for (int c0 = 0; c0 < dh; c0 += COLS) {
+            dev.launch(MODULE, kernel("attention_jvp", t), grid(pairs, tq), Dim3.of(THREADS),
+                    new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(out, 0))
+                            .ptr(addr(lse, 0)).ptr(addr(qDot, 0)).ptr(addr(kDot, 0)).ptr(addr(vDot, 0))
+                            .ptr(addr(outDot, 0)).i32(heads).i32(tq).i32(tk).i32(dh).f64(scale).i32(c0));
         }
     }
 }

@@ -12,7 +12,9 @@ import java.lang.foreign.MemorySegment;
  * + h} is independent; the methods run pairs {@code [from, to)}. Forward per query row: the scores of the visible
  * keys, their max m, {@code l = sum exp(s - m)}, {@code out = sum exp(s - m) v / l}, {@code lse = m + log l}.
  * Backward: {@code D_i = dOut_i . out_i} from the stored out, {@code P = exp(s - lse)} from the stored lse.
- * Arguments are assumed validated.
+ * Jvp: one pass over the visible keys per query row with {@code p_j = exp(s_j - lse)} from the stored lse,
+ * {@code ds_j = scale (qDot . k_j + q . kDot_j)}, {@code A = sum p_j ds_j}, {@code acc = sum p_j (vDot_j + ds_j
+ * v_j)}, then {@code outDot = acc - A out} from the stored out. Arguments are assumed validated.
  */
 public final class AttentionRef {
     private AttentionRef() {
@@ -111,6 +113,47 @@ public final class AttentionRef {
                 for (int c = 0; c < dh; c++) {
                     Elem.set(dk, t, kj + c, scale * gk[j * dh + c]);
                     Elem.set(dv, t, kj + c, gv[j * dh + c]);
+                }
+            }
+        }
+    }
+
+    /** Jvp over (batch, head) pairs {@code [from, to)}; writes every element of outDot of those pairs. */
+    public static void jvp(DType t, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment out,
+                           MemorySegment lse, MemorySegment qDot, MemorySegment kDot, MemorySegment vDot,
+                           MemorySegment outDot, int heads, int tq, int tk, int dh, double scale, int from, int to) {
+        long rs = (long) heads * dh;
+        int shift = tk - tq;
+        double[] acc = new double[dh];
+        for (int p = from; p < to; p++) {
+            int b = p / heads;
+            int h = p % heads;
+            long qb = (long) b * tq * rs + (long) h * dh;
+            long kb = (long) b * tk * rs + (long) h * dh;
+            for (int i = 0; i < tq; i++) {
+                long qi = qb + i * rs;
+                double ls = Elem.get(lse, t, (long) p * tq + i);
+                double a = 0;
+                java.util.Arrays.fill(acc, 0);
+                int n = i + shift + 1;
+                for (int j = 0; j < n; j++) {
+                    long kj = kb + j * rs;
+                    double sc = 0;
+                    double ds = 0;
+                    for (int c = 0; c < dh; c++) {
+                        double kc = Elem.get(k, t, kj + c);
+                        sc += Elem.get(q, t, qi + c) * kc;
+                        ds += Elem.get(qDot, t, qi + c) * kc + Elem.get(q, t, qi + c) * Elem.get(kDot, t, kj + c);
+                    }
+                    double pr = Math.exp(sc * scale - ls);
+                    ds *= scale;
+                    a += pr * ds;
+                    for (int c = 0; c < dh; c++) {
+                        acc[c] += pr * (Elem.get(vDot, t, kj + c) + ds * Elem.get(v, t, kj + c));
+                    }
+                }
+                for (int c = 0; c < dh; c++) {
+                    Elem.set(outDot, t, qi + c, acc[c] - a * Elem.get(out, t, qi + c));
                 }
             }
         }

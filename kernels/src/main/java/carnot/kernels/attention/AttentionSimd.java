@@ -156,7 +156,7 @@ public final class AttentionSimd {
     }
 
     /** {@code s[j] = sum_c x[c] * mt[c * ld + j]} for j < n, vectorized over j. */
-    private static void scoresF32(float[] x, float[] mt, int ld, int dh, int n, float[] s) {
+    static void scoresF32(float[] x, float[] mt, int ld, int dh, int n, float[] s) {
         java.util.Arrays.fill(s, 0, n, (float) 0);
         int top = n - n % NF32;
         for (int c = 0; c < dh; c++) {
@@ -224,7 +224,7 @@ public final class AttentionSimd {
     }
 
     /** {@code y[yo + c] += a * x[xo + c]} for c < n. */
-    private static void axpyF32(float a, float[] x, int xo, float[] y, int yo, int n) {
+    static void axpyF32(float a, float[] x, int xo, float[] y, int yo, int n) {
         FloatVector av = FloatVector.broadcast(VecF32.S, a);
         int top = n - n % NF32;
         int c = 0;
@@ -342,7 +342,7 @@ public final class AttentionSimd {
     }
 
     /** {@code s[j] = sum_c x[c] * mt[c * ld + j]} for j < n, vectorized over j. */
-    private static void scoresF64(double[] x, double[] mt, int ld, int dh, int n, double[] s) {
+    static void scoresF64(double[] x, double[] mt, int ld, int dh, int n, double[] s) {
         java.util.Arrays.fill(s, 0, n, (double) 0);
         int top = n - n % NF64;
         for (int c = 0; c < dh; c++) {
@@ -410,7 +410,7 @@ public final class AttentionSimd {
     }
 
     /** {@code y[yo + c] += a * x[xo + c]} for c < n. */
-    private static void axpyF64(double a, double[] x, int xo, double[] y, int yo, int n) {
+    static void axpyF64(double a, double[] x, int xo, double[] y, int yo, int n) {
         DoubleVector av = DoubleVector.broadcast(VecF64.S, a);
         int top = n - n % NF64;
         int c = 0;

@@ -382,6 +382,13 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void attentionJvp(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer qDot, Buffer kDot,
+                             Buffer vDot, Buffer outDot, int batch, int heads, int tq, int tk, int dh, double scale) {
+        DType t = Ops.attentionJvp(this, q, k, v, out, lse, qDot, kDot, vDot, outDot, batch, heads, tq, tk, dh, scale);
+        AttentionCuda.jvp(device, t, q, k, v, out, lse, qDot, kDot, vDot, outDot, batch, heads, tq, tk, dh, scale);
+    }
+
+    @Override
     public void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
         DType t = Ops.gather(this, table, tableRows, cols, idx, n, out);
         IndexingCuda.gatherRows(device, t, table, tableRows, cols, idx, n, out);
