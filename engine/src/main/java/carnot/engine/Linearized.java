@@ -108,6 +108,15 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * The tangents of one chunk's kept values (they are as large as those values), per direction: the working set
+     * a direction adds to a replay, which runs chunk by chunk.
+     */
+    @Override
+    public long bytesPerDirection() {
+        return parts.isEmpty() ? 0 : (bytes + parts.size() - 1) / parts.size();
+    }
+
     /** Number of chunks (one tape each). */
     public int chunks() {
         return parts.size();

@@ -88,8 +88,13 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "80", description = "slq: Lanczos steps per probe (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--batch", defaultValue = "16", description = "full, slq, trace: Hessian-vector products per batched pass (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "16", description = "full, slq, trace: Hessian-vector products per batched pass (default ${DEFAULT-VALUE}; full: as many as --memory allows unless given).")
     int batch;
+
+    @Option(names = "--memory", paramLabel = "BYTES[K|M|G]", description = "full: memory the batched products may"
+            + " hold besides the P x P matrix (identity rows, their copies, the operator's tangents), e.g. 512M; the"
+            + " batch is as many directions as fit (default: the matrix's own size).")
+    String memory;
 
     @Option(names = "--sigma", defaultValue = "0.01", description = "slq: Gaussian width relative to the spectral range (default ${DEFAULT-VALUE}).")
     double sigma;
@@ -262,6 +267,31 @@ public final class SpectrumCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --batch when given, else the --memory budget (default: the matrix's own size). */
+    private FullSpectrum.Batch fullBatch() {
+        if (FlagException.given(spec, "--batch")) {
+            FlagException.refuseGiven(spec, "with --batch (a fixed count; --memory sizes the batch instead)", "--memory");
+            return FullSpectrum.Batch.of(batch);
+        }
+        return memory == null ? FullSpectrum.Batch.matrixSized() : FullSpectrum.Batch.budget(bytes("--memory", memory));
+    }
+
+    /** "123", "64K", "512M", "2G" (powers of 1024) as bytes; a flag error naming the flag and value otherwise. */
+    static long bytes(String flag, String v) {
+        String t = v.trim().toUpperCase(Locale.ROOT);
+        int shift = t.endsWith("K") ? 10 : t.endsWith("M") ? 20 : t.endsWith("G") ? 30 : 0;
+        String digits = shift == 0 ? t : t.substring(0, t.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n < 1 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new FlagException(flag + " must be a positive byte count like 512M or 2G; given '" + v + "'");
+        }
+    }
+
     /**
      * Refuses each flag given that {@code method} would not read: the eigen-solver flags outside lanczos, lobpcg and
      * power, the probe flags outside slq and trace, and so on (see each flag's description).
@@ -274,6 +304,9 @@ public final class SpectrumCommand implements Callable<Integer> {
         }
         if (!m.equals("lanczos")) {
             FlagException.refuseGiven(spec, "to --method " + m + " (lanczos only)", "--basis", "--magnitude", "--stop");
+        }
+        if (!m.equals("full")) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (full only)", "--memory");
         }
         if (!m.equals("slq")) {
             FlagException.refuseGiven(spec, "to --method " + m + " (slq only)", "--steps", "--sigma", "--grid",
@@ -377,7 +410,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                 }
             }
             case "full" -> {
-                FullSpectrum f = FullSpectrum.compute(op, s.batch(), s.vectors());
+                FullSpectrum f = FullSpectrum.compute(op, fullBatch(), s.vectors());
                 double[] v = f.values();
                 if (f.vectors() != null) {
                     vectors = f.vectors().transpose(0, 1);
@@ -395,6 +428,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                     j.put("bottom", Map.of("eigenvalues", Arrays.copyOf(v, kb)));
                 }
                 j.put("asymmetry", f.asymmetry());
+                j.put("batch", f.batch());
                 j.put("trace", Arrays.stream(v).sum());
                 if (s.all()) {
                     j.put("spectrum", v);
