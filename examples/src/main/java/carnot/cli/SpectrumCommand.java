@@ -140,7 +140,15 @@ public final class SpectrumCommand implements Callable<Integer> {
     /** The validated spectral settings (everything but the model). */
     record Settings(String method, int top, int bottom, boolean magnitude, double tol, Stop stop, int maxIter,
                     int basis, int probes, int steps, int batch, double sigma, int grid, long seed, boolean all,
-                    boolean vectors) {
+                    boolean vectors, FullSpectrum.Batch full) {
+        /** Settings whose full method uses exactly {@code batch} directions per pass. */
+        Settings(String method, int top, int bottom, boolean magnitude, double tol, Stop stop, int maxIter,
+                 int basis, int probes, int steps, int batch, double sigma, int grid, long seed, boolean all,
+                 boolean vectors) {
+            this(method, top, bottom, magnitude, tol, stop, maxIter, basis, probes, steps, batch, sigma, grid, seed, all,
+                    vectors, FullSpectrum.Batch.of(Math.max(1, batch)));
+        }
+
         Settings {
             if (!java.util.List.of("lanczos", "lobpcg", "power", "full", "slq", "trace").contains(method)) {
                 throw new IllegalArgumentException("--method must be lanczos, lobpcg, power, full, slq or trace; given '"
@@ -171,7 +179,7 @@ public final class SpectrumCommand implements Callable<Integer> {
         try {
             s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, Stop.parse(stop), maxIter,
                     basis, probes,
-                    steps, batch, sigma, grid, solverSeed, all, saveVectors != null);
+                    steps, batch, sigma, grid, solverSeed, all, saveVectors != null, fullBatch());
         } catch (IllegalArgumentException e) {
             throw new FlagException(e.getMessage(), e);
         }
@@ -410,7 +418,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                 }
             }
             case "full" -> {
-                FullSpectrum f = FullSpectrum.compute(op, fullBatch(), s.vectors());
+                FullSpectrum f = FullSpectrum.compute(op, s.full(), s.vectors());
                 double[] v = f.values();
                 if (f.vectors() != null) {
                     vectors = f.vectors().transpose(0, 1);
