@@ -10,7 +10,10 @@
 # heap, native buffers and all). The peer also reports its own VmHWM and its solve time; Carnot its wall_seconds
 # (model built, npz loaded: the linearization, the products, the symmetrisation and the eigenvalues).
 #   bench/run-full-hessian.sh [ROUNDS=3] [CASES="mlp tf"]
-# Env: VARIANTS (default "carnot torch-new torch-old"; also carnot-b16 = --batch 16, torch-new-all = func.hessian
+# carnot-base (`carnot spectrum --method lanczos --top 1` on the same problem: JVM, model, data, linearized operator
+# and its products, no P x P matrix) gives the model's working set; the table sets Carnot's peak RSS above it
+# against the Hessian's own size.
+# Env: VARIANTS (default "carnot-base carnot torch-new torch-old"; also carnot-b16 = --batch 16, torch-new-all = func.hessian
 # over all P directions at once: 14-19 GB here), PEER_CHUNK (default 256), THREADS (peers, 2), MEMORY (carnot --memory),
 # OUT (default a temporary folder, kept).
 set -euo pipefail
@@ -18,7 +21,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 rounds="${1:-3}"
 cases=(${2:-mlp tf})
-variants=(${VARIANTS:-carnot torch-new torch-old})
+variants=(${VARIANTS:-carnot-base carnot torch-new torch-old})
 chunk="${PEER_CHUNK:-256}"
 threads="${THREADS:-2}"
 cd "$root"
@@ -44,11 +47,12 @@ PY
 for r in $(seq 1 "$rounds"); do
   for c in "${cases[@]}"; do
     flags=($(python3 bench/python/full_hessian_peer.py flags "$out" "$c"))
-    spec=(./carnot spectrum "${flags[@]}" --dtype f64 --weights "$out/${c}_w.npz" --data "$out/${c}_d.npz" --method full
-      --top 5 --bottom 3 --json)
+    base=(./carnot spectrum "${flags[@]}" --dtype f64 --weights "$out/${c}_w.npz" --data "$out/${c}_d.npz" --json)
+    spec=("${base[@]}" --method full --top 5 --bottom 3)
     for v in "${variants[@]}"; do
       case "$v" in
         carnot) run "$v" "$c" "$r" "${spec[@]}" ${MEMORY:+--memory "$MEMORY"} ;;
+        carnot-base) run "$v" "$c" "$r" "${base[@]}" --method lanczos --top 1 --tol 1e-3 ;;
         carnot-b16) run "$v" "$c" "$r" "${spec[@]}" --batch 16 ;;
         torch-new) run "$v" "$c" "$r" python3 bench/python/full_hessian_peer.py solve "$out" "$c" --chunk "$chunk" --threads "$threads" ;;
         torch-new-all) run "$v" "$c" "$r" python3 bench/python/full_hessian_peer.py solve "$out" "$c" --threads "$threads" ;;
