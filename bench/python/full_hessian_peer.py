@@ -13,7 +13,7 @@ Problems (the same weights and data on both sides, written here as npz and passe
   solve DIR CASE      loads them, computes, prints one JSON line: solve_seconds (Hessian + eigvalsh),
                       cpu_seconds (process), vmhwm_mb (peak resident set, /proc/self/status VmHWM, whole process),
                       hessian_mb, top eigenvalues, torch version, method
-  --chunk K           vmap K directions at a time (torch.func.vmap(jvp(grad), chunk_size=K) over identity rows)
+  --chunk K           vmap K directions at a time (torch.func.vmap(jvp(grad)) over K identity rows per call)
                       instead of torch.func.hessian's all-P vmap: less memory, same matrix
 
 Usage: python3 bench/python/full_hessian_peer.py make|solve DIR [CASE] [--threads 2] [--chunk K]
@@ -100,8 +100,10 @@ def solve(folder, case, chunk):
     t0, c0 = time.perf_counter(), time.process_time()
     if chunk:
         g = grad(f)
-        h = vmap(lambda v: jvp(g, (flat0,), (v,))[1], chunk_size=chunk)(torch.eye(p, dtype=torch.float64))
-        method = "vmap(jvp(grad), chunk_size=%d)" % chunk
+        batched = vmap(lambda v: jvp(g, (flat0,), (v,))[1])
+        # vmap's chunk_size (torch >= 2.0) is this loop; functorch 1.13 lacks it
+        h = torch.cat([batched(torch.eye(p, dtype=torch.float64)[i:i + chunk]) for i in range(0, p, chunk)])
+        method = "vmap(jvp(grad)) in chunks of %d" % chunk
     else:
         h = hessian(f)(flat0)
         method = "func.hessian"

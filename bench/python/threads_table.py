@@ -5,7 +5,7 @@
 (TransformerSteadyCpuTime, transformer_steady_peer.py), SIDE = carnot, torch-new or torch-old.
 
 Prints (1) Carnot against the faster peer per case and thread count: one thread by the calling thread's CPU time,
-more by wall clock; the peer's HVP is its faster method (hvp_double_backward, hvp_jvp_grad); ratio = median over
+more by wall clock and by process CPU (the work all threads spent, robust to other processes' time slices); the peer's HVP is its faster method (hvp_double_backward, hvp_jvp_grad); ratio = median over
 rounds of the per-round ratio; (2) 1 -> 2 thread efficiency t1 / (2 t2) by wall clock per side, per round, median.
 
 Usage: python3 bench/python/threads_table.py LOG
@@ -55,12 +55,14 @@ def main():
     print("| case | what | threads | clock | Carnot ms | PyTorch 2 ms | PyTorch 1.13 ms | Carnot / faster peer, median (rounds) |")
     print("|---|---|---|---|---|---|---|---|")
     for (case, what), sides in rows.items():
-        for t in sorted(sides.get("carnot", {})):
-            k, clock = (0, "thread CPU") if t == 1 else (2, "wall")
+        for t, k, clock in sorted(((t, k, c) for t in sides.get("carnot", {})
+                                   for k, c in ([(0, "thread CPU")] if t == 1 else [(2, "wall"), (1, "process CPU")]))):
             c = sides["carnot"][t]
             peers = [sides[p][t] for p in ("torch-new", "torch-old") if p in sides and t in sides[p]]
             ratios = [c[r][k] / min(p[r][k] for p in peers if r in p) for r in c if any(r in p for p in peers)]
             cell = lambda s: "%.1f" % med([v[k] for v in sides[s][t].values()]) if s in sides and t in sides[s] else "-"
+            if not ratios:
+                continue
             print("| %s | %s | %d | %s | %.1f | %s | %s | **%.2f** (%s) |" % (
                 case, what, t, clock, med([v[k] for v in c.values()]), cell("torch-new"), cell("torch-old"),
                 med(ratios), " / ".join("%.2f" % x for x in ratios)))

@@ -109,12 +109,16 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
     }
 
     /**
-     * The tangents of one chunk's kept values (they are as large as those values), per direction: the working set
-     * a direction adds to a replay, which runs chunk by chunk.
+     * The tangents one direction's replay of a chunk produces (every logged op's output size), the largest chunk:
+     * an upper bound of the working set a direction adds to a batched product, which replays chunk by chunk.
      */
     @Override
     public long bytesPerDirection() {
-        return parts.isEmpty() ? 0 : (bytes + parts.size() - 1) / parts.size();
+        long most = 0;
+        for (Part p : parts) {
+            most = Math.max(most, p.tape().tangentBytes());
+        }
+        return most;
     }
 
     /** Number of chunks (one tape each). */

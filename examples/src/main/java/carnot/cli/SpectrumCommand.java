@@ -437,6 +437,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                 }
                 j.put("asymmetry", f.asymmetry());
                 j.put("batch", f.batch());
+                j.put("direction_bytes", FullSpectrum.Batch.bytesPerDirection(op));
                 j.put("trace", Arrays.stream(v).sum());
                 if (s.all()) {
                     j.put("spectrum", v);

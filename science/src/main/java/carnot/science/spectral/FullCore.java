@@ -36,27 +36,39 @@ final class FullCore {
      * pass (at most n); returns it and writes the asymmetry into {@code asymmetryOut[0]}.
      */
     static Buffer assemble(VecOp op, int batch, double[] asymmetryOut) {
+        return assemble(op, batch, asymmetryOut, new int[1]);
+    }
+
+    /**
+     * Assembles the symmetrised matrix with {@code batch} directions per pass (at most n). Every pass carries
+     * exactly that many: the last one is moved back to end at row n, recomputing up to batch - 1 rows, so the
+     * working set of every pass has the same buffer sizes (a smaller last pass would allocate a second set next to
+     * the first, which the pools keep). Writes the products made into {@code productsOut[0]}.
+     */
+    static Buffer assemble(VecOp op, int batch, double[] asymmetryOut, int[] productsOut) {
         int n = op.dim();
         if (batch < 1) {
             throw new IllegalArgumentException("full Hessian needs batch >= 1; given " + batch);
         }
         Backend be = op.backend();
         DType t = op.dtype();
-        long nn = (long) n * n;
         int b = Math.min(batch, n);
-        Buffer m = be.alloc(t, nn);
+        Buffer m = be.alloc(t, (long) n * n);
         Buffer e = be.alloc(t, (long) b * n);
         boolean ok = false;
+        int products = 0;
         try {
-            for (int first = 0; first < n; first += b) {
-                int cnt = Math.min(b, n - first);
+            for (int done = 0; done < n; done += b) {
+                int first = Math.min(done, n - b);
                 be.fill(e, 0, (long) b * n, 0.0);
-                for (int r = 0; r < cnt; r++) {
+                for (int r = 0; r < b; r++) {
                     be.fill(e, (long) r * n + first + r, 1, 1.0);
                 }
-                op.apply(e, 0, m, (long) first * n, cnt);
+                op.apply(e, 0, m, (long) first * n, b);
+                products += b;
             }
             asymmetryOut[0] = symmetrise(be, t, m, e, n, b);
+            productsOut[0] = products;
             ok = true;
             return m;
         } finally {
@@ -119,7 +131,8 @@ final class FullCore {
     static Raw run(VecOp op, int batch, boolean vectors) {
         int n = op.dim();
         double[] asym = new double[1];
-        Buffer h = assemble(op, batch, asym);
+        int[] products = new int[1];
+        Buffer h = assemble(op, batch, asym, products);
         var be = op.backend();
         Buffer w = be.alloc(op.dtype(), n);
         try {
@@ -129,7 +142,7 @@ final class FullCore {
             if (vectors) {
                 h = null;
             }
-            return new Raw(vals, vec, asym[0], n, Math.min(batch, n));
+            return new Raw(vals, vec, asym[0], products[0], Math.min(batch, n));
         } finally {
             be.free(w);
             if (h != null) {

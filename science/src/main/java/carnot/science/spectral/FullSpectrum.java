@@ -14,8 +14,9 @@ import carnot.kernels.Buffer;
  * @param values     all P eigenvalues, ascending
  * @param vectors    eigenvectors as COLUMNS of a [P, P] tensor (column j belongs to values[j]), or null
  * @param asymmetry  {@code ||M - M^T||_F / ||M||_F} of the assembled matrix (rounding-level for a Hessian)
- * @param products   operator applications used (= P)
- * @param batch      directions per batched pass used
+ * @param products   operator applications used (P rounded up to whole batches)
+ * @param batch      directions per batched pass used (every pass carries that many; the last one overlaps the
+ *                   one before, so products can exceed P by up to batch - 1)
  * @param seconds    wall time
  */
 public record FullSpectrum(double[] values, Tensor vectors, double asymmetry, int products, int batch, double seconds) {
@@ -23,8 +24,8 @@ public record FullSpectrum(double[] values, Tensor vectors, double asymmetry, in
     /**
      * How many directions one batched pass carries: a fixed count, or as many as fit a memory budget in bytes.
      * Per direction the assembly holds its identity row, the operator adapter's copies of it and of its product
-     * (3 rows of P words) and the operator's own working set ({@link LinearOperator#bytesPerDirection}, 0 when
-     * the operator cannot tell).
+     * and the operator's own working set: 3 rows of P words plus {@link LinearOperator#bytesPerDirection} (0 when
+     * the operator cannot tell; a linearized Hessian counts the tangents of its replay).
      *
      * @param directions a fixed count (>= 1), or 0 when {@code bytes} decides
      * @param bytes      the budget in bytes when {@code directions} is 0

@@ -65,17 +65,23 @@ class FullSpectrumTest {
                 try (Linearized h = Hessian.of(model, Loss.MSE, data, 8).linearize()) {
                     int n = h.dim();
                     assertEquals(51, n);
-                    assertTrue(h.bytesPerDirection() > 0, "a linearized Hessian knows its tangents' size");
-                    long per = FullSpectrum.Batch.bytesPerDirection(h);
-                    assertEquals(3L * n * 8 + h.bytesPerDirection(), per);
-                    FullSpectrum.Batch budget = FullSpectrum.Batch.budget(6 * per + per / 2);
+                    assertTrue(h.bytesPerDirection() > 0, "a linearized Hessian counts its replay's tangents");
+                    long estimate = FullSpectrum.Batch.bytesPerDirection(h);
+                    assertEquals(3L * n * 8 + h.bytesPerDirection(), estimate);
+                    FullSpectrum.Batch budget = FullSpectrum.Batch.budget(6 * estimate + estimate / 2);
                     assertEquals(6, budget.resolve(h));
                     double[][] all = new DenseOperator(FullSpectrum.matrix(h, n)).toRows();
                     double[][] some = new DenseOperator(FullSpectrum.matrix(h, budget)).toRows();
                     FullSpectrum fa = FullSpectrum.compute(h, n, false);
                     FullSpectrum fb = FullSpectrum.compute(h, budget, false);
                     assertEquals(n, fa.batch());
+                    assertEquals(n, fa.products());
                     assertEquals(6, fb.batch());
+                    assertEquals(54, fb.products(), "9 passes of 6, the last one overlapping");
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> FullSpectrum.compute(h, FullSpectrum.Batch.budget(estimate - 1), false));
+                    assertTrue(e.getMessage().contains("needs " + estimate + " bytes")
+                            && e.getMessage().contains("given " + (estimate - 1) + " bytes"), e.getMessage());
                     double scale = Math.abs(fa.values()[n - 1]);
                     for (int i = 0; i < n; i++) {
                         if (be instanceof RefBackend) {
@@ -111,7 +117,7 @@ class FullSpectrumTest {
                     e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> FullSpectrum.Batch.of(0));
             assertThrows(IllegalArgumentException.class, () -> FullSpectrum.Batch.budget(0));
-            assertArrayEquals(new double[] {1, 2, 3}, FullSpectrum.compute(op, FullSpectrum.Batch.budget(per), false)
+            assertArrayEquals(new double[] {1, 2, 3}, FullSpectrum.compute(op, FullSpectrum.Batch.matrixSized(), false)
                     .values(), 1e-15);
         }
     }
