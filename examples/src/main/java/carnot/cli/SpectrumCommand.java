@@ -93,7 +93,7 @@ public final class SpectrumCommand implements Callable<Integer> {
 
     @Option(names = "--memory", paramLabel = "BYTES[K|M|G]", description = "full: memory the batched products may"
             + " hold besides the P x P matrix (identity rows, their copies, the operator's tangents), e.g. 512M; the"
-            + " batch is as many directions as fit (default: the matrix's own size).")
+            + " batch is as many directions as fit (default: half the matrix's size).")
     String memory;
 
     @Option(names = "--sigma", defaultValue = "0.01", description = "slq: Gaussian width relative to the spectral range (default ${DEFAULT-VALUE}).")
@@ -275,7 +275,7 @@ public final class SpectrumCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** --batch when given, else the --memory budget (default: the matrix's own size). */
+    /** --batch when given, else the --memory budget (default: half the matrix's size). */
     private FullSpectrum.Batch fullBatch() {
         if (FlagException.given(spec, "--batch")) {
             FlagException.refuseGiven(spec, "with --batch (a fixed count; --memory sizes the batch instead)", "--memory");

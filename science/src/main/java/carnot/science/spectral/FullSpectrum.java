@@ -9,7 +9,7 @@ import carnot.kernels.Buffer;
  * ({@code batch} rows per {@link LinearOperator#applyBatch} call, P products in all), symmetrised in place as
  * {@code (M + M^T)/2} and decomposed by {@link carnot.kernels.Backend#symmetricEigen} (LAPACK dsyevd/ssyevd via
  * OpenBLAS on the CPU backend). Memory: the P x P matrix (P = 20,000 in f64 needs 3.2 GB) plus the batched
- * products' working set, which {@link Batch} bounds (by default at the matrix's own size).
+ * products' working set, which {@link Batch} bounds (by default at half the matrix's size).
  *
  * @param values     all P eigenvalues, ascending
  * @param vectors    eigenvectors as COLUMNS of a [P, P] tensor (column j belongs to values[j]), or null
@@ -54,7 +54,11 @@ public record FullSpectrum(double[] values, Tensor vectors, double asymmetry, in
             return new Batch(0, bytes);
         }
 
-        /** The default: a budget equal to the P x P matrix's own size (at least one direction). */
+        /**
+         * The default: a budget of half the P x P matrix's size (at least one direction), so that the matrix, the
+         * batched products and the eigensolver's workspace stay within twice the matrix (measured: the products'
+         * own pools and LAPACK's workspace add about a third of the matrix on top of the budget).
+         */
         public static Batch matrixSized() {
             return new Batch(0, Long.MAX_VALUE);
         }
@@ -72,8 +76,8 @@ public record FullSpectrum(double[] values, Tensor vectors, double asymmetry, in
             }
             long per = bytesPerDirection(op);
             if (bytes == Long.MAX_VALUE) {
-                long matrix = (long) n * n * op.dtype().bytes();
-                return (int) Math.max(1, Math.min(n, matrix / per));
+                long half = (long) n * n * op.dtype().bytes() / 2;
+                return (int) Math.max(1, Math.min(n, half / per));
             }
             if (bytes < per) {
                 throw new IllegalArgumentException("full Hessian memory budget holds no direction: one needs " + per

@@ -109,7 +109,17 @@ class FullSpectrumTest {
             assertEquals(3 * 3 * 8, per);
             assertEquals(2, FullSpectrum.Batch.budget(2 * per + 1).resolve(op));
             assertEquals(3, FullSpectrum.Batch.budget(1L << 40).resolve(op));
-            assertEquals(1, FullSpectrum.Batch.matrixSized().resolve(op)); // 9 doubles hold one 72-byte direction
+            assertEquals(1, FullSpectrum.Batch.matrixSized().resolve(op)); // half of 9 doubles: less than one direction
+            double[][] d = new double[40][40];
+            for (int i = 0; i < 40; i++) {
+                d[i][i] = i + 1;
+            }
+            DenseOperator dense = DenseOperator.of(be, DType.F64, d);
+            assertEquals(40 * 40 * 8 / 2 / (3 * 40 * 8), FullSpectrum.Batch.matrixSized().resolve(dense));
+            FullSpectrum f = FullSpectrum.compute(dense, FullSpectrum.Batch.matrixSized(), false);
+            assertEquals(6, f.batch());
+            assertEquals(42, f.products(), "7 passes of 6, the last one overlapping");
+            assertEquals(40.0, f.values()[39], 1e-13);
             assertEquals(3, FullSpectrum.Batch.of(50).resolve(op));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> FullSpectrum.Batch.budget(per - 1).resolve(op));
