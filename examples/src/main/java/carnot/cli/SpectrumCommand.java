@@ -344,8 +344,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses {@code --method full} when its dense matrices would not fit: assembling needs two P x P matrices
-     * ({@code 2 P^2 b} bytes for b bytes per element), the eigendecomposition with eigenvectors a third
+     * Refuses {@code --method full} when its dense matrices would not fit: assembling needs the P x P matrix and the
+     * batched products' working set (its budget: half the matrix by default), counted as two P x P matrices
+     * ({@code 2 P^2 b} bytes for b bytes per element, a margin for the products' pools), the eigendecomposition with eigenvectors a third
      * (LAPACK's workspace), and {@code --save-vectors} a host copy of all P^2 vector elements in f64 and their file
      * image ({@code 16 P^2} bytes more). The error states the estimate, the memory available and the
      * alternatives.
