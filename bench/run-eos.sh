@@ -13,7 +13,8 @@
 # and the agreement of the runs (loss at a few steps, max relative difference of the sharpness series overall and
 # before the sharpness first reaches 2/eta, where GD becomes chaotic and f32 rounding differences grow).
 #   bench/run-eos.sh [ROUNDS=3] [STEPS=1000] [EVERY=50] [TOL_C=1e-3] [TOL_P=1e-4]
-# Env: VARIANTS (default "carnot torch-new torch-old"), OUT (default a temporary folder, kept), THREADS (peers, 2).
+# Env: VARIANTS (default "carnot torch-new torch-old"), OUT (default a temporary folder, kept), THREADS (peers, 2),
+# FIRST_ROUND (default 1: with an OUT of an earlier run, continues it at that round).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -43,7 +44,7 @@ print(json.dumps(dict(name=name, round=int(r), wall=float(e), cpu=float(u) + flo
                       load=[float(l0), float(l1)], result=res)))
 PY
 }
-for r in $(seq 1 "$rounds"); do
+for r in $(seq "${FIRST_ROUND:-1}" "$rounds"); do
   for v in "${variants[@]}"; do
     case "$v" in
       carnot)
