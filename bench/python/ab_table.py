@@ -11,7 +11,7 @@ for line in open(sys.argv[1]):
     m = re.match(r'(\d+) ([AB]) jmh GradHvpBench\.(\S+)\s+(\S+)\s+(\d+)\s+avgt\s+\d+\s+([\d.]+)', line)
     if m:
         rows.setdefault((f'MLP JMH {m[3]} {m[4]} {m[5]} thr', 'wall'), {}).setdefault(int(m[1]), {})[m[2]] = float(m[6])
-    m = re.match(r'(\d+) ([AB]) cpu1 (\S+) (\S+) (\S+) ([\d.]+)$', line)
+    m = re.match(r'(\d+) ([AB]) cpu1 (\S+) (\S+) (\S+) ([\d.]+)(\s|$)', line)
     if m:
         rows.setdefault((f'MLP {m[3]} {m[4]} {m[5]}', 'thread_cpu 1 thr'), {}).setdefault(int(m[1]), {})[m[2]] = float(m[6])
     m = re.match(r'(\d+) ([AB]) hash (\S+)', line)

@@ -8,7 +8,9 @@ Record (bench/README.md "Transformer steady state"):
   java ... -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \\
     -XX:StartFlightRecording:delay=40s,duration=40s,filename=t.jfr,settings=profile,jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms \\
     carnot.bench.engine.TransformerSteadyCpuTime 1 450 0
-Usage: python3 bench/python/jfr_profile.py t.jfr [jdk.CPUTimeSample]
+Usage: python3 bench/python/jfr_profile.py t.jfr [jdk.CPUTimeSample] [--split NAME,NAME...]
+--split: prefix each family with the first NAME found in a sample's frames (e.g. Sharpness,Trainer: which phase of a
+training run the sample belongs to), "[-]" when none.
 """
 import collections
 import json
@@ -44,8 +46,14 @@ def family(frames):
 
 
 def main():
-    rec = sys.argv[1]
-    ev = sys.argv[2] if len(sys.argv) > 2 else 'jdk.CPUTimeSample'
+    args = sys.argv[1:]
+    split = []
+    if '--split' in args:
+        i = args.index('--split')
+        split = args[i + 1].split(',')
+        del args[i:i + 2]
+    rec = args[0]
+    ev = args[1] if len(args) > 1 else 'jdk.CPUTimeSample'
     fam, top, n = collections.Counter(), collections.Counter(), 0
     for e in jfr('--events', ev, rec):
         st = e['values'].get('stackTrace')
@@ -53,7 +61,8 @@ def main():
             continue
         frames = [f"{f['method']['type']['name']}.{f['method']['name']}" for f in st['frames']]
         n += 1
-        fam[family(frames)] += 1
+        phase = next((f'[{s}] ' for s in split if any(s in f for f in frames)), '[-] ' if split else '')
+        fam[phase + family(frames)] += 1
         top[frames[0]] += 1
     print(f'{ev}: {n} samples')
     for k, c in fam.most_common():

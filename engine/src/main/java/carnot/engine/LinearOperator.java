@@ -13,6 +13,14 @@ public interface LinearOperator {
 
     Backend backend();
 
+    /**
+     * Bytes of working memory one more direction adds to a batched product ({@link #applyBatch}), an estimate for
+     * callers that size batches from a memory budget; 0 when the operator cannot tell (the default).
+     */
+    default long bytesPerDirection() {
+        return 0;
+    }
+
     /** {@code A v} for v of shape [P]; result [P]. */
     Tensor apply(Tensor v);
 

@@ -108,6 +108,19 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * The tangents one direction's replay of a chunk produces (every logged op's output size), the largest chunk:
+     * an upper bound of the working set a direction adds to a batched product, which replays chunk by chunk.
+     */
+    @Override
+    public long bytesPerDirection() {
+        long most = 0;
+        for (Part p : parts) {
+            most = Math.max(most, p.tape().tangentBytes());
+        }
+        return most;
+    }
+
     /** Number of chunks (one tape each). */
     public int chunks() {
         return parts.size();

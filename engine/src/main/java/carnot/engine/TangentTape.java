@@ -150,6 +150,19 @@ final class TangentTape implements Tracer {
         memo.clear();
     }
 
+    /**
+     * Bytes of the tangents one direction's replay produces: one per logged op, the size of its output. An upper
+     * bound of a replay's working set per direction (tangents are freed after their last use, but freed buffers
+     * stay pooled by the outermost scope until it closes).
+     */
+    long tangentBytes() {
+        long sum = 0;
+        for (Entry e : entries) {
+            sum += e.out().size() * e.out().dtype().bytes();
+        }
+        return sum;
+    }
+
     /** Stops recording (idempotent): the kept primal values now carry the tape, for reuse during replays. */
     void stop() {
         if (!recording) {

@@ -88,8 +88,13 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "80", description = "slq: Lanczos steps per probe (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--batch", defaultValue = "16", description = "full, slq, trace: Hessian-vector products per batched pass (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "16", description = "full, slq, trace: Hessian-vector products per batched pass (default ${DEFAULT-VALUE}; full: as many as --memory allows unless given).")
     int batch;
+
+    @Option(names = "--memory", paramLabel = "BYTES[K|M|G]", description = "full: memory the batched products may"
+            + " hold besides the P x P matrix (identity rows, their copies, the operator's tangents), e.g. 512M; the"
+            + " batch is as many directions as fit (default: half the matrix's size).")
+    String memory;
 
     @Option(names = "--sigma", defaultValue = "0.01", description = "slq: Gaussian width relative to the spectral range (default ${DEFAULT-VALUE}).")
     double sigma;
@@ -135,7 +140,15 @@ public final class SpectrumCommand implements Callable<Integer> {
     /** The validated spectral settings (everything but the model). */
     record Settings(String method, int top, int bottom, boolean magnitude, double tol, Stop stop, int maxIter,
                     int basis, int probes, int steps, int batch, double sigma, int grid, long seed, boolean all,
-                    boolean vectors) {
+                    boolean vectors, FullSpectrum.Batch full) {
+        /** Settings whose full method uses exactly {@code batch} directions per pass. */
+        Settings(String method, int top, int bottom, boolean magnitude, double tol, Stop stop, int maxIter,
+                 int basis, int probes, int steps, int batch, double sigma, int grid, long seed, boolean all,
+                 boolean vectors) {
+            this(method, top, bottom, magnitude, tol, stop, maxIter, basis, probes, steps, batch, sigma, grid, seed, all,
+                    vectors, FullSpectrum.Batch.of(Math.max(1, batch)));
+        }
+
         Settings {
             if (!java.util.List.of("lanczos", "lobpcg", "power", "full", "slq", "trace").contains(method)) {
                 throw new IllegalArgumentException("--method must be lanczos, lobpcg, power, full, slq or trace; given '"
@@ -166,7 +179,7 @@ public final class SpectrumCommand implements Callable<Integer> {
         try {
             s = new Settings(method.toLowerCase(Locale.ROOT), top, bottom, magnitude, t, Stop.parse(stop), maxIter,
                     basis, probes,
-                    steps, batch, sigma, grid, solverSeed, all, saveVectors != null);
+                    steps, batch, sigma, grid, solverSeed, all, saveVectors != null, fullBatch());
         } catch (IllegalArgumentException e) {
             throw new FlagException(e.getMessage(), e);
         }
@@ -262,6 +275,31 @@ public final class SpectrumCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --batch when given, else the --memory budget (default: half the matrix's size). */
+    private FullSpectrum.Batch fullBatch() {
+        if (FlagException.given(spec, "--batch")) {
+            FlagException.refuseGiven(spec, "with --batch (a fixed count; --memory sizes the batch instead)", "--memory");
+            return FullSpectrum.Batch.of(batch);
+        }
+        return memory == null ? FullSpectrum.Batch.matrixSized() : FullSpectrum.Batch.budget(bytes("--memory", memory));
+    }
+
+    /** "123", "64K", "512M", "2G" (powers of 1024) as bytes; a flag error naming the flag and value otherwise. */
+    static long bytes(String flag, String v) {
+        String t = v.trim().toUpperCase(Locale.ROOT);
+        int shift = t.endsWith("K") ? 10 : t.endsWith("M") ? 20 : t.endsWith("G") ? 30 : 0;
+        String digits = shift == 0 ? t : t.substring(0, t.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n < 1 || n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new FlagException(flag + " must be a positive byte count like 512M or 2G; given '" + v + "'");
+        }
+    }
+
     /**
      * Refuses each flag given that {@code method} would not read: the eigen-solver flags outside lanczos, lobpcg and
      * power, the probe flags outside slq and trace, and so on (see each flag's description).
@@ -274,6 +312,9 @@ public final class SpectrumCommand implements Callable<Integer> {
         }
         if (!m.equals("lanczos")) {
             FlagException.refuseGiven(spec, "to --method " + m + " (lanczos only)", "--basis", "--magnitude", "--stop");
+        }
+        if (!m.equals("full")) {
+            FlagException.refuseGiven(spec, "to --method " + m + " (full only)", "--memory");
         }
         if (!m.equals("slq")) {
             FlagException.refuseGiven(spec, "to --method " + m + " (slq only)", "--steps", "--sigma", "--grid",
@@ -303,8 +344,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses {@code --method full} when its dense matrices would not fit: assembling needs two P x P matrices
-     * ({@code 2 P^2 b} bytes for b bytes per element), the eigendecomposition with eigenvectors a third
+     * Refuses {@code --method full} when its dense matrices would not fit: assembling needs the P x P matrix and the
+     * batched products' working set (its budget: half the matrix by default), counted as two P x P matrices
+     * ({@code 2 P^2 b} bytes for b bytes per element, a margin for the products' pools), the eigendecomposition with eigenvectors a third
      * (LAPACK's workspace), and {@code --save-vectors} a host copy of all P^2 vector elements in f64 and their file
      * image ({@code 16 P^2} bytes more). The error states the estimate, the memory available and the
      * alternatives.
@@ -377,7 +419,7 @@ public final class SpectrumCommand implements Callable<Integer> {
                 }
             }
             case "full" -> {
-                FullSpectrum f = FullSpectrum.compute(op, s.batch(), s.vectors());
+                FullSpectrum f = FullSpectrum.compute(op, s.full(), s.vectors());
                 double[] v = f.values();
                 if (f.vectors() != null) {
                     vectors = f.vectors().transpose(0, 1);
@@ -395,6 +437,8 @@ public final class SpectrumCommand implements Callable<Integer> {
                     j.put("bottom", Map.of("eigenvalues", Arrays.copyOf(v, kb)));
                 }
                 j.put("asymmetry", f.asymmetry());
+                j.put("batch", f.batch());
+                j.put("direction_bytes", FullSpectrum.Batch.bytesPerDirection(op));
                 j.put("trace", Arrays.stream(v).sum());
                 if (s.all()) {
                     j.put("spectrum", v);

@@ -17,66 +17,139 @@ import carnot.models.Mlp;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Load-robust companion of {@link GradHvpBench} / {@link BatchedHvpBench}: the same problems on a ONE-thread CPU
- * backend (all work on the calling thread: OpenBLAS and the elementwise pool run inline), timed by the thread's
- * CPU time (median of reps after warm-up), so other processes on a busy machine do not inflate the numbers.
- * Peer: {@code python3 bench/python/autodiff_peer.py --threads 1 --cpu-time}. Prints "case dtype what median_ms".
- * Usage: {@code java ... carnot.bench.engine.AutodiffCpuTime [reps]}.
+ * Load-robust companion of {@link GradHvpBench} / {@link BatchedHvpBench}: the same problems on a CPU backend of
+ * {@code threads} threads (default ONE: all work on the calling thread, OpenBLAS and the elementwise pool inline),
+ * timed per call by the calling thread's CPU time, the process's CPU time (all threads, from /proc, OpenBLAS
+ * threads included) and wall clock; medians of reps after two warm-ups. On one thread the thread CPU time is the
+ * work alone, so other processes on a busy machine do not inflate it; on more threads compare wall clock (and
+ * process CPU for the work spent). Peer: {@code python3 bench/python/autodiff_peer.py --threads T [--cpu-time]}.
+ *
+ * <p>Cases: {@code big} (MLP 784-512-512-512-10 tanh, MSE, N = 5000, f32 and f64), {@code big-f32} (its f32 half),
+ * {@code small} (MLP 20-56-56-10, N = 1000, f64: single and 32 batched HVPs), {@code deeplinear} (deep linear
+ * network of 4 layers 256 x 256, no biases, MSE on a random linear target, N = 10,000, f64). Prints
+ * "case dtype what thread_cpu_ms process_cpu_ms P wall_ms W".
+ *
+ * <p>Usage: {@code java ... carnot.bench.engine.AutodiffCpuTime [reps=5] [threads=1] [cases=big,small]}.
  */
 public final class AutodiffCpuTime {
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
+    /** The deep linear case: widths and samples. */
+    static final int[] DEEP_LINEAR = {256, 256, 256, 256, 256};
+    static final int DEEP_LINEAR_N = 10_000;
 
     private AutodiffCpuTime() {
     }
 
-    static double medianMs(int reps, Supplier<Tensor> f) {
+    /** Medians of thread CPU, process CPU and wall ms over reps calls after two warm-ups. */
+    static double[] medians(int reps, Supplier<Tensor> f) {
         for (int i = 0; i < 2; i++) {
             try (Scope s = Scope.open()) {
                 f.get();
             }
         }
-        double[] t = new double[reps];
+        double[][] t = new double[3][reps];
         for (int i = 0; i < reps; i++) {
             long c0 = MX.getCurrentThreadCpuTime();
+            long p0 = TransformerSteadyCpuTime.processCpuNanos();
+            long w0 = System.nanoTime();
             try (Scope s = Scope.open()) {
                 f.get();
             }
-            t[i] = (MX.getCurrentThreadCpuTime() - c0) / 1e6;
+            t[2][i] = (System.nanoTime() - w0) / 1e6;
+            t[1][i] = (TransformerSteadyCpuTime.processCpuNanos() - p0) / 1e6;
+            t[0][i] = (MX.getCurrentThreadCpuTime() - c0) / 1e6;
         }
-        Arrays.sort(t);
-        return t[reps / 2];
+        double[] m = new double[3];
+        for (int k = 0; k < 3; k++) {
+            Arrays.sort(t[k]);
+            m[k] = t[k][reps / 2];
+        }
+        return m;
+    }
+
+    static double medianMs(int reps, Supplier<Tensor> f) {
+        return medians(reps, f)[0];
+    }
+
+    private static void print(String what, int reps, Supplier<Tensor> f) {
+        double[] m = medians(reps, f);
+        System.out.printf(Locale.ROOT, "%s %.3f process_cpu_ms %.3f wall_ms %.3f%n", what, m[0], m[1], m[2]);
+        System.out.flush();
     }
 
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        try (Backend be = new CpuBackend(1); Scope root = Scope.open()) {
-            for (DType dt : new DType[]{DType.F32, DType.F64}) {
-                String name = dt.name().toLowerCase();
-                Mlp m = new Mlp(be, dt, GradHvpBench.WIDTHS, Activation.TANH, true, 1);
-                DataSet d = new ArrayDataSet(Tensor.randn(be, dt, 2, 0, 1, GradHvpBench.N, 784),
-                        GradHvpBench.oneHot(be, dt, GradHvpBench.N, 10));
-                ParamVector v = ParamVector.randn(m, 3);
-                Tensor a = Tensor.randn(be, dt, 4, 0, 1, GradHvpBench.N, 512);
-                Tensor b = Tensor.randn(be, dt, 5, 0, 1, 512, 512);
-                System.out.printf("big %s gemm_5000x512x512 %.2f%n", name, medianMs(reps, () -> a.matmul(b)));
-                System.out.printf("big %s gradient %.2f%n", name,
-                        medianMs(reps, () -> Grad.of(m, Loss.MSE, d, GradHvpBench.N).grad().get(0)));
-                System.out.printf("big %s hvp %.2f%n", name,
-                        medianMs(reps, () -> Hessian.of(m, Loss.MSE, d, GradHvpBench.N).apply(v).get(0)));
-            }
-            Mlp m = new Mlp(be, DType.F64, BatchedHvpBench.WIDTHS, Activation.TANH, true, 1);
-            DataSet d = new ArrayDataSet(Tensor.randn(be, DType.F64, 2, 0, 1, BatchedHvpBench.N, 20),
-                    GradHvpBench.oneHot(be, DType.F64, BatchedHvpBench.N, 10));
-            for (int chunk : new int[]{BatchedHvpBench.N, 125}) {
-                Hessian h = Hessian.of(m, Loss.MSE, d, chunk);
-                Tensor vs = Tensor.randn(be, DType.F64, 3, 0, 1, BatchedHvpBench.K, h.dim());
-                Tensor one = Tensor.randn(be, DType.F64, 3, 0, 1, h.dim());
-                System.out.printf("small f64 hvp_single_chunk%d %.3f%n", chunk, medianMs(reps * 3, () -> h.applyFlat(one)));
-                System.out.printf("small f64 hvp_x32_batched_chunk%d %.2f%n", chunk, medianMs(reps, () -> h.applyFlatBatch(vs)));
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        List<String> cases = List.of((args.length > 2 ? args[2] : "big,small").split(","));
+        for (String c : cases) {
+            if (!List.of("big", "big-f32", "small", "deeplinear").contains(c)) {
+                throw new IllegalArgumentException("cases are big, big-f32, small, deeplinear; given '" + c + "'");
             }
         }
+        try (Backend be = new CpuBackend(threads); Scope root = Scope.open()) {
+            if (cases.contains("big") || cases.contains("big-f32")) {
+                big(be, reps, cases.contains("big") ? new DType[] {DType.F32, DType.F64} : new DType[] {DType.F32});
+            }
+            if (cases.contains("small")) {
+                small(be, reps);
+            }
+            if (cases.contains("deeplinear")) {
+                deepLinear(be, reps);
+            }
+        }
+    }
+
+    private static void big(Backend be, int reps, DType[] dtypes) {
+        for (DType dt : dtypes) {
+            String name = dt.name().toLowerCase(Locale.ROOT);
+            Mlp m = new Mlp(be, dt, GradHvpBench.WIDTHS, Activation.TANH, true, 1);
+            DataSet d = new ArrayDataSet(Tensor.randn(be, dt, 2, 0, 1, GradHvpBench.N, 784),
+                    GradHvpBench.oneHot(be, dt, GradHvpBench.N, 10));
+            ParamVector v = ParamVector.randn(m, 3);
+            Tensor a = Tensor.randn(be, dt, 4, 0, 1, GradHvpBench.N, 512);
+            Tensor b = Tensor.randn(be, dt, 5, 0, 1, 512, 512);
+            print("big " + name + " gemm_5000x512x512", reps, () -> a.matmul(b));
+            print("big " + name + " gradient", reps, () -> Grad.of(m, Loss.MSE, d, GradHvpBench.N).grad().get(0));
+            print("big " + name + " hvp", reps, () -> Hessian.of(m, Loss.MSE, d, GradHvpBench.N).apply(v).get(0));
+        }
+    }
+
+    private static void small(Backend be, int reps) {
+        Mlp m = new Mlp(be, DType.F64, BatchedHvpBench.WIDTHS, Activation.TANH, true, 1);
+        DataSet d = new ArrayDataSet(Tensor.randn(be, DType.F64, 2, 0, 1, BatchedHvpBench.N, 20),
+                GradHvpBench.oneHot(be, DType.F64, BatchedHvpBench.N, 10));
+        for (int chunk : new int[] {BatchedHvpBench.N, 125}) {
+            Hessian h = Hessian.of(m, Loss.MSE, d, chunk);
+            Tensor vs = Tensor.randn(be, DType.F64, 3, 0, 1, BatchedHvpBench.K, h.dim());
+            Tensor one = Tensor.randn(be, DType.F64, 3, 0, 1, h.dim());
+            print("small f64 hvp_single_chunk" + chunk, reps * 3, () -> h.applyFlat(one));
+            print("small f64 hvp_x32_batched_chunk" + chunk, reps, () -> h.applyFlatBatch(vs));
+        }
+    }
+
+    /**
+     * Deep linear network 256-256-256-256-256 (4 weight matrices, no biases), f64, N = 10,000 inputs x ~ N(0, 1),
+     * targets y = x T with T ~ N(0, 1/256) (a random linear teacher), MSE; one chunk. GEMM control: one
+     * 10000 x 256 x 256 product.
+     */
+    private static void deepLinear(Backend be, int reps) {
+        DType dt = DType.F64;
+        int n = DEEP_LINEAR_N;
+        int w = DEEP_LINEAR[0];
+        Mlp m = new Mlp(be, dt, DEEP_LINEAR, Activation.LINEAR, false, 1);
+        Tensor x = Tensor.randn(be, dt, 2, 0, 1, n, w);
+        Tensor teacher = Tensor.randn(be, dt, 6, 0, 1.0 / Math.sqrt(w), w, w);
+        DataSet d = new ArrayDataSet(x, x.matmul(teacher));
+        ParamVector v = ParamVector.randn(m, 3);
+        Tensor a = Tensor.randn(be, dt, 4, 0, 1, n, w);
+        Tensor b = Tensor.randn(be, dt, 5, 0, 1, w, w);
+        print("deeplinear f64 gemm_10000x256x256", reps, () -> a.matmul(b));
+        print("deeplinear f64 gradient", reps, () -> Grad.of(m, Loss.MSE, d, n).grad().get(0));
+        print("deeplinear f64 hvp", reps, () -> Hessian.of(m, Loss.MSE, d, n).apply(v).get(0));
     }
 }
