@@ -29,8 +29,8 @@ trap './carnot daemon stop >/dev/null 2>&1 || true' EXIT
 daemon=0
 case " ${variants[*]} " in *" carnot-daemon "*) daemon=1; ./carnot daemon start >&2 ;; esac
 if [ "$daemon" = 1 ]; then
-  # The daemon runs in a session of its own, so it has its own scheduler autogroup: give it this script's weight
-  # (e.g. when the script runs with a raised autogroup priority on a shared host), or it competes with other sessions.
+  # setsid puts the daemon in a scheduler autogroup of its own: give it this script's weight (e.g. a raised
+  # autogroup priority on a shared host), or it competes with every other autogroup at the default weight.
   dpid="$(pgrep -f "carnot.cli.Daemon --socket $XDG_RUNTIME_DIR" | head -n 1 || true)"
   ag="$(sed -n 's/.* nice \(-\{0,1\}[0-9]*\)/\1/p' /proc/self/autogroup 2>/dev/null || true)"
   if [ -n "$dpid" ] && [ -n "$ag" ]; then echo "$ag" >"/proc/$dpid/autogroup" 2>/dev/null || true; fi

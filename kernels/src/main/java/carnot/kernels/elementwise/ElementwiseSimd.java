@@ -219,7 +219,7 @@ public final class ElementwiseSimd {
 
     /**
      * {@code out[i] = tg[i] gelu'(x[i]) + (g[i] tx[i]) gelu''(x[i])} for i in [from, to) in the buffer dtype
-     * ({@link VecF32#dGelu}, {@link VecF32#d2Gelu}); the scalar tail goes to the reference.
+     * ({@link VecF32#geluBackwardTangent}); the scalar tail goes to the reference.
      */
     public static void geluBackwardTangent(DType t, MemorySegment tg, MemorySegment g, MemorySegment x,
                                            MemorySegment tx, MemorySegment out, long from, long to) {

@@ -130,27 +130,9 @@ public final class VecF32 {
     }
 
     /**
-     * d^2 gelu / dx^2 as x sigmoid(z): {@code sigmoid'(z) (2 z' + x z'' + x z'^2 (1 - 2 sigmoid(z)))}, 0 where
-     * sigmoid'(z) underflows ({@code ElementwiseRef.geluSecond}).
-     */
-    public static FloatVector d2Gelu(FloatVector x) {
-        FloatVector x2 = x.mul(x);
-        FloatVector z = x2.fma(GA, 1f).mul(x).mul(GC);
-        FloatVector dz = x2.fma(3 * GA, 1f).mul(GC);
-        FloatVector ddz = x.mul(6 * GA * GC);
-        FloatVector e = exp(z.abs().neg());
-        FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f));
-        FloatVector ep = e.mul(p);
-        FloatVector s = p.blend(ep, z.compare(VectorOperators.LT, 0));
-        FloatVector slope = ep.mul(p);
-        FloatVector r = slope.mul(dz.mul(2f).add(x.mul(ddz)).add(x.mul(dz).mul(dz).mul(s.mul(-2f).add(1f))));
-        return r.blend(0f, slope.compare(VectorOperators.EQ, 0f));
-    }
-
-    /**
-     * {@code tg f'(x) + (g tx) f''(x)} of GELU with f' as {@link #dGelu} and f'' as {@link #d2Gelu}, operation for
-     * operation (bitwise equal to combining their results), sharing their common terms: one exp and one division
-     * per lane instead of two.
+     * {@code tg f'(x) + (g tx) f''(x)} of GELU, f' as {@link #dGelu} (operation for operation) and
+     * f'' = {@code sigmoid'(z) (2 z' + x z'' + x z'^2 (1 - 2 sigmoid(z)))}, 0 where sigmoid'(z) underflows
+     * ({@code ElementwiseRef.geluSecond}); one exp and one division per lane serve both.
      */
     public static FloatVector geluBackwardTangent(FloatVector tg, FloatVector g, FloatVector x, FloatVector tx) {
         FloatVector x2 = x.mul(x);

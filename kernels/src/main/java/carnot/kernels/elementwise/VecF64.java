@@ -142,27 +142,9 @@ public final class VecF64 {
     }
 
     /**
-     * d^2 gelu / dx^2 as x sigmoid(z): {@code sigmoid'(z) (2 z' + x z'' + x z'^2 (1 - 2 sigmoid(z)))}, 0 where
-     * sigmoid'(z) underflows ({@code ElementwiseRef.geluSecond}).
-     */
-    public static DoubleVector d2Gelu(DoubleVector x) {
-        DoubleVector x2 = x.mul(x);
-        DoubleVector z = x2.fma(GA, 1.0).mul(x).mul(GC);
-        DoubleVector dz = x2.fma(3 * GA, 1.0).mul(GC);
-        DoubleVector ddz = x.mul(6 * GA * GC);
-        DoubleVector e = exp(z.abs().neg());
-        DoubleVector p = DoubleVector.broadcast(S, 1.0).div(e.add(1.0));
-        DoubleVector ep = e.mul(p);
-        DoubleVector s = p.blend(ep, z.compare(VectorOperators.LT, 0));
-        DoubleVector slope = ep.mul(p);
-        DoubleVector r = slope.mul(dz.mul(2.0).add(x.mul(ddz)).add(x.mul(dz).mul(dz).mul(s.mul(-2.0).add(1.0))));
-        return r.blend(0.0, slope.compare(VectorOperators.EQ, 0.0));
-    }
-
-    /**
-     * {@code tg f'(x) + (g tx) f''(x)} of GELU with f' as {@link #dGelu} and f'' as {@link #d2Gelu}, operation for
-     * operation (bitwise equal to combining their results), sharing their common terms: one exp and one division
-     * per lane instead of two.
+     * {@code tg f'(x) + (g tx) f''(x)} of GELU, f' as {@link #dGelu} (operation for operation) and
+     * f'' = {@code sigmoid'(z) (2 z' + x z'' + x z'^2 (1 - 2 sigmoid(z)))}, 0 where sigmoid'(z) underflows
+     * ({@code ElementwiseRef.geluSecond}); one exp and one division per lane serve both.
      */
     public static DoubleVector geluBackwardTangent(DoubleVector tg, DoubleVector g, DoubleVector x, DoubleVector tx) {
         DoubleVector x2 = x.mul(x);
