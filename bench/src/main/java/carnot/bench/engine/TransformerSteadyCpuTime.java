@@ -38,7 +38,15 @@ import java.util.function.Supplier;
  * everything runs on the calling thread, so its CPU time is the work alone. The last line is a hash of the last
  * gradient's and product's values (equal hashes = bitwise-identical results between builds).
  *
- * <p>Usage: {@code java ... carnot.bench.engine.TransformerSteadyCpuTime [threads=2] [grads=300] [hvps=100]}.
+ * <p>Other shapes (vocab 64, 4 heads, 2 layers, MLP ratio 4 kept): {@code d}, {@code context} and {@code batch}.
+ * A {@code shape} line gives the gradient's GEMM FLOPs (3× the forward's dense products, attention's two counted
+ * over the full square as dense peers compute them) and a {@code gemm} line this process's f32 GEMM rate on the
+ * largest product of the model ([batch·context, d] × [d, 4d], process CPU time, measured after the phases so
+ * that compilation is over), the ceiling the gradient's rate
+ * is compared with.
+ *
+ * <p>Usage: {@code java ... carnot.bench.engine.TransformerSteadyCpuTime [threads=2] [grads=300] [hvps=100] [d=128]
+ * [context=64] [batch=32]}.
  */
 public final class TransformerSteadyCpuTime {
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
@@ -50,18 +58,53 @@ public final class TransformerSteadyCpuTime {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int grads = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int hvps = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        int d = args.length > 3 ? Integer.parseInt(args[3]) : 128;
+        int t = args.length > 4 ? Integer.parseInt(args[4]) : 64;
+        int b = args.length > 5 ? Integer.parseInt(args[5]) : 32;
         try (Backend be = new CpuBackend(threads); Scope outer = Scope.open()) {
-            int b = 32;
-            int t = 64;
-            Model model = new Transformer(be, DType.F32, new Transformer.Config(64, t, 128, 4, 2, 4), false, 1);
+            Transformer.Config config = new Transformer.Config(64, t, d, 4, 2, 4);
+            double tokens = (double) b * t;
+            double forward = tokens * (config.layers() * ((8.0 + 4 * config.mlpRatio()) * d * d + 4.0 * t * d)
+                    + 2.0 * d * config.vocab());
+            System.out.printf(Locale.ROOT, "shape d=%d context=%d batch=%d heads=%d layers=%d gradient_gemm_gflop %.3f%n",
+                    d, t, b, config.heads(), config.layers(), 3 * forward / 1e9);
+            Model model = new Transformer(be, DType.F32, config, false, 1);
             DataSet data = new ArrayDataSet(Tensor.indices(be, tokens(b * t, 64, 3), b, t),
                     Tensor.indices(be, tokens(b * t, 64, 4), b, t));
             ParamVector v = ParamVector.randn(model, 7);
             long[] hash = new long[1];
             phase("gradient", threads, grads, () -> Grad.of(model, Loss.CE, data, b).grad().flatten(), hash);
             phase("hvp", threads, hvps, () -> Hessian.of(model, Loss.CE, data, b).apply(v).flatten(), hash);
+            gemmRate(be, b * t, d, 4 * d);
             System.out.printf(Locale.ROOT, "hash %016x%n", hash[0]);
         }
+    }
+
+    /**
+     * Prints the f32 GEMM rate of C[m, n] = A[m, k] B[k, n] in GFLOP per process-CPU second and per CPU second of
+     * the calling thread (medians of 15).
+     */
+    private static void gemmRate(Backend be, int m, int k, int n) {
+        double[] rate = new double[15];
+        double[] threadRate = new double[15];
+        try (Scope s = Scope.open()) {
+            Tensor a = Tensor.randn(be, DType.F32, 11, 0, 1.0, m, k);
+            Tensor w = Tensor.randn(be, DType.F32, 12, 0, 1.0, k, n);
+            for (int i = -10; i < rate.length; i++) {
+                long p0 = processCpuNanos();
+                long c0 = MX.getCurrentThreadCpuTime();
+                try (Scope inner = Scope.open()) {
+                    a.matmul(w);
+                }
+                if (i >= 0) {
+                    long c1 = MX.getCurrentThreadCpuTime();
+                    rate[i] = 2.0 * m * k * n / (processCpuNanos() - p0);
+                    threadRate[i] = 2.0 * m * k * n / (c1 - c0);
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "gemm m=%d k=%d n=%d gflop_per_cpu_s %.1f gflop_per_thread_cpu_s %.1f%n", m, k,
+                n, median(rate), median(threadRate));
     }
 
     private static void phase(String name, int threads, int count, Supplier<Tensor> f, long[] hash) {
