@@ -78,6 +78,7 @@ __device__ __forceinline__ wgmma::u64 descriptor(unsigned addr) {
  */
 template <typename P>
 struct WgLoader {
+    using Mode = P;
     static constexpr int BK = P::BK;
     static constexpr int CHUNKS = 128 * BK / 4 / THREADS;
     float reg[CHUNKS][4];
@@ -106,6 +107,20 @@ struct WgLoader {
         }
     }
 
+    /** Byte offset in the tile of copy chunk e's store (its 4 elements, 16 or 8 bytes). */
+    __device__ static int copyOffset(int e) {
+        return swizzled(e / (BK / 4), (e % (BK / 4)) * 4 * static_cast<int>(sizeof(typename P::S)));
+    }
+
+    /** The element (0..3) of transposed chunk e that its j-th store writes: rotated by one in odd chunks. */
+    __device__ static int transElement(int e, int j) { return ((e / BK) & 1) != 0 ? (j + 1) & 3 : j; }
+
+    /** Byte offset in the tile of the j-th store of transposed chunk e (one element). */
+    __device__ static int transOffset(int e, int j) {
+        return swizzled((e / BK) * 4 + transElement(e, j), (e % BK) * static_cast<int>(sizeof(typename P::S)));
+    }
+
+    /** Rounds or converts the registers of the last issue() and stores them into `tile` (see the file comment). */
     __device__ void store(unsigned char* tile, bool transpose) const {
         using S = typename P::S;
         const int tid = threadIdx.x;
@@ -113,32 +128,26 @@ struct WgLoader {
         for (int i = 0; i < CHUNKS; i++) {
             int e = tid + i * THREADS;
             if (!transpose) {
-                int r = e / (BK / 4);
-                int kb = (e % (BK / 4)) * 4 * static_cast<int>(sizeof(S));
                 if constexpr (sizeof(S) == 4) {
                     gemm::Vec16<float> v;
                     CARNOT_UNROLL
                     for (int j = 0; j < 4; j++) {
                         v.v[j] = P::convert(reg[i][j]);
                     }
-                    *reinterpret_cast<gemm::Vec16<float>*>(tile + swizzled(r, kb)) = v;
+                    *reinterpret_cast<gemm::Vec16<float>*>(tile + copyOffset(e)) = v;
                 } else {
                     unsigned long long w = 0;
                     CARNOT_UNROLL
                     for (int j = 0; j < 4; j++) {
                         w |= static_cast<unsigned long long>(__bfloat16_as_ushort(P::convert(reg[i][j]))) << (16 * j);
                     }
-                    *reinterpret_cast<unsigned long long*>(tile + swizzled(r, kb)) = w;
+                    *reinterpret_cast<unsigned long long*>(tile + copyOffset(e)) = w;
                 }
             } else {
-                int r = (e / BK) * 4;
-                int kb = (e % BK) * static_cast<int>(sizeof(S));
-                bool rotate = ((e / BK) & 1) != 0;
                 CARNOT_UNROLL
                 for (int j = 0; j < 4; j++) {
-                    int q = rotate ? (j + 1) & 3 : j;
-                    float v = rotate ? reg[i][(j + 1) & 3] : reg[i][j];
-                    *reinterpret_cast<S*>(tile + swizzled(r + q, kb)) = P::convert(v);
+                    float v = transElement(e, j) == j ? reg[i][j] : reg[i][(j + 1) & 3];
+                    *reinterpret_cast<S*>(tile + transOffset(e, j)) = P::convert(v);
                 }
             }
         }
@@ -261,3 +270,55 @@ __device__ void wgGemm(GEMM_PARAMS(float)) {
 
 GEMM_WG_KERNELS(tf32, WgTf32)
 GEMM_WG_KERNELS(bf16, WgBf16)
+
+#ifndef __CUDACC__
+// Test hooks of the host emulation only (not GPU kernels): GemmWgmmaTest.
+
+/**
+ * The staging stores' byte offsets for all 256 threads, in selftest_gemm_smem_offsets' format (out[0] = patterns;
+ * pattern p at 1 + 258 p: tag, width, 256 offsets): tag 1 / 2 TF32 copy / transposed, 3 / 4 BF16 copy / transposed.
+ */
+extern "C" __global__ void selftest_wgmma_smem_offsets(int* out) {
+    int p = 0;
+    auto emit = [&](int tag, int width, int bytes) {
+        int at = 1 + p * 258;
+        if (threadIdx.x == 0) {
+            out[at] = tag;
+            out[at + 1] = width;
+        }
+        out[at + 2 + threadIdx.x] = bytes;
+        p++;
+    };
+    auto loader = [&](auto tag, auto* marker) {
+        using L = std::remove_pointer_t<decltype(marker)>;
+        int size = static_cast<int>(sizeof(typename L::Mode::S));
+        for (int i = 0; i < L::CHUNKS; i++) {
+            int e = static_cast<int>(threadIdx.x) + i * THREADS;
+            emit(tag, 4 * size, L::copyOffset(e));
+            for (int j = 0; j < 4; j++) {
+                emit(tag + 1, size, L::transOffset(e, j));
+            }
+        }
+    };
+    loader(1, static_cast<WgLoader<WgTf32>*>(nullptr));
+    loader(3, static_cast<WgLoader<WgBf16>*>(nullptr));
+    if (threadIdx.x == 0) {
+        out[0] = p;
+    }
+}
+CARNOT_EXPORT(selftest_wgmma_smem_offsets)
+
+/**
+ * The emulation's decoding of a K-major operand descriptor: out[2 r + c] = shared address of K bytes [16 c, 16 c + 16)
+ * of row r, for r < rows (PTX ISA 9.7.15.5.1.2; the emulation's reading of the layouts, not the kernels' encoding).
+ */
+extern "C" __global__ void selftest_wgmma_decode(unsigned long long desc, int rows, int* out) {
+    emu::wg::Descriptor d = emu::wg::decode(desc);
+    for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < 2; c++) {
+            out[2 * r + c] = static_cast<int>(emu::wg::kMajorAddress(d, r, 16 * c));
+        }
+    }
+}
+CARNOT_EXPORT(selftest_wgmma_decode)
+#endif
