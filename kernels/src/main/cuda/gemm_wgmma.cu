@@ -27,6 +27,7 @@
 // one k) -> 4 scalar stores; lanes 0-15 / 16-31 take k 0..15 of two chunks 4 rows apart, and the upper half stores
 // its rows rotated by one, so the two halves hit rows of opposite parity = opposite bank halves.
 // Epilogue: each thread applies alpha, beta to its accumulator pairs and writes them with bounds checks.
+// Occupancy (ptxas, kernels/CUDA.md): TF32 2 blocks = 16 warps per SM, BF16 1 block = 8 warps (registers).
 #include "gemm_tile.h"
 #include "wgmma.h"
 
@@ -256,20 +257,22 @@ __device__ void wgGemm(GEMM_PARAMS(float)) {
 }  // namespace
 
 // One entry per transpose pair (suffix nn, nt, tn, tt = op(A), op(B)), as in gemm_tc.cu.
-#define GEMM_WG_ENTRY(NAME, P, TA, TB)                                                                 \
-    extern "C" __global__ void __launch_bounds__(THREADS, 1) NAME(GEMM_PARAMS(float)) {               \
+#define GEMM_WG_ENTRY(NAME, P, MIN_BLOCKS, TA, TB)                                                     \
+    extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS) NAME(GEMM_PARAMS(float)) {      \
         wgGemm<P, TA, TB>(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, \
                           strideC, batch, chunk, flags);                                               \
     }                                                                                                  \
     CARNOT_EXPORT(NAME)
-#define GEMM_WG_KERNELS(S, P)                            \
-    GEMM_WG_ENTRY(gemm_wgmma_##S##_nn, P, false, false) \
-    GEMM_WG_ENTRY(gemm_wgmma_##S##_nt, P, false, true)  \
-    GEMM_WG_ENTRY(gemm_wgmma_##S##_tn, P, true, false)  \
-    GEMM_WG_ENTRY(gemm_wgmma_##S##_tt, P, true, true)
+#define GEMM_WG_KERNELS(S, P, MIN_BLOCKS)                            \
+    GEMM_WG_ENTRY(gemm_wgmma_##S##_nn, P, MIN_BLOCKS, false, false) \
+    GEMM_WG_ENTRY(gemm_wgmma_##S##_nt, P, MIN_BLOCKS, false, true)  \
+    GEMM_WG_ENTRY(gemm_wgmma_##S##_tn, P, MIN_BLOCKS, true, false)  \
+    GEMM_WG_ENTRY(gemm_wgmma_##S##_tt, P, MIN_BLOCKS, true, true)
 
-GEMM_WG_KERNELS(tf32, WgTf32)
-GEMM_WG_KERNELS(bf16, WgBf16)
+// TF32: 2 blocks per SM (<= 128 registers, no spills); BF16 holds twice the staged elements (32 f32 a thread) and
+// spills at 128 registers, so 1 block per SM (158-197 registers)
+GEMM_WG_KERNELS(tf32, WgTf32, 2)
+GEMM_WG_KERNELS(bf16, WgBf16, 1)
 
 #ifndef __CUDACC__
 // Test hooks of the host emulation only (not GPU kernels): GemmWgmmaTest.
