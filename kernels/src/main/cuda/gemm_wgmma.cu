@@ -203,6 +203,7 @@ __device__ void wgTile(int m, int n, int k, float alpha, const float* a, int lda
     GEMM_NO_UNROLL
     for (int kt = 0; kt < kTiles; kt++) {
         unsigned s = base + static_cast<unsigned>((kt % STAGES) * STAGE_BYTES);
+        wgmma::fenceOperands(acc);
         wgmma::fence();
         CARNOT_UNROLL
         for (int q = 0; q < ROW_BYTES / 32; q++) {
@@ -217,10 +218,12 @@ __device__ void wgTile(int m, int n, int k, float alpha, const float* a, int lda
             issue(kt + 2);
         }
         wgmma::wait<1>();
+        wgmma::fenceOperands(acc);
         wgmma::fenceProxyAsync();
         __syncthreads();
     }
     wgmma::wait<0>();
+    wgmma::fenceOperands(acc);
     __syncthreads();  // both warpgroups are done with the stages before the next product's prologue refills them
 
     const int warp = (threadIdx.x / 32) % 4;

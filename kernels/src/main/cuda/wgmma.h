@@ -52,6 +52,20 @@ __device__ __forceinline__ void fenceProxyAsync() {
 #endif
 }
 
+/**
+ * Keeps the compiler from moving accesses of the accumulator registers across this point (an empty asm that reads
+ * and writes them): placed before wgmma.fence and after each wait, so no accumulator copy is made while an
+ * mma_async that updates them is in flight.
+ */
+__device__ __forceinline__ void fenceOperands(float (&d)[64]) {
+#if defined(__CUDA_ARCH__)
+    CARNOT_UNROLL
+    for (int i = 0; i < 64; i++) {
+        asm volatile("" : "+f"(d[i])::"memory");
+    }
+#endif
+}
+
 /** The 32-bit shared-state-space address of a shared variable (what a matrix descriptor encodes). */
 __device__ __forceinline__ unsigned sharedAddress(const void* p) {
     return static_cast<unsigned>(__cvta_generic_to_shared(p));
