@@ -5,9 +5,11 @@
 #    running src/main/java/carnot/kernels/cuda/OpCodes.java with the JDK's source launcher (java from the JAVA_HOME
 #    argument, else $JAVA_HOME, else PATH) into BUILD_DIR/cuda-gen/ops.h; rewritten only when its text changes.
 # 1. With nvcc (CUDA_HOME/bin, /usr/local/bin, /usr/local/cuda/bin or PATH): every *.cu -> PTX for compute_75
-#    and cubins for sm_80 and sm_90, into BUILD_DIR/generated-resources/cuda/carnot/kernels/cuda/{ptx,sm_80,sm_90}.
-#    ptxas resource usage (-Xptxas -v: registers, shared memory, stack, spill bytes per kernel) of the sm_80 and
-#    sm_90 cubins, and of the PTX assembled for sm_75 (what the driver JIT does on 7.5), goes to
+#    and cubins for sm_80 and sm_90, into BUILD_DIR/generated-resources/cuda/carnot/kernels/cuda/{ptx,sm_80,sm_90};
+#    except the arch-specific modules (SM90A_MODULES: wgmma, which is not forward compatible), built only as an
+#    sm_90a cubin and its compute_90a PTX (the entry list the tests read) into .../sm_90a.
+#    ptxas resource usage (-Xptxas -v: registers, shared memory, stack, spill bytes per kernel) of the sm_80,
+#    sm_90 and sm_90a cubins, and of the PTX assembled for sm_75 (what the driver JIT does on 7.5), goes to
 #    BUILD_DIR/cuda-ptxas/resource-usage.txt (PtxasReportTest asserts that no kernel spills).
 # 2. With g++: the same *.cu plus emu/cuda_emu.cpp -> the host emulation library
 #    BUILD_DIR/cuda-emu/libcarnot_cuda_emu.so, copied into the resources as .../cuda/emu/ for the class path.
@@ -39,6 +41,8 @@ if [ ! -f "$gen/ops.stamp" ] || [ -n "$(find "${op_sources[@]}" -newer "$gen/ops
   touch "$gen/ops.stamp"
 fi
 
+# modules built only for the arch-specific target sm_90a (space-delimited base names)
+SM90A_MODULES=" gemm_wgmma "
 sources=("$src"/*.cu "$src"/*.h "$src"/emu/*.h "$src"/emu/*.cpp "$src/build.sh" "$gen/ops.h")
 
 newest_source() { ls -t "${sources[@]}" | head -n 1; }
@@ -58,13 +62,13 @@ fi
 info="$res/build-info.properties"
 if [ -z "$nvcc_bin" ]; then
   echo "carnot cuda: nvcc not found (looked in CUDA_HOME/bin, /usr/local/bin, /usr/local/cuda/bin, PATH): GPU kernels not built" >&2
-  rm -rf "$res/ptx" "$res/sm_80" "$res/sm_90" "$ptxas_dir"
+  rm -rf "$res/ptx" "$res/sm_80" "$res/sm_90" "$res/sm_90a" "$ptxas_dir"
   printf 'nvcc=not found\n' > "$info"
-elif up_to_date "$res/sm_90/gemm.cubin" && up_to_date "$report"; then
+elif up_to_date "$res/sm_90/gemm.cubin" && up_to_date "$res/sm_90a/gemm_wgmma.cubin" && up_to_date "$report"; then
   echo "carnot cuda: PTX and cubins up to date" >&2
 else
   start=$(date +%s)
-  mkdir -p "$res/ptx" "$res/sm_80" "$res/sm_90" "$ptxas_dir"
+  mkdir -p "$res/ptx" "$res/sm_80" "$res/sm_90" "$res/sm_90a" "$ptxas_dir"
   rm -f "$ptxas_dir"/*.txt
   # runs a compile whose stderr (the ptxas report) goes to log $1; on failure the log is shown and the build fails
   logged() { local log="$1"; shift; "$@" 2>"$log" || { cat "$log" >&2; exit 1; }; }
@@ -72,6 +76,11 @@ else
   [ -x "$ptxas_bin" ] || ptxas_bin="$(command -v ptxas || true)"
   for f in "$src"/*.cu; do
     b="$(basename "$f" .cu)"
+    if [[ "$SM90A_MODULES" == *" $b "* ]]; then
+      "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -ptx -arch=compute_90a "$f" -o "$res/sm_90a/$b.ptx"
+      logged "$ptxas_dir/$b.sm_90a.txt" "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_90a -Xptxas -v "$f" -o "$res/sm_90a/$b.cubin"
+      continue
+    fi
     "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -ptx -arch=compute_75 "$f" -o "$res/ptx/$b.ptx"
     logged "$ptxas_dir/$b.sm_80.txt" "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_80 -Xptxas -v "$f" -o "$res/sm_80/$b.cubin"
     logged "$ptxas_dir/$b.sm_90.txt" "$nvcc_bin" -std=c++17 -O3 -I"$src" -I"$gen" -cubin -arch=sm_90 -Xptxas -v "$f" -o "$res/sm_90/$b.cubin"
@@ -84,8 +93,8 @@ else
   mv "$report.tmp" "$report"
   version="$("$nvcc_bin" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
   isa="$(sed -n 's/^\.version \([0-9.]*\).*/\1/p' "$res/ptx/gemm.ptx" | head -n 1)"
-  printf 'nvcc=%s\nptx.isa=%s\nptx.target=compute_75\ncubins=sm_80,sm_90\n' "$version" "$isa" > "$info"
-  echo "carnot cuda: nvcc $version built PTX (ISA $isa) and sm_80/sm_90 cubins in $(( $(date +%s) - start )) s" >&2
+  printf 'nvcc=%s\nptx.isa=%s\nptx.target=compute_75\ncubins=sm_80,sm_90,sm_90a\n' "$version" "$isa" > "$info"
+  echo "carnot cuda: nvcc $version built PTX (ISA $isa) and sm_80/sm_90/sm_90a cubins in $(( $(date +%s) - start )) s" >&2
 fi
 
 gxx="$(command -v g++ || true)"

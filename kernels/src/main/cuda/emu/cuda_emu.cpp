@@ -47,6 +47,7 @@ struct Fiber {
     State state = State::Done;
     std::uint64_t slot = 0;
     PipelineState pipeline;
+    wg::State wgmma;
 };
 
 struct Worker {
@@ -57,6 +58,7 @@ struct Worker {
     void (*body)(void*) = nullptr;
     void* ctx = nullptr;
     std::string error;
+    std::uintptr_t sharedLo = 0;  // the running block's shared window (cuda_emu_wgmma.h), 0 until first used
 };
 
 thread_local Fiber* tlFiber = nullptr;
@@ -96,6 +98,32 @@ unsigned laneId() { return tlFiber->linear & 31u; }
 
 PipelineState& pipelineState() { return tlFiber->pipeline; }
 
+unsigned threadLinear() { return tlFiber->linear; }
+
+wg::State& wg::state() { return tlFiber->wgmma; }
+
+void fail(const char* what) {
+    Worker* w = tlWorker;
+    if (w->error.empty()) {
+        w->error = std::string(what) + " in block (" + std::to_string(w->bidx.x) + "," + std::to_string(w->bidx.y) +
+                   "," + std::to_string(w->bidx.z) + "), thread " + std::to_string(tlFiber->linear);
+    }
+}
+
+std::uintptr_t sharedWindow(const void* p) {
+    Worker* w = tlWorker;
+    auto a = reinterpret_cast<std::uintptr_t>(p);
+    if (w->sharedLo == 0) {
+        w->sharedLo = (a & ~std::uintptr_t{1023}) - (std::uintptr_t{1} << 17);
+    }
+    if (a < w->sharedLo || a - w->sharedLo >= (std::uintptr_t{1} << 18)) {
+        fail("__cvta_generic_to_shared: address outside the block's 256 KB shared window (not a shared variable?)");
+    }
+    return w->sharedLo;
+}
+
+std::uintptr_t sharedWindowBase() { return tlWorker->sharedLo; }
+
 std::uint64_t shuffle(std::uint64_t mine, int mode, int arg) {
     Fiber* f = tlFiber;
     Worker* w = tlWorker;
@@ -126,6 +154,11 @@ static void startFiber(Worker& w, std::size_t i) {
     f.pipeline.ends.clear();
     f.pipeline.head = 0;
     f.pipeline.firstEnd = 0;
+    f.wgmma.ops.clear();
+    f.wgmma.ends.clear();
+    f.wgmma.head = 0;
+    f.wgmma.firstEnd = 0;
+    f.wgmma.fenced = false;
     f.linear = static_cast<unsigned>(i);
     f.tid.x = static_cast<unsigned>(i % w.block.x);
     f.tid.y = static_cast<unsigned>((i / w.block.x) % w.block.y);
@@ -139,6 +172,7 @@ static bool runBlock(Worker& w) {
         w.stacks.push_back(static_cast<char*>(std::aligned_alloc(64, kStack)));
     }
     w.fibers.resize(n);
+    w.sharedLo = 0;
     for (std::size_t i = 0; i < n; i++) {
         startFiber(w, i);
     }
@@ -242,7 +276,7 @@ int runGrid(const char* name, const unsigned* dims, void (*body)(void*), void* c
             w.bidx.x = static_cast<unsigned>(b % grid.x);
             w.bidx.y = static_cast<unsigned>((b / grid.x) % grid.y);
             w.bidx.z = static_cast<unsigned>(b / (1ull * grid.x * grid.y));
-            if (!runBlock(w)) {
+            if (!runBlock(w) || !w.error.empty()) {
                 break;
             }
         }

@@ -160,6 +160,7 @@ inline T atomicMax(T* p, T v) {
 #define __launch_bounds__(...)
 
 #include "cuda_emu_mma.h"
+#include "cuda_emu_wgmma.h"
 
 #include <cstddef>
 #include <type_traits>

@@ -220,31 +220,44 @@ class ConformanceGemmTest {
         }
     }
 
-    /** A CUDA backend variant with the GEMM in a given mode (or on a given emulated architecture). */
-    record Variant(String name, Supplier<Backend> factory, GemmPrecision precision) {
+    /**
+     * A CUDA backend variant with the GEMM in a given mode (or on a given emulated architecture); {@code module} is
+     * the kernel module its f32 GEMMs must run in (null: not checked).
+     */
+    record Variant(String name, Supplier<Backend> factory, GemmPrecision precision, String module) {
         Backends.Entry entry() {
             return new Backends.Entry(name, factory);
         }
     }
 
-    /** The tensor-core f32 modes on every CUDA entry of the harness (cuda-emu, and the GPU when selected). */
+    /**
+     * The tensor-core f32 modes on every CUDA entry of the harness: on cuda-emu both kernel generations (compute
+     * capability 8.0: the wmma kernels; 9.0: the sm_90a wgmma kernels), and on the GPU when selected.
+     */
     static List<Variant> tensorCoreVariants() {
         List<Variant> v = new ArrayList<>();
         for (Backends.Entry e : Backends.againstReference()) {
             for (GemmPrecision p : new GemmPrecision[]{GemmPrecision.TF32, GemmPrecision.BF16}) {
                 if (e.name().equals("cuda-emu")) {
-                    v.add(new Variant("cuda-emu " + p, () -> CudaBackend.emulated(p), p));
+                    for (int cc : new int[]{80, 90}) {
+                        v.add(new Variant("cuda-emu sm_" + cc + " " + p, () -> new CudaBackend(
+                                new EmulatedLauncher(0, cc), "cuda-emu", () -> new CpuBackend(1), false, p), p,
+                                cc == 90 ? "gemm_wgmma" : "gemm_tc"));
+                    }
                 } else if (e.name().equals(Backends.GPU)) {
-                    v.add(new Variant("cuda " + p, () -> CudaBackend.gpu(0, p), p));
+                    v.add(new Variant("cuda " + p, () -> CudaBackend.gpu(0, p), p, null));
                 }
             }
         }
         return v;
     }
 
-    /** m, n, k of the tensor-core checks: tails of the 128 x 64 tile and the 16-wide k step, k = 0, split-K. */
+    /**
+     * m, n, k of the tensor-core checks: tails of the 128 x 64 (wmma) and 128 x 128 (wgmma) tiles and of the 16- and
+     * 32-wide k steps, k = 0, split-K.
+     */
     static final int[][] TC_MNK = {{1, 1, 1}, {7, 7, 7}, {33, 7, 65}, {65, 33, 15}, {130, 129, 17}, {127, 63, 33},
-        {129, 65, 16}, {5, 64, 0}, {9, 70, 1100}};
+        {127, 63, 9}, {129, 65, 16}, {5, 64, 0}, {9, 70, 1100}};
 
     /** The operands as the mode rounds them before the tensor cores (TF32: ties away; BF16: ties to even). */
     static double[] roundFor(GemmPrecision p, double[] v) {
@@ -354,6 +367,13 @@ class ConformanceGemmTest {
                         + k + " B^T"), HostData.toDoubles(c), HostData.toDoubles(want), bound);
                 assertTrue(visiblyRounded > 0, v.name() + ": no element left the exact-f32 bound, so the operands"
                         + " were not rounded to " + v.precision());
+                if (v.module() != null) {
+                    java.util.Set<String> ran = ((CudaBackend) f.be).kernelsLaunched();
+                    String prefix = v.module() + "/" + v.module() + "_"
+                            + v.precision().name().toLowerCase(java.util.Locale.ROOT) + "_";
+                    assertTrue(ran.stream().filter(x -> x.startsWith(prefix)).count() == 4, v.name() + " must run the"
+                            + " four transpose entries " + prefix + "<ab>; ran " + ran);
+                }
             }
         }
     }

@@ -12,6 +12,7 @@ import carnot.kernels.Unary;
 import carnot.kernels.cuda.CudaBackend;
 import carnot.kernels.cuda.CudaSupport;
 import carnot.kernels.cuda.JCudaLauncher;
+import carnot.kernels.gemm.GemmCuda;
 import carnot.kernels.gemm.GemmPrecision;
 
 import java.util.ArrayList;
@@ -540,7 +541,8 @@ public final class CudaKernelCheck {
      * The f32 GEMM cases in each tensor-core mode ({@link GemmPrecision#TF32}, {@link GemmPrecision#BF16}): a
      * backend of that mode (emulated when {@code emu}, else GPU 0), checked against the exact CPU GEMM with the mode's
      * sanity tolerance, timed ({@code reps} calls) against the mode's tensor-core roofline and, when {@code cublas},
-     * against cuBLAS with the matching compute type. Rows are named {@code "gemm TF32 ..."}, {@code "gemmBatched BF16 ..."}.
+     * against cuBLAS with the matching compute type. Rows are named {@code "gemm TF32 (wgmma) ..."},
+     * {@code "gemmBatched BF16 (wmma) ..."}: the mode and the kind of kernel that ran ({@link GemmCuda#f32KernelKind}).
      */
     public static List<Result> runGemmModes(Sizes sizes, int reps, boolean emu, boolean cublas,
                                             java.util.function.Consumer<Result> log) {
@@ -552,6 +554,7 @@ public final class CudaKernelCheck {
                  CudaBackend base = cublas && !emu ? CudaBackend.gpu(0, true, mode) : null;
                  CpuBackend cpu = new CpuBackend()) {
                 boolean haveCublas = base != null && base.launcher().description().contains("cuBLAS (");
+                String kind = GemmCuda.f32KernelKind(mode, cuda.launcher().computeCapability());
                 for (Case c : f32Gemms(sizes)) {
                     Run want = c.op().prepare(cpu);
                     Run got = c.op().prepare(cuda);
@@ -569,7 +572,7 @@ public final class CudaKernelCheck {
                         b.owned().forEach(Buffer::close);
                     }
                     double roof = 1e3 * Math.max(c.bytes() / HBM_BYTES_PER_S, c.flops() / peak);
-                    String name = c.name().replaceFirst("^(gemm\\w*) ", "$1 " + mode + " ");
+                    String name = c.name().replaceFirst("^(gemm\\w*) ", "$1 " + mode + " (" + kind + ") ");
                     Result r = new Result(name, "gemm", c.dt(), err, err <= tol, ms, c.bytes() / ms / 1e6,
                             c.flops() / ms / 1e6, roof, bms, berr);
                     out.add(r);

@@ -54,7 +54,8 @@ public final class EmulatedLauncher implements KernelLauncher {
 
     /**
      * The compute capability the emulation reports by default: 9.0, since it implements everything the kernels use
-     * on sm_80/sm_90 (cp.async pipeline primitives, the wmma TF32, BF16 and f64 shapes).
+     * on sm_80/sm_90/sm_90a (cp.async pipeline primitives, the wmma TF32, BF16 and f64 shapes, the wgmma TF32 and BF16
+     * shapes with shared-memory matrix descriptors): the TF32/BF16 GEMMs run the sm_90a wgmma kernels, as on an H100.
      */
     public static final int EMULATED_CAPABILITY = 90;
 
@@ -69,7 +70,8 @@ public final class EmulatedLauncher implements KernelLauncher {
 
     /**
      * As {@link #EmulatedLauncher(int)}, reporting compute capability {@code computeCapability} (major * 10 + minor,
-     * at least 75) to the backend, e.g. 75 to run the kernels a pre-Ampere GPU would (no tensor cores).
+     * at least 75) to the backend, e.g. 75 to run the kernels a pre-Ampere GPU would (no tensor cores), 80 those of an
+     * A100 (wmma TF32/BF16 GEMMs instead of the sm_90a wgmma ones).
      */
     public EmulatedLauncher(int threads, int computeCapability) {
         if (computeCapability < 75) {

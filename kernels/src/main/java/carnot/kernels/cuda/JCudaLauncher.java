@@ -1,5 +1,6 @@
 package carnot.kernels.cuda;
 
+import carnot.kernels.gemm.GemmCuda;
 import carnot.kernels.gemm.GemmPrecision;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -25,19 +26,25 @@ import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABI
 import static jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
 
 /**
- * A real GPU through the CUDA driver API (JCuda): the device's primary context, one stream, and the eight kernel
- * modules loaded from class-path resources — the sm_90 cubins on compute capability 9.x, sm_80 cubins on 8.x
- * (binary compatible within a major version), else the compute_75 PTX, JIT-compiled by the driver (needs a
- * driver that knows the PTX ISA of the nvcc that built it, see kernels/CUDA.md). With {@code -Dcarnot.cuda.cublas=true}
+ * A real GPU through the CUDA driver API (JCuda): the device's primary context, one stream, and the kernel
+ * modules ({@link #MODULES}) loaded from class-path resources — the sm_90 cubins on compute capability 9.x, sm_80
+ * cubins on 8.x (binary compatible within a major version), else the compute_75 PTX, JIT-compiled by the driver
+ * (needs a driver that knows the PTX ISA of the nvcc that built it, see kernels/CUDA.md); on 9.0 exactly also the
+ * sm_90a cubins of {@link #SM90A_MODULES}. With {@code -Dcarnot.cuda.cublas=true}
  * (a comparison baseline, off by default) GEMMs go to cuBLAS on the same stream, {@code libcublas.so.13} or else
  * {@code .so.12} ({@link Cublas#choose}). Construct only after
  * {@link CudaSupport#unavailableReason()} returned null.
  */
 public final class JCudaLauncher implements KernelLauncher {
-    /** The kernel modules, one per .cu family file. */
+    /** The kernel modules, one per .cu family file, loaded on every device (PTX for compute_75, sm_80/sm_90 cubins). */
     public static final List<String> MODULES =
             List.of("memory", "gemm", "gemm_tc", "elementwise", "reduce", "softmax", "layernorm", "indexing", "rng",
                     "attention");
+    /**
+     * The arch-specific modules, built only as sm_90a cubins (wgmma is not forward compatible) and loaded only on
+     * devices of compute capability exactly 9.0 ({@code GemmCuda.WGMMA_CAPABILITY}).
+     */
+    public static final List<String> SM90A_MODULES = List.of("gemm_wgmma");
     private static final long CHUNK = 1L << 30;
 
     private final CUcontext ctx = new CUcontext();
@@ -139,7 +146,16 @@ public final class JCudaLauncher implements KernelLauncher {
                     + major[0] + minor[0] + "); an old driver cannot JIT newer PTX: update the driver");
             modules.put(m, mod);
         }
-        return gpu + " (sm_" + major[0] + minor[0] + ", " + variant + ")";
+        boolean sm90a = capability == GemmCuda.WGMMA_CAPABILITY;
+        if (sm90a) {
+            for (String m : SM90A_MODULES) {
+                CUmodule mod = new CUmodule();
+                String res = CudaSupport.RESOURCES + "sm_90a/" + m + ".cubin";
+                check(JCudaDriver.cuModuleLoadData(mod, resource(res, false)), "loading module " + res + " on " + gpu);
+                modules.put(m, mod);
+            }
+        }
+        return gpu + " (sm_" + major[0] + minor[0] + ", " + variant + (sm90a ? " + sm_90a" : "") + ")";
     }
 
     private static byte[] resource(String name, boolean nulTerminated) {

@@ -16,8 +16,12 @@ import static carnot.kernels.cuda.CudaDevice.addr;
  * Otherwise one of the hand-written kernels, per dtype, {@link GemmPrecision} and compute capability:
  * <ul>
  * <li>f32 {@link GemmPrecision#EXACT}: {@code gemm.cu} {@code gemm_f32_<ab>}, 128 x 128 tiles, f32 FMAs;</li>
- * <li>f32 {@link GemmPrecision#TF32} / {@link GemmPrecision#BF16}: {@code gemm_tc.cu} {@code gemm_tc_tf32_<ab>} /
- * {@code gemm_tc_bf16_<ab>}, 128 x 64 tiles (compute capability 8.0+, checked when the backend is built);</li>
+ * <li>f32 {@link GemmPrecision#TF32} / {@link GemmPrecision#BF16} on compute capability 9.0 (H100, H200):
+ * {@code gemm_wgmma.cu} {@code gemm_wgmma_tf32_<ab>} / {@code gemm_wgmma_bf16_<ab>} (warpgroup MMA, built for the
+ * arch-specific target sm_90a only), 128 x 128 tiles;</li>
+ * <li>f32 {@link GemmPrecision#TF32} / {@link GemmPrecision#BF16} on other devices of compute capability 8.0+
+ * (checked when the backend is built): {@code gemm_tc.cu} {@code gemm_tc_tf32_<ab>} / {@code gemm_tc_bf16_<ab>}
+ * (wmma), 128 x 64 tiles;</li>
  * <li>f64: {@code gemm_tc_f64_<ab>} (DMMA, 64 x 64 tiles) on 8.0+, else {@code gemm_f64_<ab>} (64 x 64, FMAs).</li>
  * </ul>
  * {@code <ab>} is the transpose pair (nn, nt, tn, tt). Grid {@code (ceil(n / BN), ceil(m / BM), min(batch, 65535))},
@@ -50,16 +54,38 @@ public final class GemmCuda {
         }
     }
 
+    /**
+     * The compute capability whose devices run the sm_90a warpgroup-MMA kernels (arch-specific code runs on exactly
+     * that architecture, not on later ones).
+     */
+    public static final int WGMMA_CAPABILITY = 90;
+
     /** The kernel for dtype {@code t} in mode {@code precision} on a device of compute capability {@code cc}. */
     static Kernel choose(DType t, GemmPrecision precision, int cc) {
         boolean tensorCores = cc >= 80;
         if (t == DType.F64) {
             return tensorCores ? new Kernel("gemm_tc", "gemm_tc_f64", 64, 64) : new Kernel("gemm", "gemm_f64", 64, 64);
         }
+        boolean wgmma = cc == WGMMA_CAPABILITY;
         return switch (precision) {
             case EXACT -> new Kernel("gemm", "gemm_f32", 128, 128);
-            case TF32 -> new Kernel("gemm_tc", "gemm_tc_tf32", 128, 64);
-            case BF16 -> new Kernel("gemm_tc", "gemm_tc_bf16", 128, 64);
+            case TF32 -> wgmma ? new Kernel("gemm_wgmma", "gemm_wgmma_tf32", 128, 128)
+                    : new Kernel("gemm_tc", "gemm_tc_tf32", 128, 64);
+            case BF16 -> wgmma ? new Kernel("gemm_wgmma", "gemm_wgmma_bf16", 128, 128)
+                    : new Kernel("gemm_tc", "gemm_tc_bf16", 128, 64);
+        };
+    }
+
+    /**
+     * The kind of hand-written kernel that runs f32 GEMMs in mode {@code precision} on compute capability {@code cc}:
+     * "wgmma" (sm_90a warpgroup MMA), "wmma" (sm_80+ tensor cores) or "simt" (FMAs), e.g. for report rows.
+     */
+    public static String f32KernelKind(GemmPrecision precision, int cc) {
+        String module = choose(DType.F32, precision, cc).module();
+        return switch (module) {
+            case "gemm_wgmma" -> "wgmma";
+            case "gemm_tc" -> "wmma";
+            default -> "simt";
         };
     }
 

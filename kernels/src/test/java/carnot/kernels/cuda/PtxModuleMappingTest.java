@@ -11,9 +11,6 @@ import carnot.kernels.Unary;
 import carnot.kernels.gemm.GemmPrecision;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -113,13 +110,7 @@ class PtxModuleMappingTest {
     }
 
     private static String ptx(String module) {
-        try (InputStream in = PtxModuleMappingTest.class.getResourceAsStream(CudaSupport.RESOURCES + "ptx/" + module
-                + ".ptx")) {
-            assertNotNull(in, "PTX of module " + module + " is not on the class path");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return PtxasReportTest.ptx(module);
     }
 
     /** Every launched (module, kernel) is a PTX entry of that module, and the modules are the JCuda list. */
@@ -139,9 +130,13 @@ class PtxModuleMappingTest {
         launched.addAll(gemmLaunches(75, GemmPrecision.EXACT, DType.F64));
         launched.addAll(gemmLaunches(80, GemmPrecision.TF32, DType.F32));
         launched.addAll(gemmLaunches(80, GemmPrecision.BF16, DType.F32));
+        launched.addAll(gemmLaunches(90, GemmPrecision.TF32, DType.F32));
+        launched.addAll(gemmLaunches(90, GemmPrecision.BF16, DType.F32));
         Set<String> entries = new TreeSet<>();
         Matcher m = ENTRY.matcher("");
-        for (String module : JCudaLauncher.MODULES) {
+        List<String> modules = new ArrayList<>(JCudaLauncher.MODULES);
+        modules.addAll(JCudaLauncher.SM90A_MODULES);
+        for (String module : modules) {
             m.reset(ptx(module));
             while (m.find()) {
                 entries.add(module + "/" + m.group(1));
@@ -152,7 +147,7 @@ class PtxModuleMappingTest {
         for (String mk : launched) {
             String module = mk.substring(0, mk.indexOf('/'));
             String kernel = mk.substring(mk.indexOf('/') + 1);
-            assertTrue(JCudaLauncher.MODULES.contains(module), "module " + module + " is not loaded by JCudaLauncher");
+            assertTrue(modules.contains(module), "module " + module + " is not loaded by JCudaLauncher");
             assertTrue(ptx(module).contains(".entry " + kernel + "("), kernel + " is not an entry of " + module + ".ptx");
         }
     }

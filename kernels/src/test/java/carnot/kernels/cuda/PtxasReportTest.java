@@ -24,14 +24,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The build's ptxas report ({@code target/cuda-ptxas/resource-usage.txt}, written by build.sh with
  * {@code -Xptxas -v}): every shipped kernel (every entry of the PTX modules {@link JCudaLauncher} loads, both dtypes)
- * is in it for each target (sm_75 from the PTX as the driver JIT assembles it, the sm_80 and sm_90 cubins), and none
- * spills (0 bytes spill stores and loads). Writes {@code target/cuda-ptxas/resource-usage.md}: registers, static
+ * is in it for each target (sm_75 from the PTX as the driver JIT assembles it, the sm_80 and sm_90 cubins; the
+ * arch-specific modules only for sm_90a), and none spills (0 bytes spill stores and loads). Writes {@code target/cuda-ptxas/resource-usage.md}: registers, static
  * shared memory, stack frame and the theoretical H100 occupancy per kernel (the table in kernels/CUDA.md).
  * Skipped, with the reason, when the kernels were built without nvcc.
  */
 class PtxasReportTest {
     static final List<String> TARGETS = List.of("sm_75", "sm_80", "sm_90");
-    private static final Pattern SECTION = Pattern.compile("^## (\\w+)\\.(sm_\\d+)$");
+    /** The one target of the arch-specific modules ({@link JCudaLauncher#SM90A_MODULES}). */
+    static final String SM90A = "sm_90a";
+    private static final Pattern SECTION = Pattern.compile("^## (\\w+)\\.(sm_\\d+a?)$");
     private static final Pattern PROPERTIES = Pattern.compile("Function properties for (\\w+)");
     private static final Pattern SPILL = Pattern.compile(
             "(\\d+) bytes stack frame, (\\d+) bytes spill stores, (\\d+) bytes spill loads");
@@ -89,8 +91,10 @@ class PtxasReportTest {
         return blocks * warpsPerBlock / 64.0;
     }
 
-    private static String ptx(String module) {
-        try (InputStream in = PtxasReportTest.class.getResourceAsStream(CudaSupport.RESOURCES + "ptx/" + module
+    /** The PTX of a module: ptx/ for the portable modules, sm_90a/ (compute_90a) for the arch-specific ones. */
+    static String ptx(String module) {
+        String dir = JCudaLauncher.SM90A_MODULES.contains(module) ? "sm_90a/" : "ptx/";
+        try (InputStream in = PtxasReportTest.class.getResourceAsStream(CudaSupport.RESOURCES + dir + module
                 + ".ptx")) {
             assertNotNull(in, "PTX of module " + module + " is not on the class path");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -109,18 +113,22 @@ class PtxasReportTest {
                 + " (build.sh, -Xptxas -v); it is missing");
         Map<String, Map<String, Usage>> usage = parse(Files.readAllLines(report));
 
-        Set<String> shipped = new TreeSet<>();
+        Map<String, List<String>> shipped = new TreeMap<>();
         Matcher m = ENTRY.matcher("");
-        for (String module : JCudaLauncher.MODULES) {
+        List<String> modules = new ArrayList<>(JCudaLauncher.MODULES);
+        modules.addAll(JCudaLauncher.SM90A_MODULES);
+        for (String module : modules) {
             m.reset(ptx(module));
             while (m.find()) {
-                shipped.add(module + "/" + m.group(1));
+                shipped.put(module + "/" + m.group(1),
+                        JCudaLauncher.SM90A_MODULES.contains(module) ? List.of(SM90A) : TARGETS);
             }
         }
+        assertTrue(shipped.keySet().stream().anyMatch(k -> k.startsWith("gemm_wgmma/")), "no sm_90a kernel shipped");
         List<String> problems = new ArrayList<>();
-        for (String k : shipped) {
+        for (String k : shipped.keySet()) {
             Map<String, Usage> perTarget = usage.getOrDefault(k, Map.of());
-            for (String target : TARGETS) {
+            for (String target : shipped.get(k)) {
                 Usage u = perTarget.get(target);
                 if (u == null) {
                     problems.add(k + " on " + target + ": not in the ptxas report");
@@ -134,11 +142,13 @@ class PtxasReportTest {
 
         StringBuilder md = new StringBuilder("| kernel | registers sm_75 / sm_80 / sm_90 | static shared memory, bytes"
                 + " | stack frame, bytes (sm_90) | H100 occupancy at 256 threads/block |\n|---|---|---|---|---|\n");
-        for (String k : shipped) {
+        for (String k : shipped.keySet()) {
             Map<String, Usage> u = usage.get(k);
-            Usage h = u.get("sm_90");
-            md.append("| `").append(k).append("` | ").append(u.get("sm_75").registers()).append(" / ")
-                    .append(u.get("sm_80").registers()).append(" / ").append(h.registers()).append(" | ")
+            boolean sm90a = u.containsKey(SM90A);
+            Usage h = u.get(sm90a ? SM90A : "sm_90");
+            md.append("| `").append(k).append("` | ").append(sm90a ? "- / - / " + h.registers() + " (sm_90a)"
+                    : u.get("sm_75").registers() + " / " + u.get("sm_80").registers() + " / " + h.registers())
+                    .append(" | ")
                     .append(h.sharedBytes()).append(" | ").append(h.stackBytes()).append(" | ")
                     .append(Math.round(100 * h100Occupancy(h.registers(), h.sharedBytes(), 256))).append(" % |\n");
         }
