@@ -215,7 +215,7 @@ final class TangentTape implements Tracer {
         return s;
     }
 
-    /** Storages of every primal value the replay reads. */
+    /** Storages of every primal value the replay reads: the logged inputs and outputs, and what their rules hold. */
     private Set<Storage> primalStorages() {
         Set<Storage> out = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Entry e : entries) {
@@ -223,6 +223,9 @@ final class TangentTape implements Tracer {
                 out.add(x.storage());
             }
             out.add(e.out.storage());
+            for (Tensor x : e.p.held()) {
+                out.add(x.storage());
+            }
         }
         return out;
     }

@@ -161,6 +161,12 @@ public final class Attention implements Primitive {
         return AttentionBackward.split(all, in[0].shape(), in[1].shape(), need);
     }
 
+    /** The log-sum-exp its forward kept (read by the jvp and vjp rules), once applied. */
+    @Override
+    public Tensor[] held() {
+        return lse == null ? new Tensor[0] : new Tensor[]{lse};
+    }
+
     @Override
     public String toString() {
         return "Attention(scale " + scale + ")";

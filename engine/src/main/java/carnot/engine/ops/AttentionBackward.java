@@ -144,6 +144,12 @@ public final class AttentionBackward implements Primitive {
         return res;
     }
 
+    /** The attention output and log-sum-exp it was built with (its forward reads them). */
+    @Override
+    public Tensor[] held() {
+        return out == null ? new Tensor[0] : new Tensor[]{out, lse};
+    }
+
     @Override
     public String toString() {
         return "AttentionBackward(scale " + scale + ")";

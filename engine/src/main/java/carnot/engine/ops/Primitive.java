@@ -29,4 +29,14 @@ public interface Primitive {
      * computed only when {@code need[i]} (else null). Null also means zero.
      */
     Tensor[] vjp(Tensor[] in, Tensor out, Tensor g, boolean[] need);
+
+    /**
+     * Tensors besides the inputs and the output that {@link #jvp} and {@link #vjp} read (statistics its forward
+     * kept, such as attention's log-sum-exp, or primal values it was built with). Whoever keeps a primitive's inputs
+     * and output to run its rules later (a linearized replay after the pass's scope has closed) keeps these too.
+     * None by default.
+     */
+    default Tensor[] held() {
+        return new Tensor[0];
+    }
 }
