@@ -6,6 +6,7 @@ import carnot.kernels.eigen.EigenLapack;
 import carnot.kernels.elementwise.ElementwiseSimd;
 import carnot.kernels.elementwise.StridedView;
 import carnot.kernels.gemm.GemmBlas;
+import carnot.kernels.gemm.GemmScratch;
 import carnot.kernels.indexing.IndexingRef;
 import carnot.kernels.layernorm.LayerNormSimd;
 import carnot.kernels.memory.MemoryRef;
@@ -20,8 +21,9 @@ import java.lang.foreign.MemorySegment;
  * The CPU backend: Vector API kernels ({@code *Simd} classes) on off-heap memory, OpenBLAS for GEMM and LAPACK
  * for the symmetric eigensolver, a fixed {@link Parallel} pool of {@code threads} workers with static
  * partitioning. For a given thread count every op is bitwise reproducible: chunk bounds depend only on sizes and
- * the thread count, reductions add chunk partials in chunk order, GEMMs are split into fixed row (or column)
- * blocks of single-threaded OpenBLAS calls ({@link GemmBlas}), never over K.
+ * the thread count, reductions add chunk partials in chunk order, GEMMs are split into fixed row, column or K
+ * blocks of single-threaded OpenBLAS calls ({@link GemmBlas}; the K split's partials live in this backend's
+ * {@link GemmScratch} and are added in slice order).
  * A thin dispatcher: validation by {@link Checks}/{@link Ops}, then the family kernels over chunks.
  */
 public final class CpuBackend implements Backend {
@@ -30,6 +32,7 @@ public final class CpuBackend implements Backend {
     private static final long ALIGN = 64;
     private final HostMemory mem = new HostMemory(this);
     private final Parallel par;
+    private final GemmScratch gemmScratch = new GemmScratch();
 
     /** A backend with one worker per available processor. */
     public CpuBackend() {
@@ -136,8 +139,8 @@ public final class CpuBackend implements Backend {
                      Buffer b, long offB, int ldb, double beta, Buffer c, long offC, int ldc) {
         DType t = Ops.gemm("gemm", this, transA, transB, m, n, k, a, offA, lda, 0, b, offB, ldb, 0, c, offC, ldc,
                 0, 1);
-        GemmBlas.gemm(par, t, transA, transB, m, n, k, alpha, a.segment(), offA, lda, b.segment(), offB, ldb, beta,
-                c.segment(), offC, ldc);
+        GemmBlas.gemm(par, gemmScratch, t, transA, transB, m, n, k, alpha, a.segment(), offA, lda, b.segment(), offB,
+                ldb, beta, c.segment(), offC, ldc);
     }
 
     @Override
@@ -146,8 +149,8 @@ public final class CpuBackend implements Backend {
                             long offC, int ldc, long strideC, int batch) {
         DType t = Ops.gemm("gemmBatched", this, transA, transB, m, n, k, a, offA, lda, strideA, b, offB, ldb,
                 strideB, c, offC, ldc, strideC, batch);
-        GemmBlas.gemmBatched(par, t, transA, transB, m, n, k, alpha, a.segment(), offA, lda, strideA, b.segment(),
-                offB, ldb, strideB, beta, c.segment(), offC, ldc, strideC, batch);
+        GemmBlas.gemmBatched(par, gemmScratch, t, transA, transB, m, n, k, alpha, a.segment(), offA, lda, strideA,
+                b.segment(), offB, ldb, strideB, beta, c.segment(), offC, ldc, strideC, batch);
     }
 
     @Override
@@ -410,6 +413,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         par.close();
+        gemmScratch.close();
         mem.close();
     }
 

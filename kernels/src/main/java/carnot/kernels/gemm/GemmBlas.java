@@ -1,7 +1,9 @@
 package carnot.kernels.gemm;
 
+import carnot.kernels.Binary;
 import carnot.kernels.DType;
 import carnot.kernels.Parallel;
+import carnot.kernels.elementwise.ElementwiseSimd;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
@@ -14,16 +16,18 @@ import java.lang.foreign.MemorySegment;
  * validated. The CPU backend keeps OpenBLAS single-threaded ({@link #setThreads}{@code (1)}) and owns all
  * parallelism through its {@link Parallel} pool, so OpenBLAS worker threads never spin against the pool.
  *
- * <p>Partitioning ({@link #gemm(Parallel, DType, boolean, boolean, int, int, int, double, MemorySegment, long,
- * int, MemorySegment, long, int, double, MemorySegment, long, int)}): a product with at least {@link #SMALL}
- * multiply-adds is cut into contiguous row blocks of C (the M dimension, block starts aligned to
+ * <p>Partitioning ({@link #gemm(Parallel, GemmScratch, DType, boolean, boolean, int, int, int, double,
+ * MemorySegment, long, int, MemorySegment, long, int, double, MemorySegment, long, int)}): a product with at least
+ * {@link #SMALL} multiply-adds is cut into contiguous row blocks of C (the M dimension, block starts aligned to
  * {@link #ALIGN} rows), or into column blocks when M is too small to give every worker a block; each block is one
  * single-threaded cblas call on the sub-matrices. A product whose inner extent K is long against its output
  * (K &ge; {@link #K_SPLIT} x max(M, N), e.g. a weight gradient {@code X^T G} over 5000 samples) is cut along K
- * instead: splitting rows there makes every thread pack all of the large B, which measured 180 against 260-300
- * GFLOP/s for the same FLOPs; worker p computes its K-slice into a scratch C and the slices are added to C in
- * worker order. All bounds depend only on the sizes and the thread count, so results are bitwise reproducible
- * for a given thread count.
+ * instead, into S = min(threads, K / {@link #K_SLICE}) slices (S &ge; 2): splitting rows there makes every thread
+ * pack all of the large B, which measured 180 against 260-300 GFLOP/s for the same FLOPs. Slice 0 accumulates
+ * into C with beta, slice p &gt; 0 is written into the backend's reusable {@link GemmScratch}; then the pool adds
+ * the slices to C by row stripes, every element as {@code ((c + s_1) + s_2) + ... + s_(S-1)} ({@link #addSlices}).
+ * All bounds depend only on the sizes and the thread count, so results are bitwise reproducible for a given
+ * thread count.
  *
  * <p>Batched: when the batch has at least as many entries as the pool has threads, the batch is split across the
  * pool (one single-threaded call per product); otherwise each product is partitioned as above.
@@ -38,6 +42,10 @@ public final class GemmBlas {
     public static final int ALIGN = 16;
     /** K at least this many times max(M, N) splits along K (see the class comment). */
     public static final int K_SPLIT = 2;
+    /** A K slice holds at least this many of the inner extent (so a split has at most K / K_SLICE slices). */
+    public static final int K_SLICE = 256;
+    /** Elements of C per chunk below which the slice sum stays on one thread. */
+    private static final long ADD_GRAIN = 1 << 15;
 
     private GemmBlas() {
     }
@@ -56,14 +64,16 @@ public final class GemmBlas {
      * One GEMM {@code C = alpha op(A) op(B) + beta C} (row-major, C is m x n) partitioned statically across
      * {@code par} (see the class comment); small products and 1-thread pools make a single call.
      */
-    public static void gemm(Parallel par, DType t, boolean transA, boolean transB, int m, int n, int k, double alpha,
-                            MemorySegment a, long offA, int lda, MemorySegment b, long offB, int ldb,
-                            double beta, MemorySegment c, long offC, int ldc) {
+    public static void gemm(Parallel par, GemmScratch scratch, DType t, boolean transA, boolean transB, int m, int n,
+                            int k, double alpha, MemorySegment a, long offA, int lda, MemorySegment b, long offB,
+                            int ldb, double beta, MemorySegment c, long offC, int ldc) {
         int threads = par.threads();
+        int slices = Math.min(threads, k / K_SLICE);
         if (threads == 1 || (long) m * n * k < SMALL) {
             gemm(t, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
-        } else if (k >= (long) K_SPLIT * Math.max(m, n) && k >= (long) threads * ALIGN * 4) {
-            splitK(par, t, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+        } else if (k >= (long) K_SPLIT * Math.max(m, n) && slices >= 2) {
+            splitK(par, scratch, slices, t, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c,
+                    offC, ldc);
         } else if (m >= (long) threads * ALIGN) {
             par.forRange(m, ALIGN, ALIGN, (r0, r1) -> {
                 int i0 = (int) r0;
@@ -82,38 +92,52 @@ public final class GemmBlas {
     }
 
     /**
-     * K cut into one slice per worker (bounds aligned to {@link #ALIGN}): worker 0 accumulates its slice into C
-     * with beta, worker p &gt; 0 writes {@code alpha op(A_p) op(B_p)} into scratch p; then C += scratch 1, 2, ...
+     * K cut into {@code slices} slices (bounds aligned to {@link #ALIGN}), slice p on worker p: slice 0 accumulates
+     * into C with beta, slice p &gt; 0 writes {@code alpha op(A_p) op(B_p)} into scratch block p - 1; then
+     * {@link #addSlices}.
      */
-    private static void splitK(Parallel par, DType t, boolean transA, boolean transB, int m, int n, int k,
-                               double alpha, MemorySegment a, long offA, int lda, MemorySegment b, long offB, int ldb,
-                               double beta, MemorySegment c, long offC, int ldc) {
-        int parts = par.threads();
-        int w = t.bytes();
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
-            MemorySegment scratch = arena.allocate((long) (parts - 1) * m * n * w, 64);
-            par.forRange(parts, 1, 1, (p0, p1) -> {
+    private static void splitK(Parallel par, GemmScratch scratch, int slices, DType t, boolean transA,
+                               boolean transB, int m, int n, int k, double alpha, MemorySegment a, long offA, int lda,
+                               MemorySegment b, long offB, int ldb, double beta, MemorySegment c, long offC, int ldc) {
+        synchronized (scratch) {
+            MemorySegment s = scratch.take((long) (slices - 1) * m * n * t.bytes());
+            par.forRange(slices, 1, 1, (p0, p1) -> {
                 for (long p = p0; p < p1; p++) {
-                    int k0 = (int) ((long) k * p / parts / ALIGN * ALIGN);
-                    int k1 = p + 1 == parts ? k : (int) ((long) k * (p + 1) / parts / ALIGN * ALIGN);
+                    int k0 = (int) ((long) k * p / slices / ALIGN * ALIGN);
+                    int k1 = p + 1 == slices ? k : (int) ((long) k * (p + 1) / slices / ALIGN * ALIGN);
                     long aOff = offA + (transA ? (long) k0 * lda : k0);
                     long bOff = offB + (transB ? k0 : (long) k0 * ldb);
                     if (p == 0) {
                         gemm(t, transA, transB, m, n, k1 - k0, alpha, a, aOff, lda, b, bOff, ldb, beta, c, offC, ldc);
                     } else {
-                        gemm(t, transA, transB, m, n, k1 - k0, alpha, a, aOff, lda, b, bOff, ldb, 0, scratch,
+                        gemm(t, transA, transB, m, n, k1 - k0, alpha, a, aOff, lda, b, bOff, ldb, 0, s,
                                 (p - 1) * m * n, n);
                     }
                 }
             });
-            for (int p = 1; p < parts; p++) {
-                for (int i = 0; i < m; i++) {
-                    long row = offC + (long) i * ldc;
-                    carnot.kernels.elementwise.ElementwiseSimd.run(carnot.kernels.Binary.ADD, t, c, row, 1, scratch,
-                            ((long) (p - 1) * m + i) * n, 1, c, row, n);
+            addSlices(par, t, m, n, s, slices - 1, c, offC, ldc);
+        }
+    }
+
+    /**
+     * {@code C += S_1 + ... + S_count} for the m x n blocks {@code S_p} stored densely one after another in
+     * {@code slices} (block p - 1 at element (p - 1) m n, row stride n): the pool takes row stripes of C and every
+     * element is summed in slice order, {@code ((c + s_1) + s_2) + ...}, rounded to the dtype after each addition,
+     * so the result does not depend on the stripes (nor on the thread count).
+     */
+    static void addSlices(Parallel par, DType t, int m, int n, MemorySegment slices, int count, MemorySegment c,
+                          long offC, int ldc) {
+        if (count == 0 || m == 0 || n == 0) {
+            return;
+        }
+        par.forRange(m, Math.max(1, ADD_GRAIN / ((long) n * count)), 1, (r0, r1) -> {
+            for (long i = r0; i < r1; i++) {
+                long row = offC + i * ldc;
+                for (int p = 0; p < count; p++) {
+                    ElementwiseSimd.run(Binary.ADD, t, c, row, 1, slices, ((long) p * m + i) * n, 1, c, row, n);
                 }
             }
-        }
+        });
     }
 
     /** One single-threaded-by-policy GEMM on element offsets of native segments (one cblas call). */
@@ -139,8 +163,8 @@ public final class GemmBlas {
     }
 
     /** A batched GEMM (see class comment for the threading policy). */
-    public static void gemmBatched(Parallel par, DType t, boolean transA, boolean transB, int m, int n, int k,
-                                   double alpha, MemorySegment a, long offA, int lda, long strideA,
+    public static void gemmBatched(Parallel par, GemmScratch scratch, DType t, boolean transA, boolean transB,
+                                   int m, int n, int k, double alpha, MemorySegment a, long offA, int lda, long strideA,
                                    MemorySegment b, long offB, int ldb, long strideB,
                                    double beta, MemorySegment c, long offC, int ldc, long strideC, int batch) {
         if (batch >= par.threads() && batch > 1) {
@@ -152,8 +176,8 @@ public final class GemmBlas {
             });
         } else {
             for (int q = 0; q < batch; q++) {
-                gemm(par, t, transA, transB, m, n, k, alpha, a, offA + q * strideA, lda, b, offB + q * strideB,
-                        ldb, beta, c, offC + q * strideC, ldc);
+                gemm(par, scratch, t, transA, transB, m, n, k, alpha, a, offA + q * strideA, lda, b,
+                        offB + q * strideB, ldb, beta, c, offC + q * strideC, ldc);
             }
         }
     }
