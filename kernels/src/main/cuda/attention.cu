@@ -20,6 +20,9 @@
 //   tile; dv = sum_i P_ij dOut_i, dk = scale * sum_i dS_ij q_i. Every dk/dv element is written (0 for tq = 0).
 // attention_jvp_T: grid as the forward; p = exp(s - lse), ds = scale (q' . k + q . k'), out' = sum_j p v'_j +
 //   sum_j p ds v_j - (sum_j p ds) out in one pass over the key tiles (forward-mode tangent, Backend.attentionJvp).
+// attention_bwd_jvp_dq_T, attention_bwd_jvp_dkdv_T: the backward's forward-mode tangent (Backend.attentionBackwardJvp),
+//   grids as attention_bwd_dq/dkdv with every tangent direction in grid x (direction-major); the query-side kernel
+//   sums the rows' D, a, D' (pass 1, f64 scratch) and then accumulates dq' (pass 2), the key-side one dk' and dv'.
 // No atomics: dq and dk/dv come from separate kernels, each element summed by one thread in a fixed order, so
 // results do not depend on timing.
 #include "carnot_cuda.h"
@@ -560,7 +563,8 @@ __device__ __forceinline__ void bwdJvpDots(T (*xs)[DC], T (*xds)[DC], T (*ys)[DC
 }
 
 /**
- * Backward jvp, query side: grid (batch * heads, ceil(tq / 16), directions), rows as the forward. Pass 1 over the
+ * Backward jvp, query side: grid (directions * batch * heads, ceil(tq / 16)), block x = z * pairs + (b, h) for
+ * direction z, rows as the forward. Pass 1 over the
  * key tiles: per (row, key) s = q . k, S' = scale (q' . k + q . k'), dP = g . v, dP' = g' . v + g . v' (g = dOut),
  * P = exp(scale s - lse); a lane sums D = Σ P dP, a = Σ P S', b = Σ P dP', c = Σ P dP S' in double, warp-summed
  * per row, and D' = b + (c - a D); D, a, D' go to st for the key-side kernel (launch c0 = 0).
@@ -570,8 +574,8 @@ __device__ __forceinline__ void bwdJvpDots(T (*xs)[DC], T (*xds)[DC], T (*ys)[DC
 template <typename T>
 __device__ void attentionBwdJvpDqImpl(const T* q, const T* k, const T* v, const T* lse, double* st,
                                       const T* dOut, const T* qd, const T* kd, const T* vd, const T* gd,
-                                      T* dqd, int heads, int tq, int tk, int dh, double scaleD, int c0, i64 nq,
-                                      i64 nk, i64 ostride) {
+                                      T* dqd, int pairs, int heads, int tq, int tk, int dh, double scaleD, int c0,
+                                      i64 nq, i64 nk, i64 ostride) {
     __shared__ T xs[BR][DC];
     __shared__ T xds[BR][DC];
     __shared__ T ys[BC][DC + 1];
@@ -580,14 +584,14 @@ __device__ void attentionBwdJvpDqImpl(const T* q, const T* k, const T* v, const 
     __shared__ T dsds[NW][RPW][BC];
     __shared__ T rst[4][BR];  // per row: lse, D, a, D'
     const T scale = static_cast<T>(scaleD);
-    int bh = blockIdx.x;
+    int z = blockIdx.x / pairs;
+    int bh = blockIdx.x - z * pairs;
     int b = bh / heads;
     int h = bh - b * heads;
-    int z = blockIdx.z;
     i64 rs = static_cast<i64>(heads) * dh;
     i64 qoff = static_cast<i64>(b) * tq * rs + static_cast<i64>(h) * dh;
     i64 koff = static_cast<i64>(b) * tk * rs + static_cast<i64>(h) * dh;
-    i64 srow = (static_cast<i64>(z) * gridDim.x + bh) * tq;
+    i64 srow = static_cast<i64>(blockIdx.x) * tq;
     const T* qdz = qd + z * nq + qoff;
     const T* gdz = gd + z * nq + qoff;
     const T* kdz = kd + z * nk + koff;
@@ -724,7 +728,7 @@ __device__ void attentionBwdJvpDqImpl(const T* q, const T* k, const T* v, const 
 }
 
 /**
- * Backward jvp, key side: grid (batch * heads, ceil(tk / 16), directions), warps own 4 key rows, lanes 32 queries
+ * Backward jvp, key side: grid (directions * batch * heads, ceil(tk / 16)), warps own 4 key rows, lanes 32 queries
  * per tile from the first query that sees the block's keys (as attention_bwd_dkdv). Per (key, query) the dots of
  * the query side, with the query's lse and D, a, D' (st, from the query-side kernel); P, P', dS, dS' through shared
  * memory; dk' = scale sum_i (dS' q_i + dS q'_i), dv' = sum_i (P' g_i + P g'_i). Every element of dk', dv' is
@@ -733,8 +737,8 @@ __device__ void attentionBwdJvpDqImpl(const T* q, const T* k, const T* v, const 
 template <typename T>
 __device__ void attentionBwdJvpDkDvImpl(const T* q, const T* k, const T* v, const T* lse, const double* st,
                                         const T* dOut, const T* qd, const T* kd, const T* vd,
-                                        const T* gd, T* dkd, T* dvd, int heads, int tq, int tk, int dh, double scaleD,
-                                        int c0, i64 nq, i64 nk, i64 ostride) {
+                                        const T* gd, T* dkd, T* dvd, int pairs, int heads, int tq, int tk, int dh,
+                                        double scaleD, int c0, i64 nq, i64 nk, i64 ostride) {
     __shared__ T xs[BR][DC];
     __shared__ T xds[BR][DC];
     __shared__ T ys[BC][DC + 1];
@@ -744,14 +748,14 @@ __device__ void attentionBwdJvpDkDvImpl(const T* q, const T* k, const T* v, cons
     __shared__ T dss[NW][RPW][BC];
     __shared__ T dsds[NW][RPW][BC];
     const T scale = static_cast<T>(scaleD);
-    int bh = blockIdx.x;
+    int z = blockIdx.x / pairs;
+    int bh = blockIdx.x - z * pairs;
     int b = bh / heads;
     int h = bh - b * heads;
-    int z = blockIdx.z;
     i64 rs = static_cast<i64>(heads) * dh;
     i64 qoff = static_cast<i64>(b) * tq * rs + static_cast<i64>(h) * dh;
     i64 koff = static_cast<i64>(b) * tk * rs + static_cast<i64>(h) * dh;
-    i64 srow = (static_cast<i64>(z) * gridDim.x + bh) * tq;
+    i64 srow = static_cast<i64>(blockIdx.x) * tq;
     const T* qdz = qd + z * nq + qoff;
     const T* gdz = gd + z * nq + qoff;
     const T* kdz = kd + z * nk + koff;
@@ -887,19 +891,19 @@ __device__ void attentionBwdJvpDkDvImpl(const T* q, const T* k, const T* v, cons
     CARNOT_EXPORT(attention_jvp_##S)                                                                               \
     extern "C" __global__ void __launch_bounds__(128, JB)                                                           \
         attention_bwd_jvp_dq_##S(const T* q, const T* k, const T* v, const T* lse, double* st, const T* dOut,       \
-                                 const T* qd, const T* kd, const T* vd, const T* gd, T* dqd, int heads, int tq,     \
-                                 int tk, int dh, double scale, int c0, i64 nq, i64 nk, i64 ostride) {               \
-        attentionBwdJvpDqImpl<T>(q, k, v, lse, st, dOut, qd, kd, vd, gd, dqd, heads, tq, tk, dh, scale, c0, nq, nk, \
-                                 ostride);                                                                          \
+                                 const T* qd, const T* kd, const T* vd, const T* gd, T* dqd, int pairs, int heads,  \
+                                 int tq, int tk, int dh, double scale, int c0, i64 nq, i64 nk, i64 ostride) {       \
+        attentionBwdJvpDqImpl<T>(q, k, v, lse, st, dOut, qd, kd, vd, gd, dqd, pairs, heads, tq, tk, dh, scale, c0, nq,\
+                                 nk, ostride);                                                                      \
     }                                                                                                               \
     CARNOT_EXPORT(attention_bwd_jvp_dq_##S)                                                                         \
     extern "C" __global__ void __launch_bounds__(128, JB)                                                           \
         attention_bwd_jvp_dkdv_##S(const T* q, const T* k, const T* v, const T* lse, const double* st,              \
                                    const T* dOut, const T* qd, const T* kd, const T* vd, const T* gd, T* dkd,       \
-                                   T* dvd, int heads, int tq, int tk, int dh, double scale, int c0, i64 nq,         \
-                                   i64 nk, i64 ostride) {                                                           \
-        attentionBwdJvpDkDvImpl<T>(q, k, v, lse, st, dOut, qd, kd, vd, gd, dkd, dvd, heads, tq, tk, dh, scale, c0,  \
-                                   nq, nk, ostride);                                                                \
+                                   T* dvd, int pairs, int heads, int tq, int tk, int dh, double scale, int c0,      \
+                                   i64 nq, i64 nk, i64 ostride) {                                                   \
+        attentionBwdJvpDkDvImpl<T>(q, k, v, lse, st, dOut, qd, kd, vd, gd, dkd, dvd, pairs, heads, tq, tk, dh, scale,\
+                                   c0, nq, nk, ostride);                                                            \
     }                                                                                                               \
     CARNOT_EXPORT(attention_bwd_jvp_dkdv_##S)
 

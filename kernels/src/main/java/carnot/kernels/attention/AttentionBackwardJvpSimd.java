@@ -13,9 +13,10 @@ import java.lang.foreign.ValueLayout;
  * Vector API forward-mode tangent of causal attention's backward ({@code Backend.attentionBackwardJvp}) with the
  * formulas of {@link AttentionRef#backwardJvp}, one (direction, batch, head) unit at a time in the style of
  * {@link AttentionSimd#backward} (whose score and axpy loops it uses; a unit is always computed by the same code, so
- * results are bitwise the same for every thread count). Per unit K, K', V, V' are copied transposed ([dh, tk]) and
- * K, K' row-major; per query row the six score rows {@code q.K, g.V, q'.K, q.K', g'.V, g.V'} are vector loops over
- * keys, one vector pass gives {@code P = exp(scale s - lse)}, {@code S'}, {@code dP'} and the sums
+ * results are bitwise the same for every thread count). Per unit K, K', V, V' are copied transposed ([dh, tk]
+ * padded to whole vectors with zeros) and K, K' row-major; per query row the six score rows
+ * {@code q.K, g.V, q'.K, q.K', g'.V, g.V'} are vector loops over the keys rounded up to whole vectors (no scalar
+ * tails; keys past the row's causal limit get P = 0), one vector pass gives {@code P = exp(scale s - lse)}, {@code S'}, {@code dP'} and the sums
  * {@code D = Σ P dP}, {@code a = Σ P S'}, {@code b = Σ P dP'}, {@code c = Σ P dP S'} (f64 over lanes),
  * {@code D' = b + (c - a D)}, a
  * second one {@code P'}, {@code dS}, {@code dS'}; then per key the axpys into dq' of the row and dk', dv' of the
@@ -66,10 +67,11 @@ public final class AttentionBackwardJvpSimd {
         long nq = (long) pairs * tq * dh;
         long nk = (long) pairs * tk * dh;
         double scale = x.scale();
-        float[] kt = new float[dh * tk];
-        float[] kdt = new float[dh * tk];
-        float[] vt = new float[dh * tk];
-        float[] vdt = new float[dh * tk];
+        int tkp = tk + (NF32 - tk % NF32) % NF32;
+        float[] kt = new float[dh * tkp];
+        float[] kdt = new float[dh * tkp];
+        float[] vt = new float[dh * tkp];
+        float[] vdt = new float[dh * tkp];
         float[] kr = new float[tk * dh];
         float[] kdr = new float[tk * dh];
         float[] gk = new float[tk * dh];
@@ -79,7 +81,7 @@ public final class AttentionBackwardJvpSimd {
         float[] gi = new float[dh];
         float[] gdi = new float[dh];
         float[] gq = new float[dh];
-        float[][] rows = new float[6][tk];
+        float[][] rows = new float[6][tkp];
         for (int u = from; u < to; u++) {
             int z = u / pairs;
             int p = u % pairs;
@@ -95,10 +97,10 @@ public final class AttentionBackwardJvpSimd {
                 MemorySegment.copy(x.k(), F, ko * 4, kr, j * dh, dh);
                 MemorySegment.copy(x.kDot(), F, (kz + ko) * 4, kdr, j * dh, dh);
                 for (int c = 0; c < dh; c++) {
-                    kt[c * tk + j] = kr[j * dh + c];
-                    kdt[c * tk + j] = kdr[j * dh + c];
-                    vt[c * tk + j] = x.v().getAtIndex(F, ko + c);
-                    vdt[c * tk + j] = x.vDot().getAtIndex(F, kz + ko + c);
+                    kt[c * tkp + j] = kr[j * dh + c];
+                    kdt[c * tkp + j] = kdr[j * dh + c];
+                    vt[c * tkp + j] = x.v().getAtIndex(F, ko + c);
+                    vdt[c * tkp + j] = x.vDot().getAtIndex(F, kz + ko + c);
                 }
             }
             java.util.Arrays.fill(gk, 0);
@@ -110,13 +112,14 @@ public final class AttentionBackwardJvpSimd {
                 MemorySegment.copy(x.dOut(), F, qo * 4, gi, 0, dh);
                 MemorySegment.copy(x.dOutDot(), F, (qt + qo) * 4, gdi, 0, dh);
                 int n = i + shift + 1;
-                AttentionSimd.scoresF32(qi, kt, tk, dh, n, rows[0]);
-                AttentionSimd.scoresF32(gi, vt, tk, dh, n, rows[1]);
-                AttentionSimd.scoresF32(qdi, kt, tk, dh, n, rows[2]);
-                AttentionSimd.scoresF32(qi, kdt, tk, dh, n, rows[3]);
-                AttentionSimd.scoresF32(gdi, vt, tk, dh, n, rows[4]);
-                AttentionSimd.scoresF32(gi, vdt, tk, dh, n, rows[5]);
-                rowsF32(rows, n, (float) scale, x.lse().getAtIndex(F, (long) p * tq + i));
+                int np = n + (NF32 - n % NF32) % NF32; // whole vectors: keys [n, np) are masked out in rowsF32
+                AttentionSimd.scoresF32(qi, kt, tkp, dh, np, rows[0]);
+                AttentionSimd.scoresF32(gi, vt, tkp, dh, np, rows[1]);
+                AttentionSimd.scoresF32(qdi, kt, tkp, dh, np, rows[2]);
+                AttentionSimd.scoresF32(qi, kdt, tkp, dh, np, rows[3]);
+                AttentionSimd.scoresF32(gdi, vt, tkp, dh, np, rows[4]);
+                AttentionSimd.scoresF32(gi, vdt, tkp, dh, np, rows[5]);
+                rowsF32(rows, n, np, (float) scale, x.lse().getAtIndex(F, (long) p * tq + i));
                 float[] pr = rows[0];
                 float[] ds = rows[1];
                 float[] pp = rows[2];
@@ -145,27 +148,29 @@ public final class AttentionBackwardJvpSimd {
     }
 
     /**
-     * The row's score rows {@code r = [q.K, g.V, q'.K, q.K', g'.V, g.V']} (j &lt; n) become
+     * The row's score rows {@code r = [q.K, g.V, q'.K, q.K', g'.V, g.V']} (j &lt; np, whole vectors; keys
+     * j &ge; n get P = 0, so they add nothing) become
      * {@code [P, dS, P', dS', ., .]}: one vector pass for P, S', dP' and the sums D, a, b, c (f64 over lanes),
      * {@code D' = b + (c - a D)}, then one for P', dS, dS'.
      */
-    private static void rowsF32(float[][] r, int n, float scale, float lse) {
+    private static void rowsF32(float[][] r, int n, int np, float scale, float lse) {
         float[] s = r[0];
         float[] dp = r[1];
         float[] sq = r[2];
         float[] sk = r[3];
         float[] wg = r[4];
         float[] wv = r[5];
-        int top = n - n % NF32;
         FloatVector sc = FloatVector.broadcast(VecF32.S, scale);
         FloatVector nl = FloatVector.broadcast(VecF32.S, -lse);
         FloatVector va = FloatVector.zero(VecF32.S);
         FloatVector vb = FloatVector.zero(VecF32.S);
         FloatVector vc = FloatVector.zero(VecF32.S);
         FloatVector vd = FloatVector.zero(VecF32.S);
-        int j = 0;
-        for (; j < top; j += NF32) {
+        for (int j = 0; j < np; j += NF32) {
             FloatVector e = VecF32.exp(FloatVector.fromArray(VecF32.S, s, j).fma(sc, nl));
+            if (j + NF32 > n) {
+                e = FloatVector.zero(VecF32.S).blend(e, VecF32.S.indexInRange(j, n));
+            }
             e.intoArray(s, j);
             FloatVector sd = FloatVector.fromArray(VecF32.S, sq, j).add(FloatVector.fromArray(VecF32.S, sk, j)).mul(sc);
             sd.intoArray(sq, j);
@@ -188,37 +193,19 @@ public final class AttentionBackwardJvpSimd {
             c += vc.lane(z);
             dd += vd.lane(z);
         }
-        for (int i = j; i < n; i++) {
-            s[i] = (float) Math.exp(s[i] * scale - lse);
-            sq[i] = (sq[i] + sk[i]) * scale;
-            wg[i] = wg[i] + wv[i];
-            float es = s[i] * sq[i];
-            a += es;
-            b += s[i] * wg[i];
-            c += es * dp[i];
-            dd += s[i] * dp[i];
-        }
         float ae = (float) a;
         float de = (float) dd;
         float dde = (float) (b + (c - a * dd));
         FloatVector av = FloatVector.broadcast(VecF32.S, ae);
         FloatVector dv = FloatVector.broadcast(VecF32.S, de);
         FloatVector ddv = FloatVector.broadcast(VecF32.S, dde);
-        j = 0;
-        for (; j < top; j += NF32) {
+        for (int j = 0; j < np; j += NF32) {
             FloatVector e = FloatVector.fromArray(VecF32.S, s, j);
             FloatVector x = FloatVector.fromArray(VecF32.S, dp, j).sub(dv);
             FloatVector pp = e.mul(FloatVector.fromArray(VecF32.S, sq, j).sub(av));
             pp.intoArray(sq, j);
             pp.fma(x, e.mul(FloatVector.fromArray(VecF32.S, wg, j).sub(ddv))).intoArray(sk, j);
             e.mul(x).intoArray(dp, j);
-        }
-        for (; j < n; j++) {
-            float x = dp[j] - de;
-            float pp = s[j] * (sq[j] - ae);
-            sq[j] = pp;
-            sk[j] = Math.fma(pp, x, s[j] * (wg[j] - dde));
-            dp[j] = s[j] * x;
         }
     }
 
@@ -235,10 +222,11 @@ public final class AttentionBackwardJvpSimd {
         long nq = (long) pairs * tq * dh;
         long nk = (long) pairs * tk * dh;
         double scale = x.scale();
-        double[] kt = new double[dh * tk];
-        double[] kdt = new double[dh * tk];
-        double[] vt = new double[dh * tk];
-        double[] vdt = new double[dh * tk];
+        int tkp = tk + (NF64 - tk % NF64) % NF64;
+        double[] kt = new double[dh * tkp];
+        double[] kdt = new double[dh * tkp];
+        double[] vt = new double[dh * tkp];
+        double[] vdt = new double[dh * tkp];
         double[] kr = new double[tk * dh];
         double[] kdr = new double[tk * dh];
         double[] gk = new double[tk * dh];
@@ -248,7 +236,7 @@ public final class AttentionBackwardJvpSimd {
         double[] gi = new double[dh];
         double[] gdi = new double[dh];
         double[] gq = new double[dh];
-        double[][] rows = new double[6][tk];
+        double[][] rows = new double[6][tkp];
         for (int u = from; u < to; u++) {
             int z = u / pairs;
             int p = u % pairs;
@@ -264,10 +252,10 @@ public final class AttentionBackwardJvpSimd {
                 MemorySegment.copy(x.k(), D, ko * 8, kr, j * dh, dh);
                 MemorySegment.copy(x.kDot(), D, (kz + ko) * 8, kdr, j * dh, dh);
                 for (int c = 0; c < dh; c++) {
-                    kt[c * tk + j] = kr[j * dh + c];
-                    kdt[c * tk + j] = kdr[j * dh + c];
-                    vt[c * tk + j] = x.v().getAtIndex(D, ko + c);
-                    vdt[c * tk + j] = x.vDot().getAtIndex(D, kz + ko + c);
+                    kt[c * tkp + j] = kr[j * dh + c];
+                    kdt[c * tkp + j] = kdr[j * dh + c];
+                    vt[c * tkp + j] = x.v().getAtIndex(D, ko + c);
+                    vdt[c * tkp + j] = x.vDot().getAtIndex(D, kz + ko + c);
                 }
             }
             java.util.Arrays.fill(gk, 0);
@@ -279,13 +267,14 @@ public final class AttentionBackwardJvpSimd {
                 MemorySegment.copy(x.dOut(), D, qo * 8, gi, 0, dh);
                 MemorySegment.copy(x.dOutDot(), D, (qt + qo) * 8, gdi, 0, dh);
                 int n = i + shift + 1;
-                AttentionSimd.scoresF64(qi, kt, tk, dh, n, rows[0]);
-                AttentionSimd.scoresF64(gi, vt, tk, dh, n, rows[1]);
-                AttentionSimd.scoresF64(qdi, kt, tk, dh, n, rows[2]);
-                AttentionSimd.scoresF64(qi, kdt, tk, dh, n, rows[3]);
-                AttentionSimd.scoresF64(gdi, vt, tk, dh, n, rows[4]);
-                AttentionSimd.scoresF64(gi, vdt, tk, dh, n, rows[5]);
-                rowsF64(rows, n, scale, x.lse().getAtIndex(D, (long) p * tq + i));
+                int np = n + (NF64 - n % NF64) % NF64; // whole vectors: keys [n, np) are masked out in rowsF64
+                AttentionSimd.scoresF64(qi, kt, tkp, dh, np, rows[0]);
+                AttentionSimd.scoresF64(gi, vt, tkp, dh, np, rows[1]);
+                AttentionSimd.scoresF64(qdi, kt, tkp, dh, np, rows[2]);
+                AttentionSimd.scoresF64(qi, kdt, tkp, dh, np, rows[3]);
+                AttentionSimd.scoresF64(gdi, vt, tkp, dh, np, rows[4]);
+                AttentionSimd.scoresF64(gi, vdt, tkp, dh, np, rows[5]);
+                rowsF64(rows, n, np, scale, x.lse().getAtIndex(D, (long) p * tq + i));
                 double[] pr = rows[0];
                 double[] ds = rows[1];
                 double[] pp = rows[2];
@@ -314,27 +303,29 @@ public final class AttentionBackwardJvpSimd {
     }
 
     /**
-     * The row's score rows {@code r = [q.K, g.V, q'.K, q.K', g'.V, g.V']} (j &lt; n) become
+     * The row's score rows {@code r = [q.K, g.V, q'.K, q.K', g'.V, g.V']} (j &lt; np, whole vectors; keys
+     * j &ge; n get P = 0, so they add nothing) become
      * {@code [P, dS, P', dS', ., .]}: one vector pass for P, S', dP' and the sums D, a, b, c (f64 over lanes),
      * {@code D' = b + (c - a D)}, then one for P', dS, dS'.
      */
-    private static void rowsF64(double[][] r, int n, double scale, double lse) {
+    private static void rowsF64(double[][] r, int n, int np, double scale, double lse) {
         double[] s = r[0];
         double[] dp = r[1];
         double[] sq = r[2];
         double[] sk = r[3];
         double[] wg = r[4];
         double[] wv = r[5];
-        int top = n - n % NF64;
         DoubleVector sc = DoubleVector.broadcast(VecF64.S, scale);
         DoubleVector nl = DoubleVector.broadcast(VecF64.S, -lse);
         DoubleVector va = DoubleVector.zero(VecF64.S);
         DoubleVector vb = DoubleVector.zero(VecF64.S);
         DoubleVector vc = DoubleVector.zero(VecF64.S);
         DoubleVector vd = DoubleVector.zero(VecF64.S);
-        int j = 0;
-        for (; j < top; j += NF64) {
+        for (int j = 0; j < np; j += NF64) {
             DoubleVector e = VecF64.exp(DoubleVector.fromArray(VecF64.S, s, j).fma(sc, nl));
+            if (j + NF64 > n) {
+                e = DoubleVector.zero(VecF64.S).blend(e, VecF64.S.indexInRange(j, n));
+            }
             e.intoArray(s, j);
             DoubleVector sd = DoubleVector.fromArray(VecF64.S, sq, j).add(DoubleVector.fromArray(VecF64.S, sk, j)).mul(sc);
             sd.intoArray(sq, j);
@@ -357,37 +348,19 @@ public final class AttentionBackwardJvpSimd {
             c += vc.lane(z);
             dd += vd.lane(z);
         }
-        for (int i = j; i < n; i++) {
-            s[i] = (double) Math.exp(s[i] * scale - lse);
-            sq[i] = (sq[i] + sk[i]) * scale;
-            wg[i] = wg[i] + wv[i];
-            double es = s[i] * sq[i];
-            a += es;
-            b += s[i] * wg[i];
-            c += es * dp[i];
-            dd += s[i] * dp[i];
-        }
-        double ae = (double) a;
-        double de = (double) dd;
-        double dde = (double) (b + (c - a * dd));
+        double ae = a;
+        double de = dd;
+        double dde = b + (c - a * dd);
         DoubleVector av = DoubleVector.broadcast(VecF64.S, ae);
         DoubleVector dv = DoubleVector.broadcast(VecF64.S, de);
         DoubleVector ddv = DoubleVector.broadcast(VecF64.S, dde);
-        j = 0;
-        for (; j < top; j += NF64) {
+        for (int j = 0; j < np; j += NF64) {
             DoubleVector e = DoubleVector.fromArray(VecF64.S, s, j);
             DoubleVector x = DoubleVector.fromArray(VecF64.S, dp, j).sub(dv);
             DoubleVector pp = e.mul(DoubleVector.fromArray(VecF64.S, sq, j).sub(av));
             pp.intoArray(sq, j);
             pp.fma(x, e.mul(DoubleVector.fromArray(VecF64.S, wg, j).sub(ddv))).intoArray(sk, j);
             e.mul(x).intoArray(dp, j);
-        }
-        for (; j < n; j++) {
-            double x = dp[j] - de;
-            double pp = s[j] * (sq[j] - ae);
-            sq[j] = pp;
-            sk[j] = Math.fma(pp, x, s[j] * (wg[j] - dde));
-            dp[j] = s[j] * x;
         }
     }
 }
