@@ -202,6 +202,25 @@ public interface Backend extends AutoCloseable {
     void attentionJvp(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer qDot, Buffer kDot, Buffer vDot,
                       Buffer outDot, int batch, int heads, int tq, int tk, int dh, double scale);
 
+    /**
+     * Forward-mode tangent of {@link #attentionBackward}, fused (flash style, no tq x tk matrix stored), from the
+     * forward's lse, for {@code directions} tangent directions at once: direction z's tangents {@code qDot},
+     * {@code dOutDot} (like q) start at z nq, {@code kDot}, {@code vDot} (like k) at z nk (nq, nk the sizes of q
+     * and k); its outputs {@code dqDot} (like q), {@code dkDot}, {@code dvDot} (like k) at z outStride
+     * ({@code outStride >= max(nq, nk)}; every element of those blocks written). Per (batch, head), over the
+     * visible keys, with P, dP, dS of {@link #attentionBackward}, {@code S' = scale (qDot kᵀ + q kDotᵀ)},
+     * {@code dP' = dOutDot vᵀ + dOut vDotᵀ} and the row sums {@code D = Σ P dP} (= dOut . out),
+     * {@code a = Σ P S'}, {@code b = Σ P dP'}, {@code c = Σ P dP S'} of one pass over the keys:
+     * {@code P' = P (S' − a)}, {@code D' = b + (c − a D)},
+     * {@code dS' = P' (dP − D) + P (dP' − D')}; {@code dqDot = scale (dS' k + dS kDot)},
+     * {@code dkDot = scale (dS'ᵀ q + dSᵀ qDot)}, {@code dvDot = P'ᵀ dOut + Pᵀ dOutDot}. An absent tangent is
+     * passed as zeros.
+     */
+    void attentionBackwardJvp(Buffer q, Buffer k, Buffer v, Buffer lse, Buffer dOut, Buffer qDot,
+                              Buffer kDot, Buffer vDot, Buffer dOutDot, Buffer dqDot, Buffer dkDot, Buffer dvDot,
+                              int directions, long outStride, int batch, int heads, int tq, int tk, int dh,
+                              double scale);
+
     // ---- indexing ------------------------------------------------------------------------------------------
 
     /**

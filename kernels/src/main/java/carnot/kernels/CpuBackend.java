@@ -1,5 +1,6 @@
 package carnot.kernels;
 
+import carnot.kernels.attention.AttentionBackwardJvpSimd;
 import carnot.kernels.attention.AttentionJvpSimd;
 import carnot.kernels.attention.AttentionSimd;
 import carnot.kernels.eigen.EigenLapack;
@@ -359,6 +360,21 @@ public final class CpuBackend implements Backend {
         MemorySegment ods = outDot.segment();
         par.forRange((long) batch * heads, 1, 1, (f, e) -> AttentionJvpSimd.jvp(t, qs, ks, vs, os, ls, qds, kds, vds,
                 ods, heads, tq, tk, dh, scale, (int) f, (int) e));
+    }
+
+    @Override
+    public void attentionBackwardJvp(Buffer q, Buffer k, Buffer v, Buffer lse, Buffer dOut, Buffer qDot,
+                                     Buffer kDot, Buffer vDot, Buffer dOutDot, Buffer dqDot, Buffer dkDot,
+                                     Buffer dvDot, int directions, long outStride, int batch, int heads, int tq,
+                                     int tk, int dh, double scale) {
+        DType t = Ops.attentionBackwardJvp(this, q, k, v, lse, dOut, qDot, kDot, vDot, dOutDot, dqDot, dkDot,
+                dvDot, directions, outStride, batch, heads, tq, tk, dh, scale);
+        AttentionBackwardJvpSimd.Args a = new AttentionBackwardJvpSimd.Args(q.segment(), k.segment(), v.segment(),
+                lse.segment(), dOut.segment(), qDot.segment(), kDot.segment(), vDot.segment(),
+                dOutDot.segment(), dqDot.segment(), dkDot.segment(), dvDot.segment(), outStride, batch, heads, tq, tk,
+                dh, scale);
+        par.forRange((long) directions * batch * heads, 1, 1,
+                (f, e) -> AttentionBackwardJvpSimd.backwardJvp(t, a, (int) f, (int) e));
     }
 
     @Override

@@ -200,6 +200,41 @@ public final class Ops {
         return t;
     }
 
+    /**
+     * attentionBackwardJvp: the buffers of {@link #attentionBackward} but out; directions consecutive tangents qDot, dOutDot
+     * (like q) and kDot, vDot (like k); outputs dqDot, dkDot, dvDot with direction stride outStride.
+     */
+    public static DType attentionBackwardJvp(Backend be, Buffer q, Buffer k, Buffer v, Buffer lse,
+                                             Buffer dOut, Buffer qDot, Buffer kDot, Buffer vDot, Buffer dOutDot,
+                                             Buffer dqDot, Buffer dkDot, Buffer dvDot, int directions,
+                                             long outStride, int batch, int heads, int tq, int tk, int dh,
+                                             double scale) {
+        String op = "attentionBackwardJvp";
+        DType t = Checks.floats(op, be, "q, k, v, lse, dOut, qDot, kDot, vDot, dOutDot, dqDot, dkDot, dvDot", q, k,
+                v, lse, dOut, qDot, kDot, vDot, dOutDot, dqDot, dkDot, dvDot);
+        attentionSizes(op, batch, heads, tq, tk, dh, scale);
+        Checks.nonNegative(op, "directions", directions);
+        long nq = (long) batch * tq * heads * dh;
+        long nk = (long) batch * tk * heads * dh;
+        Checks.range(op, "q", q, 0, nq);
+        Checks.range(op, "k", k, 0, nk);
+        Checks.range(op, "v", v, 0, nk);
+        Checks.range(op, "lse", lse, 0, (long) batch * heads * tq);
+        Checks.range(op, "dOut", dOut, 0, nq);
+        Checks.require(outStride >= Math.max(nq, nk), op, "outStride must be >= max(nq, nk) = " + Math.max(nq, nk)
+                + " (directions' outputs must not overlap); given " + outStride);
+        Checks.range(op, "qDot", qDot, 0, directions * nq);
+        Checks.range(op, "kDot", kDot, 0, directions * nk);
+        Checks.range(op, "vDot", vDot, 0, directions * nk);
+        Checks.range(op, "dOutDot", dOutDot, 0, directions * nq);
+        if (directions > 0) {
+            Checks.range(op, "dqDot", dqDot, 0, (directions - 1) * outStride + nq);
+            Checks.range(op, "dkDot", dkDot, 0, (directions - 1) * outStride + nk);
+            Checks.range(op, "dvDot", dvDot, 0, (directions - 1) * outStride + nk);
+        }
+        return t;
+    }
+
     private static void attentionSizes(String op, int batch, int heads, int tq, int tk, int dh, double scale) {
         Checks.nonNegative(op, "batch", batch);
         Checks.nonNegative(op, "heads", heads);

@@ -220,6 +220,19 @@ public final class RefBackend implements Backend {
     }
 
     @Override
+    public void attentionBackwardJvp(Buffer q, Buffer k, Buffer v, Buffer lse, Buffer dOut, Buffer qDot,
+                                     Buffer kDot, Buffer vDot, Buffer dOutDot, Buffer dqDot, Buffer dkDot,
+                                     Buffer dvDot, int directions, long outStride, int batch, int heads, int tq,
+                                     int tk, int dh, double scale) {
+        DType t = Ops.attentionBackwardJvp(this, q, k, v, lse, dOut, qDot, kDot, vDot, dOutDot, dqDot, dkDot,
+                dvDot, directions, outStride, batch, heads, tq, tk, dh, scale);
+        AttentionRef.backwardJvp(t, q.segment(), k.segment(), v.segment(), lse.segment(),
+                dOut.segment(), qDot.segment(), kDot.segment(), vDot.segment(), dOutDot.segment(), dqDot.segment(),
+                dkDot.segment(), dvDot.segment(), outStride, batch, heads, tq, tk, dh, scale, 0,
+                directions * batch * heads);
+    }
+
+    @Override
     public void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
         DType t = Ops.gather(this, table, tableRows, cols, idx, n, out);
         Checks.indices("gatherRows", idx.segment(), n, tableRows);

@@ -381,8 +381,9 @@ class ConformanceTest {
     }
 
     /**
-     * Fused causal attention forward (out, lse), backward (dq, dk, dv) and forward-mode tangent (outDot from
-     * tangents qDot, kDot, vDot), the last two from the oracle's out and lse, on shapes
+     * Fused causal attention forward (out, lse), backward (dq, dk, dv), forward-mode tangent (outDot from
+     * tangents qDot, kDot, vDot) and the backward's tangent (dq', dk', dv' for 1 and 3 directions, written
+     * interleaved per direction as the engine holds them), the last three from the oracle's out and lse, on shapes
      * {batch, heads, tq, tk, dh} that hit tile and vector tails: T = 1, T not a multiple of the CUDA tiles (16 query
      * rows, 32 keys), odd dh, dh above one 128-column pass, Tq < Tk (a last-position query). Outputs start as NaN, so
      * an element left unwritten fails.
@@ -432,6 +433,23 @@ class ConformanceTest {
                 f.be.attentionJvp(q[0], k[0], v[0], o[0], l[0], qd[0], kd[0], vd[0], od[0], b, h, tq, tk, dh, scale);
                 f.ref.attentionJvp(q[1], k[1], v[1], o[1], l[1], qd[1], kd[1], vd[1], od[1], b, h, tq, tk, dh, scale);
                 f.same("attentionJvp", sh, od, 64);
+                for (int kb : new int[]{1, 3}) {
+                    Buffer[] qt = f.pair(f.normal(kb * nq));
+                    Buffer[] kt = f.pair(f.normal(kb * nk));
+                    Buffer[] vt = f.pair(f.normal(kb * nk));
+                    Buffer[] gt = f.pair(f.normal(kb * nq));
+                    int stride = nq + 2 * nk;
+                    Buffer[] all = f.filled(kb * stride, Double.NaN);
+                    for (int i = 0; i < 2; i++) {
+                        Backend be = i == 0 ? f.be : f.ref;
+                        try (Buffer a = all[i].slice(0, all[i].length()); Buffer bk = all[i].slice(nq, all[i].length()
+                                - nq); Buffer bv = all[i].slice(nq + nk, all[i].length() - nq - nk)) {
+                            be.attentionBackwardJvp(q[i], k[i], v[i], l[i], g[i], qt[i], kt[i], vt[i], gt[i], a,
+                                    bk, bv, kb, stride, b, h, tq, tk, dh, scale);
+                        }
+                    }
+                    f.same("attentionBackwardJvp kb " + kb, sh, all, sc);
+                }
             }
         }
     }

@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * <li>same inputs, backend and thread count give bitwise the same outputs on every run: a pipeline of reductions,
  * dots, softmax, layer norm, scatter-add, GEMMs and RNG run three times (the first partly interpreted, later ones
  * JIT-compiled) must agree bit for bit;</li>
- * <li>elementwise ops, RNG, softmax and layer norm rows, gather and scatter-add are bitwise equal on 1, 2 and 3
- * threads (chunk bounds are multiples of 64 elements, rows are never split);</li>
+ * <li>elementwise ops, RNG, softmax and layer norm rows, gather and scatter-add, and the attention kernels (one
+ * (direction,) batch, head unit per task) are bitwise equal on 1, 2 and 3 threads (chunk bounds are multiples of
+ * 64 elements, rows are never split);</li>
  * <li>GEMMs (row, column and K splits, batched), full sums, dots and column reductions change their blocking or
  * summation order with the thread count (and OpenBLAS picks its kernels by CPU and block shape): results on 2
  * and 3 threads agree with 1 thread elementwise within {@code 2 gamma S} ({@link RoundingBound}), S computed
@@ -150,9 +151,56 @@ class DeterminismTest {
         res.add(HostData.toDoubles(table));
         be.gatherRows(table, 40, 700, idx, 90, y);
         res.add(HostData.toDoubles(y));
+        res.addAll(attention(be, dt, x));
         for (Buffer b : new Buffer[]{x, y, mu, rs, table, idx}) {
             b.close();
         }
+        return res;
+    }
+
+    /** Attention forward, backward, tangent and the backward's tangent (2 directions), inputs sliced from x. */
+    private static List<double[]> attention(Backend be, DType dt, Buffer x) {
+        int b = 2;
+        int h = 3;
+        int t = 37;
+        int dh = 9;
+        int kb = 2;
+        int n = b * t * h * dh;
+        double scale = 0.3;
+        List<Buffer> in = new ArrayList<>();
+        long at = 0;
+        for (int i = 0; i < 8; i++) { // q, k, v, g, then their tangents [kb, ...]
+            long len = i < 4 ? n : (long) kb * n;
+            in.add(x.slice(at, len));
+            at += len;
+        }
+        Buffer q = in.get(0);
+        Buffer k = in.get(1);
+        Buffer v = in.get(2);
+        Buffer g = in.get(3);
+        Buffer out = be.alloc(dt, n);
+        Buffer lse = be.alloc(dt, b * h * t);
+        Buffer grads = be.alloc(dt, 3L * n);
+        Buffer tan = be.alloc(dt, n);
+        Buffer all = be.alloc(dt, 3L * kb * n);
+        List<double[]> res = new ArrayList<>();
+        be.attention(q, k, v, out, lse, b, h, t, t, dh, scale);
+        res.add(HostData.toDoubles(out));
+        res.add(HostData.toDoubles(lse));
+        try (Buffer dq = grads.slice(0, n); Buffer dk = grads.slice(n, n); Buffer dv = grads.slice(2L * n, n);
+             Buffer ak = all.slice(n, (3L * kb - 1) * n); Buffer av = all.slice(2L * n, (3L * kb - 2) * n)) {
+            be.attentionBackward(q, k, v, out, lse, g, dq, dk, dv, b, h, t, t, dh, scale);
+            res.add(HostData.toDoubles(grads));
+            be.attentionJvp(q, k, v, out, lse, g, k, v, tan, b, h, t, t, dh, scale);
+            res.add(HostData.toDoubles(tan));
+            be.attentionBackwardJvp(q, k, v, lse, g, in.get(4), in.get(5), in.get(6), in.get(7), all, ak, av, kb,
+                    3L * n, b, h, t, t, dh, scale);
+            res.add(HostData.toDoubles(all));
+        }
+        for (Buffer c : new Buffer[]{out, lse, grads, tan, all}) {
+            c.close();
+        }
+        in.forEach(Buffer::close);
         return res;
     }
 

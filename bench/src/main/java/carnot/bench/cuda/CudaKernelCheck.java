@@ -335,7 +335,8 @@ public final class CudaKernelCheck {
 
     /**
      * The fused kernels of the HVP path: the activation tangents (tanh, GELU, sigmoid) and GELU's product at
-     * activation size, and causal attention forward and backward at the transformer benchmark's per-layer shape
+     * activation size, and causal attention forward, backward and the backward's tangent (1 and 4 directions in
+     * one call) at the transformer benchmark's per-layer shape
      * (B = 32, H = 4, T = 64, dh = 32 on the GPU; B = 2 and 1 on the emulation).
      */
     private static List<Case> fusedCases(Sizes s) {
@@ -406,6 +407,30 @@ public final class CudaKernelCheck {
             return new Run(() -> be.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, b, h, t, t, dh, scale),
                     dq, o);
         }));
+        for (int kb : new int[] {1, 4}) {
+            cs.add(new Case("attention bwd jvp B" + b + " H" + h + " T" + t + " dh" + dh + " kb" + kb
+                    + " (dq', dk', dv' compared)", f, (20.0 + 28.0 * kb) * qn, 24.0 * t * t * dh * heads * kb, be -> {
+                List<Buffer> o = new ArrayList<>();
+                Buffer q = randn(be, f, qn, 53, o);
+                Buffer k = randn(be, f, qn, 54, o);
+                Buffer v = randn(be, f, qn, 55, o);
+                Buffer dOut = randn(be, f, qn, 56, o);
+                Buffer qt = randn(be, f, kb * qn, 57, o);
+                Buffer kt = randn(be, f, kb * qn, 58, o);
+                Buffer vt = randn(be, f, kb * qn, 59, o);
+                Buffer gt = randn(be, f, kb * qn, 60, o);
+                Buffer out = zeros(be, f, qn, o);
+                Buffer lse = zeros(be, f, (long) b * h * t, o);
+                Buffer all = zeros(be, f, 3 * kb * qn, o);
+                Buffer dk = all.slice(qn, (3L * kb - 1) * qn);
+                Buffer dv = all.slice(2 * qn, (3L * kb - 2) * qn);
+                o.add(0, dv); // slices close before the buffer they view
+                o.add(0, dk);
+                be.attention(q, k, v, out, lse, b, h, t, t, dh, scale);
+                return new Run(() -> be.attentionBackwardJvp(q, k, v, lse, dOut, qt, kt, vt, gt, all, dk, dv, kb,
+                        3 * qn, b, h, t, t, dh, scale), all, o);
+            }));
+        }
         return cs;
     }
 

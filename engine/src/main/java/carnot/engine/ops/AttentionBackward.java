@@ -16,11 +16,14 @@ import carnot.kernels.Buffer;
  *   dP' = g' vᵀ + g v'ᵀ,   D' = rowsum(dP' ∘ P + dP ∘ P'),   dS' = P' ∘ (dP − D) + P ∘ (dP' − D')
  *   dq' = s (dS' k + dS k'),   dk' = s (dS'ᵀ q + dSᵀ q'),   dv' = P'ᵀ g + Pᵀ g'
  * </pre>
- * vjp (cotangents a, b, c of dq, dk, dv), the transpose of that map: {@code W = s (a kᵀ + q bᵀ)},
+ * The jvp is {@link AttentionBackwardJvp} (one backend op for all directions, flash style from the kept
+ * log-sum-exp, no [Tq, Tk] matrix; absent tangents are passed as zeros), whose own jvp and vjp are Tensor algebra;
+ * {@link #jvpDecomposed} is that tangent in Tensor algebra, the test oracle.
+ * vjp (cotangents a, b, c of dq, dk, dv), the transpose of the jvp's map: {@code W = s (a kᵀ + q bᵀ)},
  * {@code r = rowsum(W ∘ P)}, {@code E = P ∘ (W − r)}, {@code F = g cᵀ + W ∘ (dP − D) − r ∘ dP},
  * {@code S̄ = P ∘ (F − rowsum(F ∘ P))}:
  * {@code q̄ = s (dS b + S̄ k)}, {@code k̄ = s (dSᵀ a + S̄ᵀ q)}, {@code v̄ = Eᵀ g}, {@code ḡ = P c + E v}.
- * Both are Tensor algebra with P recomputed from q and k, so they differentiate again.
+ * It is Tensor algebra with P recomputed from q and k, so it differentiates again.
  */
 public final class AttentionBackward implements Primitive {
     private final double scale;
@@ -84,16 +87,31 @@ public final class AttentionBackward implements Primitive {
 
     @Override
     public Tensor jvp(Tensor[] in, Tensor o, Tensor[] t) {
+        if (t[0] == null && t[1] == null && t[2] == null && t[3] == null) {
+            return null;
+        }
         int kb = Shapes.batch(t);
-        Tensor q = Attention.heads(in[0]);
-        Tensor k = Attention.heads(in[1]);
-        Tensor v = Attention.heads(in[2]);
-        Tensor g = Attention.heads(in[3]);
-        Tensor tq = Attention.heads(orZero(t[0], in[0], kb));
-        Tensor tk = Attention.heads(orZero(t[1], in[1], kb));
-        Tensor tv = Attention.heads(orZero(t[2], in[2], kb));
-        Tensor tg = Attention.heads(orZero(t[3], in[3], kb));
-        Tensor p = Attention.probs(in[0], in[1], scale);
+        return Tensor.apply(new AttentionBackwardJvp(scale, lse), in[0], in[1], in[2], in[3],
+                orZero(t[0], in[0], kb), orZero(t[1], in[1], kb), orZero(t[2], in[2], kb), orZero(t[3], in[3], kb));
+    }
+
+    /**
+     * The tangent in Tensor algebra with P [B, H, Tq, Tk] materialised (the formulas above); tangents
+     * {@code [kb, shape]} or null (zero; at least one present), result {@code [kb, nq + 2 nk]}. The former jvp and
+     * the oracle of {@link AttentionBackwardJvp}.
+     */
+    public static Tensor jvpDecomposed(Tensor q0, Tensor k0, Tensor v0, Tensor g0, Tensor dq, Tensor dk, Tensor dv,
+                                       Tensor dg, double scale) {
+        int kb = Shapes.batch(new Tensor[]{dq, dk, dv, dg});
+        Tensor q = Attention.heads(q0);
+        Tensor k = Attention.heads(k0);
+        Tensor v = Attention.heads(v0);
+        Tensor g = Attention.heads(g0);
+        Tensor tq = Attention.heads(orZero(dq, q0, kb));
+        Tensor tk = Attention.heads(orZero(dk, k0, kb));
+        Tensor tv = Attention.heads(orZero(dv, v0, kb));
+        Tensor tg = Attention.heads(orZero(dg, g0, kb));
+        Tensor p = Attention.probs(q0, k0, scale);
         Tensor dp = g.matmul(v, false, true);
         Tensor dpd = dp.sub(dp.mul(p).sumKeep(-1));
         Tensor ds = p.mul(dpd);

@@ -15,8 +15,9 @@ import static carnot.kernels.cuda.CudaDevice.kernel;
  * covers 128 output columns, so a head dimension above 128 takes {@code ceil(dh / 128)} launches per kernel (the
  * scores are recomputed for each). Forward: {@code attention_fwd_T}. Backward: {@code attention_bwd_dot_T}
  * (D = rowsum(dOut * out) into f64 scratch), then {@code attention_bwd_dq_T} and {@code attention_bwd_dkdv_T}
- * (no atomics). Jvp: {@code attention_jvp_T}, grid as the forward, one pass over the key tiles. Arguments are
- * validated by the caller.
+ * (no atomics). Jvp: {@code attention_jvp_T}, grid as the forward, one pass over the key tiles. Backward jvp: per
+ * column pass {@code attention_bwd_jvp_dq_T} (row sums D, a, D' into f64 scratch, then dq') and
+ * {@code attention_bwd_jvp_dkdv_T}, every direction in one launch (grid x = directions * batch * heads). Arguments are validated by the caller.
  */
 public final class AttentionCuda {
     private static final String MODULE = "attention";
@@ -88,6 +89,39 @@ public final class AttentionCuda {
                     new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(out, 0))
                             .ptr(addr(lse, 0)).ptr(addr(qDot, 0)).ptr(addr(kDot, 0)).ptr(addr(vDot, 0))
                             .ptr(addr(outDot, 0)).i32(heads).i32(tq).i32(tk).i32(dh).f64(scale).i32(c0));
+        }
+    }
+
+    /**
+     * Backward jvp for {@code directions} tangent directions (in grid x): dqDot, dkDot, dvDot of direction z at
+     * {@code z outStride} (dk', dv' written in full, zeros when tq = 0).
+     */
+    public static void backwardJvp(CudaDevice dev, DType t, Buffer q, Buffer k, Buffer v, Buffer lse, Buffer dOut,
+                                   Buffer qDot, Buffer kDot, Buffer vDot, Buffer dOutDot, Buffer dqDot, Buffer dkDot,
+                                   Buffer dvDot, int directions, long outStride, int batch, int heads, int tq, int tk,
+                                   int dh, double scale) {
+        int pairs = batch * heads;
+        if (pairs == 0 || tk == 0 || directions == 0) {
+            return;
+        }
+        long rows = (long) pairs * tq;
+        long nq = rows * dh;
+        long nk = (long) pairs * tk * dh;
+        int units = Math.multiplyExact(directions, pairs);
+        long st = dev.scratch(Math.max(8, 3 * 8 * rows * directions));
+        for (int c0 = 0; c0 < dh; c0 += COLS) {
+            if (tq > 0) {
+                dev.launch(MODULE, kernel("attention_bwd_jvp_dq", t), grid(units, tq), Dim3.of(THREADS),
+                        new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(lse, 0)).ptr(st)
+                                .ptr(addr(dOut, 0)).ptr(addr(qDot, 0)).ptr(addr(kDot, 0)).ptr(addr(vDot, 0))
+                                .ptr(addr(dOutDot, 0)).ptr(addr(dqDot, 0)).i32(pairs).i32(heads).i32(tq).i32(tk)
+                                .i32(dh).f64(scale).i32(c0).i64(nq).i64(nk).i64(outStride));
+            }
+            dev.launch(MODULE, kernel("attention_bwd_jvp_dkdv", t), grid(units, tk), Dim3.of(THREADS),
+                    new KernelArgs().ptr(addr(q, 0)).ptr(addr(k, 0)).ptr(addr(v, 0)).ptr(addr(lse, 0)).ptr(st)
+                            .ptr(addr(dOut, 0)).ptr(addr(qDot, 0)).ptr(addr(kDot, 0)).ptr(addr(vDot, 0))
+                            .ptr(addr(dOutDot, 0)).ptr(addr(dkDot, 0)).ptr(addr(dvDot, 0)).i32(pairs).i32(heads)
+                            .i32(tq).i32(tk).i32(dh).f64(scale).i32(c0).i64(nq).i64(nk).i64(outStride));
         }
     }
 }

@@ -389,6 +389,17 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void attentionBackwardJvp(Buffer q, Buffer k, Buffer v, Buffer lse, Buffer dOut, Buffer qDot,
+                                     Buffer kDot, Buffer vDot, Buffer dOutDot, Buffer dqDot, Buffer dkDot,
+                                     Buffer dvDot, int directions, long outStride, int batch, int heads, int tq,
+                                     int tk, int dh, double scale) {
+        DType t = Ops.attentionBackwardJvp(this, q, k, v, lse, dOut, qDot, kDot, vDot, dOutDot, dqDot, dkDot,
+                dvDot, directions, outStride, batch, heads, tq, tk, dh, scale);
+        AttentionCuda.backwardJvp(device, t, q, k, v, lse, dOut, qDot, kDot, vDot, dOutDot, dqDot, dkDot, dvDot,
+                directions, outStride, batch, heads, tq, tk, dh, scale);
+    }
+
+    @Override
     public void gatherRows(Buffer table, int tableRows, int cols, Buffer idx, int n, Buffer out) {
         DType t = Ops.gather(this, table, tableRows, cols, idx, n, out);
         IndexingCuda.gatherRows(device, t, table, tableRows, cols, idx, n, out);

@@ -74,6 +74,7 @@ class PtxModuleMappingTest {
         be.attention(x, y, z, big, mean, 1, 2, 5, 5, 3, 0.5);
         be.attentionBackward(x, y, z, big, mean, x, big, big, big, 1, 2, 5, 5, 3, 0.5);
         be.attentionJvp(x, y, z, big, mean, x, y, z, big, 1, 2, 5, 5, 3, 0.5);
+        be.attentionBackwardJvp(x, y, z, mean, x, x, y, z, x, big, big, big, 1, 30, 1, 2, 5, 5, 3, 0.5);
         Buffer idx = HostData.uploadInts(be, new int[] {1, 0, 1});
         owned.add(idx);
         be.gatherRows(x, 4, 5, idx, 3, z);
