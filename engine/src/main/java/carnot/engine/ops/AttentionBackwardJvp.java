@@ -164,6 +164,12 @@ public final class AttentionBackwardJvp implements Primitive {
         return res;
     }
 
+    /** The attention log-sum-exp it was built with (its forward reads it). */
+    @Override
+    public Tensor[] held() {
+        return lse == null ? new Tensor[0] : new Tensor[]{lse};
+    }
+
     @Override
     public String toString() {
         return "AttentionBackwardJvp(scale " + scale + ")";
