@@ -8,7 +8,8 @@
 # spread of Carnot's per-round medians, and each side's gradient rate as a fraction of its own GEMM rate.
 #   bench/run-transformer-shapes.sh [ROUNDS=3] [THREADS=1]
 # Env: SHAPES (default "128:64:32:120:40 256:256:8:40:16 512:256:8:16:8", each d:context:batch:grads:hvps; vocab 64,
-# 4 heads, 2 layers, MLP ratio 4), SKIP_BUILD=1, OUT (log folder, default a temporary one).
+# 4 heads, 2 layers, MLP ratio 4), ATTENTION (default "default": the CPU model's decomposed attention; "default fused"
+# also runs Carnot with the fused attention kernels, as side carnot-fused), SKIP_BUILD=1, OUT (log folder).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -30,8 +31,11 @@ for r in $(seq 1 "$rounds"); do
     IFS=: read -r d ctx batch grads hvps <<<"$s"
     echo "# round $r shape $d:$ctx:$batch $(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$log"
     tag="$r $d:$ctx:$batch"
-    "${java[@]}" carnot.bench.engine.TransformerSteadyCpuTime "$threads" "$grads" "$hvps" "$d" "$ctx" "$batch" \
-      2>/dev/null | grep -v '^hash' | sed "s/^/$tag carnot /" | tee -a "$log"
+    for a in ${ATTENTION:-default}; do
+      side=carnot; [ "$a" = default ] || side="carnot-$a"
+      "${java[@]}" carnot.bench.engine.TransformerSteadyCpuTime "$threads" "$grads" "$hvps" "$d" "$ctx" "$batch" "$a" \
+        2>/dev/null | grep -v '^hash' | sed "s/^/$tag $side /" | tee -a "$log"
+    done
     pin python3 -W ignore bench/python/transformer_steady_peer.py "$threads" "$grads" "$hvps" "$d" "$ctx" "$batch" \
       | sed "s/^/$tag torch-new /" | tee -a "$log"
     pin /usr/bin/python3 -W ignore bench/python/transformer_steady_peer.py "$threads" "$grads" "$hvps" "$d" "$ctx" \

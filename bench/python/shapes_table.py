@@ -13,7 +13,7 @@ import sys
 
 PHASE = re.compile(r"(\d+) (\S+) (\S+) (gradient|hvp) threads=(\d+) n=\d+ process_cpu_ms ([\d.]+) thread_cpu_ms ([\d.]+)")
 GEMM = re.compile(r"(\d+) (\S+) (\S+) gemm .* gflop_per_cpu_s ([\d.]+) gflop_per_thread_cpu_s ([\d.]+)")
-SHAPE = re.compile(r"(\d+) (\S+) carnot shape .* gradient_gemm_gflop ([\d.]+)")
+SHAPE = re.compile(r"(\d+) (\S+) carnot\S* shape .* gradient_gemm_gflop ([\d.]+)")
 
 
 def main(path):
@@ -33,37 +33,38 @@ def main(path):
         m = SHAPE.match(line)
         if m:
             flops[m.group(2)] = float(m.group(3))
-    print("| shape d:context:batch | phase | Carnot CPU ms | PyTorch 2 | PyTorch 1.13 | Carnot / faster PyTorch: median"
-          " (rounds) | Carnot spread | gradient / own GEMM rate: Carnot, PyTorch 2, 1.13 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| shape d:context:batch | phase | Carnot side | Carnot CPU ms | PyTorch 2 | PyTorch 1.13 | Carnot / faster"
+          " PyTorch: median (rounds) | Carnot spread | gradient / own GEMM rate: Carnot, PyTorch 2, 1.13 |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (shape, phase), sides in sorted(times.items(), key=lambda kv: (int(kv[0][0].split(":")[0]), kv[0][1])):
-        c = sides.get("carnot", {})
-        ratios = []
-        for r, t in sorted(c.items()):
-            peers = [sides[p][r] for p in ("torch-new", "torch-old") if r in sides.get(p, {})]
-            if peers:
-                ratios.append(t / min(peers))
         med = {s: statistics.median(v.values()) for s, v in sides.items()}
-        spread = ""
-        if len(c) > 1:
-            mc = med["carnot"]
-            spread = "%+.0f / %+.0f %%" % (100 * (min(c.values()) / mc - 1), 100 * (max(c.values()) / mc - 1))
-        frac = ""
-        if phase == "gradient" and shape in flops:
-            parts = []
-            for s in ("carnot", "torch-new", "torch-old"):
-                if s in med and s in gemm.get(shape, {}):
-                    rate = flops[shape] / (med[s] / 1e3)
-                    parts.append("%.0f %%" % (100 * rate / statistics.median(gemm[shape][s])))
-                else:
-                    parts.append("-")
-            frac = ", ".join(parts)
-        print("| %s | %s | %.1f | %s | %s | **%s** (%s) | %s | %s |" % (
-            shape, phase, med.get("carnot", float("nan")),
-            "%.1f" % med["torch-new"] if "torch-new" in med else "-",
-            "%.1f" % med["torch-old"] if "torch-old" in med else "-",
-            "%.2f" % statistics.median(ratios) if ratios else "-", " / ".join("%.2f" % x for x in ratios),
-            spread, frac))
+        for side in sorted(s for s in sides if s.startswith("carnot")):
+            c = sides[side]
+            ratios = []
+            for r, t in sorted(c.items()):
+                peers = [sides[p][r] for p in ("torch-new", "torch-old") if r in sides.get(p, {})]
+                if peers:
+                    ratios.append(t / min(peers))
+            spread = ""
+            if len(c) > 1:
+                spread = "%+.0f / %+.0f %%" % (100 * (min(c.values()) / med[side] - 1),
+                                               100 * (max(c.values()) / med[side] - 1))
+            frac = ""
+            if phase == "gradient" and shape in flops:
+                parts = []
+                for s in (side, "torch-new", "torch-old"):
+                    if s in med and s in gemm.get(shape, {}):
+                        rate = flops[shape] / (med[s] / 1e3)
+                        parts.append("%.0f %%" % (100 * rate / statistics.median(gemm[shape][s])))
+                    else:
+                        parts.append("-")
+                frac = ", ".join(parts)
+            print("| %s | %s | %s | %.1f | %s | %s | **%s** (%s) | %s | %s |" % (
+                shape, phase, side, med[side],
+                "%.1f" % med["torch-new"] if "torch-new" in med else "-",
+                "%.1f" % med["torch-old"] if "torch-old" in med else "-",
+                "%.2f" % statistics.median(ratios) if ratios else "-", " / ".join("%.2f" % x for x in ratios),
+                spread, frac))
     for shape in sorted(gemm, key=lambda s: int(s.split(":")[0])):
         print("GEMM rate %s (GFLOP per CPU s, median of rounds): %s" % (shape, ", ".join(
             "%s %.1f" % (s, statistics.median(v)) for s, v in sorted(gemm[shape].items()))))

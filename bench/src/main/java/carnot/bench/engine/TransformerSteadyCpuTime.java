@@ -46,7 +46,8 @@ import java.util.function.Supplier;
  * is compared with.
  *
  * <p>Usage: {@code java ... carnot.bench.engine.TransformerSteadyCpuTime [threads=2] [grads=300] [hvps=100] [d=128]
- * [context=64] [batch=32]}.
+ * [context=64] [batch=32] [attention=default|fused|decomposed]} (default: the model's choice for the backend,
+ * decomposed on the CPU).
  */
 public final class TransformerSteadyCpuTime {
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
@@ -61,6 +62,7 @@ public final class TransformerSteadyCpuTime {
         int d = args.length > 3 ? Integer.parseInt(args[3]) : 128;
         int t = args.length > 4 ? Integer.parseInt(args[4]) : 64;
         int b = args.length > 5 ? Integer.parseInt(args[5]) : 32;
+        String attention = args.length > 6 ? args[6] : "default";
         try (Backend be = new CpuBackend(threads); Scope outer = Scope.open()) {
             Transformer.Config config = new Transformer.Config(64, t, d, 4, 2, 4);
             double tokens = (double) b * t;
@@ -68,7 +70,12 @@ public final class TransformerSteadyCpuTime {
                     + 2.0 * d * config.vocab());
             System.out.printf(Locale.ROOT, "shape d=%d context=%d batch=%d heads=%d layers=%d gradient_gemm_gflop %.3f%n",
                     d, t, b, config.heads(), config.layers(), 3 * forward / 1e9);
-            Model model = new Transformer(be, DType.F32, config, false, 1);
+            Model model = switch (attention) {
+                case "default" -> new Transformer(be, DType.F32, config, false, 1);
+                case "fused", "decomposed" -> new Transformer(be, DType.F32, config, false, 1, attention.equals("fused"));
+                default -> throw new IllegalArgumentException("attention must be default, fused or decomposed; given "
+                        + attention);
+            };
             DataSet data = new ArrayDataSet(Tensor.indices(be, tokens(b * t, 64, 3), b, t),
                     Tensor.indices(be, tokens(b * t, 64, 4), b, t));
             ParamVector v = ParamVector.randn(model, 7);
