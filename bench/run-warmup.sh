@@ -10,8 +10,6 @@
 #   aot      plus the AOT cache ./carnot makes (./carnot aot)
 #   aot-cts  plus -XX:CompileThresholdScaling=0.25 (methods reach C1/C2 at a quarter of the default counts)
 #   jit-c1   C1 only (-XX:TieredStopAtLevel=1), for the profile of where the time goes
-#   jit-plp  plus -XX:+UseProfiledLoopPredicate (C2's profiled loop predication, the JDK's default, which ./carnot
-#            turns off)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -26,7 +24,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   JAVA_HOME="$jdk" mvn -B -q -o -pl bench -am compile >&2
 fi
 cp="examples/target/carnot-examples-0.1.0-SNAPSHOT.jar:$(cat examples/target/classpath.txt):bench/target/classes"
-flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -XX:-UseProfiledLoopPredicate
+flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC
   --sun-misc-unsafe-memory-access=allow -Xlog:disable -Xlog:all=warning:stderr)
 out="${OUT:-$(mktemp -d /tmp/carnot-warmup.XXXXXX)}"
 mkdir -p "$out"
@@ -37,7 +35,6 @@ opts() {
     aot) echo "-XX:AOTCache=$aot" ;;
     aot-cts) echo "-XX:AOTCache=$aot -XX:CompileThresholdScaling=0.25" ;;
     jit-c1) echo "-XX:TieredStopAtLevel=1" ;;
-    jit-plp) echo "-XX:+UseProfiledLoopPredicate" ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }
