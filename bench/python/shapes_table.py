@@ -2,7 +2,7 @@
 """Table of bench/run-transformer-shapes.sh's log: per shape and phase, each side's median (over rounds) of its
 per-process medians in CPU ms (one thread: the calling thread's CPU, without the JIT and GC threads; more threads:
 the process's CPU, all threads), Carnot's ratio to the faster PyTorch of the same
-round (median over rounds, and the rounds), the spread of Carnot's per-round medians around their median, and each
+round (median over rounds, and the rounds), the spread of Carnot's per-round medians around their median, each side's peak resident set, and each
 side's gradient rate (the gradient's GEMM FLOPs per CPU second) as a fraction of its own f32 GEMM rate.
 
 Usage: python3 bench/python/shapes_table.py LOG
@@ -13,11 +13,12 @@ import sys
 
 PHASE = re.compile(r"(\d+) (\S+) (\S+) (gradient|hvp) threads=(\d+) n=\d+ process_cpu_ms ([\d.]+) thread_cpu_ms ([\d.]+)")
 GEMM = re.compile(r"(\d+) (\S+) (\S+) gemm .* gflop_per_cpu_s ([\d.]+) gflop_per_thread_cpu_s ([\d.]+)")
+MEMORY = re.compile(r"(\d+) (\S+) (\S+) memory peak_rss_mb ([\d.]+)")
 SHAPE = re.compile(r"(\d+) (\S+) carnot\S* shape .* gradient_gemm_gflop ([\d.]+)")
 
 
 def main(path):
-    times, gemm, flops, one = {}, {}, {}, False
+    times, gemm, flops, rss, one = {}, {}, {}, {}, False
     for line in open(path, encoding="utf-8"):
         m = PHASE.match(line)
         if m:
@@ -29,6 +30,10 @@ def main(path):
         m = GEMM.match(line)
         if m:
             gemm.setdefault(m.group(2), {}).setdefault(m.group(3), []).append(float(m.group(5) if one else m.group(4)))
+            continue
+        m = MEMORY.match(line)
+        if m:
+            rss.setdefault(m.group(2), {}).setdefault(m.group(3), []).append(float(m.group(4)))
             continue
         m = SHAPE.match(line)
         if m:
@@ -65,6 +70,9 @@ def main(path):
                 "%.1f" % med["torch-old"] if "torch-old" in med else "-",
                 "%.2f" % statistics.median(ratios) if ratios else "-", " / ".join("%.2f" % x for x in ratios),
                 spread, frac))
+    for shape in sorted(rss, key=lambda s: int(s.split(":")[0])):
+        print("Peak RSS %s (MB, median of rounds): %s" % (shape, ", ".join(
+            "%s %.0f" % (s, statistics.median(v)) for s, v in sorted(rss[shape].items()))))
     for shape in sorted(gemm, key=lambda s: int(s.split(":")[0])):
         print("GEMM rate %s (GFLOP per CPU s, median of rounds): %s" % (shape, ", ".join(
             "%s %.1f" % (s, statistics.median(v)) for s, v in sorted(gemm[shape].items()))))

@@ -61,6 +61,8 @@ def main():
         print("%s threads=%d n=%d process_cpu_ms %.2f thread_cpu_ms %.2f wall_ms %.2f (medians of %d..%d; torch %s)"
               % (name, threads, count, statistics.median(cpu[h:]), statistics.median(thr[h:]),
                  statistics.median(wall[h:]), h + 1, count, torch.__version__), flush=True)
+    import resource
+    print("memory peak_rss_mb %.1f" % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0), flush=True)
     a = torch.randn(batch * ctx, d, generator=gen)
     w = torch.randn(d, 4 * d, generator=gen)
     rates, thread_rates, flop = [], [], 2.0 * batch * ctx * d * 4 * d

@@ -43,7 +43,7 @@ import java.util.function.Supplier;
  * over the full square as dense peers compute them) and a {@code gemm} line this process's f32 GEMM rate on the
  * largest product of the model ([batch·context, d] × [d, 4d], process CPU time, measured after the phases so
  * that compilation is over), the ceiling the gradient's rate
- * is compared with.
+ * is compared with; a {@code memory} line the process's peak resident set after the phases.
  *
  * <p>Usage: {@code java ... carnot.bench.engine.TransformerSteadyCpuTime [threads=2] [grads=300] [hvps=100] [d=128]
  * [context=64] [batch=32] [attention=default|fused|decomposed]} (default: the model's choice for the backend,
@@ -82,6 +82,7 @@ public final class TransformerSteadyCpuTime {
             long[] hash = new long[1];
             phase("gradient", threads, grads, () -> Grad.of(model, Loss.CE, data, b).grad().flatten(), hash);
             phase("hvp", threads, hvps, () -> Hessian.of(model, Loss.CE, data, b).apply(v).flatten(), hash);
+            System.out.printf(Locale.ROOT, "memory peak_rss_mb %.1f%n", peakRssMb());
             gemmRate(be, b * t, d, 4 * d);
             System.out.printf(Locale.ROOT, "hash %016x%n", hash[0]);
         }
@@ -164,6 +165,20 @@ public final class TransformerSteadyCpuTime {
             throw new UncheckedIOException(e);
         }
         return sum;
+    }
+
+    /** This process's peak resident set (VmHWM of /proc/self/status) in MB: heap, off-heap tensors and libraries. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Double.NaN;
     }
 
     private static double secondHalfMedian(double[] x) {
