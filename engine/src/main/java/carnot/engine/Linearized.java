@@ -33,6 +33,7 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
     private final List<Part> parts;
     private final List<Storage> held;
     private final long bytes;
+    private long perDirection = -1;
     private boolean closed;
 
     private Linearized(Model model, List<Tensor> weights, List<Part> parts, List<Storage> held, long bytes,
@@ -109,16 +110,36 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
     }
 
     /**
-     * The tangents one direction's replay of a chunk produces (every logged op's output size), the largest chunk:
-     * an upper bound of the working set a direction adds to a batched product, which replays chunk by chunk.
+     * The bytes one more direction adds to a batched product, measured: the growth of the engine's peak live
+     * tensor bytes ({@link Scope#peakBytes}) from a pass of one direction to a pass of two (after a first pass of
+     * one, which makes the memoized primal subexpressions every later pass reuses). Everything a pass holds per
+     * direction is in it: the live tangents, the largest rule's temporaries, the accumulated products. Measured
+     * once (three passes with zero directions) and remembered.
      */
     @Override
     public long bytesPerDirection() {
-        long most = 0;
-        for (Part p : parts) {
-            most = Math.max(most, p.tape().tangentBytes());
+        if (perDirection < 0) {
+            check();
+            try (Scope s = Scope.open()) {
+                passPeak(1);
+                long one = passPeak(1);
+                perDirection = Math.max(0, passPeak(2) - one);
+            }
         }
-        return most;
+        return perDirection;
+    }
+
+    /** The peak live bytes of one pass of {@code k} zero directions above those live before it. */
+    private long passPeak(int k) {
+        try (Scope s = Scope.open()) {
+            var blocks = new ArrayList<Tensor>(weights.size());
+            for (Tensor w : weights) {
+                blocks.add(Tensor.zeros(w.backend(), w.dtype(), Shapes.prepend(k, w.shape())));
+            }
+            long base = s.resetPeak();
+            products(blocks);
+            return s.peakBytes() - base;
+        }
     }
 
     /** Number of chunks (one tape each). */

@@ -21,8 +21,10 @@ import java.util.Set;
  * with new seeds (any batch k): no primal forward or backward is recomputed. The result is the same arithmetic as
  * a fresh pass, so it is bitwise equal to one.
  *
- * <p>During a replay, a slot's storage is freed right after its last reader (tracked per storage, since views
- * share one), so the pass reuses a few hot buffers instead of holding every intermediate tangent. The kept primal
+ * <p>During a replay, every rule runs in a scope of its own that frees its temporaries when it returns, and a
+ * slot's storage is freed right after its last reader (tracked per storage, since views share one), so the pass
+ * holds the live tangents and one rule's temporaries, reusing a few hot buffers from the outermost scope's pool,
+ * instead of every intermediate of every rule. The kept primal
  * values carry the tape too, so primal-only subexpressions inside jvp rules (e.g. {@code -2 g y} in the tangent of
  * tanh's backward) reach {@link #apply}: the first replay computes them and later ones reuse them, since tensors
  * are immutable and primitives are pure (an apply is reused when all its inputs are kept primal values or earlier
@@ -150,19 +152,6 @@ final class TangentTape implements Tracer {
         memo.clear();
     }
 
-    /**
-     * Bytes of the tangents one direction's replay produces: one per logged op, the size of its output. An upper
-     * bound of a replay's working set per direction (tangents are freed after their last use, but freed buffers
-     * stay pooled by the outermost scope until it closes).
-     */
-    long tangentBytes() {
-        long sum = 0;
-        for (Entry e : entries) {
-            sum += e.out().size() * e.out().dtype().bytes();
-        }
-        return sum;
-    }
-
     /** Stops recording (idempotent): the kept primal values now carry the tape, for reuse during replays. */
     void stop() {
         if (!recording) {
@@ -268,6 +257,18 @@ final class TangentTape implements Tracer {
         return out;
     }
 
+    /**
+     * One logged jvp rule in a scope of its own: the temporaries the rule makes (products, centred values,
+     * derivative factors) are freed when it returns, and only its output tangent moves to the caller's scope. A
+     * replay so holds the live tangents plus one rule's temporaries at a time, not every temporary of the pass.
+     */
+    private static Tensor rule(Entry e, Tensor[] t) {
+        try (Scope s = Scope.open()) {
+            Tensor r = e.p.jvp(e.in, e.out, t);
+            return r == null ? null : s.keep(r);
+        }
+    }
+
     private void run(Tensor[] vals, Map<Storage, Integer> last, int[] keepSlot) {
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
@@ -277,7 +278,7 @@ final class TangentTape implements Tracer {
                 t[j] = e.tan[j] < 0 ? null : vals[e.tan[j]];
                 any |= t[j] != null;
             }
-            Tensor r = any ? e.p.jvp(e.in, e.out, t) : null;
+            Tensor r = any ? rule(e, t) : null;
             if (r != null) {
                 r = r.detach().traced(null);
                 int until = keepSlot[e.result] == 1 ? Integer.MAX_VALUE : lastUse[e.result];
