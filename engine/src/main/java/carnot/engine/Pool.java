@@ -62,6 +62,11 @@ final class Pool {
         return live;
     }
 
+    /** Raises the peak back to {@code earlier} if it is higher: ends a nested measurement begun by {@link #resetPeak}. */
+    synchronized void restorePeak(long earlier) {
+        peak = Math.max(peak, earlier);
+    }
+
     long pooled() {
         return pooled;
     }
