@@ -33,6 +33,7 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
     private final List<Part> parts;
     private final List<Storage> held;
     private final long bytes;
+    private long perDirection = -1;
     private boolean closed;
 
     private Linearized(Model model, List<Tensor> weights, List<Part> parts, List<Storage> held, long bytes,
@@ -109,14 +110,61 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
     }
 
     /**
-     * The tangents one direction's replay of a chunk produces (every logged op's output size), the largest chunk:
-     * an upper bound of the working set a direction adds to a batched product, which replays chunk by chunk.
+     * The bytes one more direction adds to a batched product, measured: every replayed rule's peak of the
+     * engine's live tensor bytes ({@link TangentTape#entryPeaks}: the live tangents, the rule's temporaries and
+     * output) grows linearly with the directions, so a pass of two and a pass of three directions (after a first
+     * pass of two, which makes the memoized primal subexpressions later passes reuse; a single direction takes
+     * fused paths of its own) give each rule's bytes per direction, and the most of them is what one more
+     * direction can add to the peak of any batch. Plus one row of P words: the products accumulated over chunks.
+     * Measured once (three passes with zero directions) and remembered.
      */
     @Override
     public long bytesPerDirection() {
+        if (perDirection < 0) {
+            check();
+            try (Scope s = Scope.open()) {
+                pass(2);
+                List<long[]> two = pass(2);
+                List<long[]> three = pass(3);
+                long most = 0;
+                for (int c = 0; c < parts.size(); c++) {
+                    for (int i = 0; i < two.get(c).length; i++) {
+                        most = Math.max(most, three.get(c)[i] - two.get(c)[i]);
+                    }
+                }
+                perDirection = most + (long) dim() * dtype().bytes();
+            }
+        }
+        return perDirection;
+    }
+
+    /** One pass of {@code k} zero directions; per chunk, the peaks of its replay's rules. */
+    private List<long[]> pass(int k) {
+        try (Scope s = Scope.open()) {
+            var blocks = new ArrayList<Tensor>(weights.size());
+            for (Tensor w : weights) {
+                blocks.add(Tensor.zeros(w.backend(), w.dtype(), Shapes.prepend(k, w.shape())));
+            }
+            var peaks = new ArrayList<long[]>(parts.size());
+            products(blocks, peaks);
+            return peaks;
+        }
+    }
+
+    /** Per direction, the most bytes of tangents a chunk's replay holds at once by its tape's liveness. */
+    long liveTangentBytes() {
         long most = 0;
         for (Part p : parts) {
-            most = Math.max(most, p.tape().tangentBytes());
+            most = Math.max(most, p.tape().liveTangentBytes(p.wanted()));
+        }
+        return most;
+    }
+
+    /** The most bytes one jvp rule held at once (temporaries and output) in the last product's replays. */
+    long ruleBytes() {
+        long most = 0;
+        for (Part p : parts) {
+            most = Math.max(most, p.tape().ruleBytes());
         }
         return most;
     }
@@ -129,11 +177,19 @@ public final class Linearized extends ParamOperator implements AutoCloseable {
     /** Per parameter [k, shape] blocks in, per parameter products out, summed over chunks in order. */
     @Override
     List<Tensor> products(List<Tensor> blocks) {
+        return products(blocks, null);
+    }
+
+    /** {@link #products(List)}, noting each chunk's {@link TangentTape#entryPeaks} into {@code peaks} when given. */
+    private List<Tensor> products(List<Tensor> blocks, List<long[]> peaks) {
         check();
         Tensor[] acc = new Tensor[blocks.size()];
         for (Part part : parts) {
             try (Scope s = Scope.open()) {
                 Tensor[] r = part.tape().replay(blocks.toArray(new Tensor[0]), part.wanted());
+                if (peaks != null) {
+                    peaks.add(part.tape().entryPeaks());
+                }
                 for (int i = 0; i < acc.length; i++) {
                     Tensor b = blocks.get(i);
                     Tensor ri = r[i] != null ? r[i] : Tensor.zeros(b.backend(), b.dtype(), b.shape());

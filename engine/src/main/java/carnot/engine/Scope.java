@@ -59,6 +59,29 @@ public final class Scope implements AutoCloseable {
         return Storage.live();
     }
 
+    /**
+     * Bytes of the tensor buffers allocated while this scope's outermost scope is open (on this thread) and not yet
+     * freed: the engine's own count of its live tensor memory, per outermost scope.
+     */
+    public long liveBytes() {
+        return root.pool.live();
+    }
+
+    /** The most {@link #liveBytes} reached since {@link #resetPeak} (or since the outermost scope opened). */
+    public long peakBytes() {
+        return root.pool.peak();
+    }
+
+    /** Starts a new {@link #peakBytes} at the live bytes now and returns them (a baseline for a measurement). */
+    public long resetPeak() {
+        return root.pool.resetPeak();
+    }
+
+    /** Bytes of freed buffers the outermost scope keeps for reuse (returned to the backend when it closes). */
+    public long pooledBytes() {
+        return root.pool.pooled();
+    }
+
     Scope root() {
         return root;
     }
@@ -98,8 +121,12 @@ public final class Scope implements AutoCloseable {
         }
     }
 
-    /** {@link #keep(Tensor)} for one storage: when this scope owns it, the enclosing scope (or nobody) does now. */
-    void keep(Storage st) {
+    /**
+     * {@link #keep(Tensor)} for one storage (for a view, the storage it views): when this scope owns it, the
+     * enclosing scope (or nobody) does now.
+     */
+    void keep(Storage view) {
+        Storage st = view.holder();
         if (st.owner == this) {
             owned.remove(st);
             st.owner = parent;

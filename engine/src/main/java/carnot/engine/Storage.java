@@ -19,6 +19,8 @@ final class Storage {
     private final Storage parent;
     private boolean freed;
     private boolean pinned;
+    /** The pool whose live bytes count this buffer (allocated while its outermost scope was open), or null. */
+    private Pool counted;
     Scope owner;
 
     private Storage(Buffer buffer) {
@@ -41,13 +43,24 @@ final class Storage {
     /** A new storage of n elements: zero-filled when {@code zero}, else with undefined contents. */
     static Storage allocate(Backend be, DType dt, long n, boolean zero) {
         Scope cur = Scope.current();
-        Buffer b = cur == null ? null : cur.root().pool().take(be, dt, n);
+        Pool pool = cur == null ? null : cur.root().pool();
+        Buffer b = pool == null ? null : pool.take(be, dt, n);
         if (b == null) {
             b = zero ? be.alloc(dt, n) : be.allocUninitialized(dt, n);
         } else if (zero && n > 0) {
             be.fill(b, 0, n, 0);
         }
-        return new Storage(b);
+        Storage st = new Storage(b);
+        if (pool != null) {
+            st.counted = pool;
+            pool.allocated(b.byteSize());
+        }
+        return st;
+    }
+
+    /** The storage that owns the memory: this one, or the one a view was made of. */
+    Storage holder() {
+        return parent != null ? parent : this;
     }
 
     /**
@@ -113,6 +126,10 @@ final class Storage {
             return;
         }
         LIVE.decrementAndGet();
+        if (counted != null) {
+            counted.released(buffer.byteSize());
+            counted = null;
+        }
         Scope cur = Scope.current();
         if (cur != null && !buffer.isFreed()) {
             cur.root().pool().put(buffer);

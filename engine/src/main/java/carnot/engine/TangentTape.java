@@ -21,8 +21,10 @@ import java.util.Set;
  * with new seeds (any batch k): no primal forward or backward is recomputed. The result is the same arithmetic as
  * a fresh pass, so it is bitwise equal to one.
  *
- * <p>During a replay, a slot's storage is freed right after its last reader (tracked per storage, since views
- * share one), so the pass reuses a few hot buffers instead of holding every intermediate tangent. The kept primal
+ * <p>During a replay, every rule runs in a scope of its own that frees its temporaries when it returns, and a
+ * slot's storage is freed right after its last reader (tracked per storage, since views share one; a tangent
+ * nobody reads right after it is made), so the pass holds the live tangents and one rule's temporaries, reusing a
+ * few hot buffers from the outermost scope's pool, instead of every intermediate of every rule. The kept primal
  * values carry the tape too, so primal-only subexpressions inside jvp rules (e.g. {@code -2 g y} in the tangent of
  * tanh's backward) reach {@link #apply}: the first replay computes them and later ones reuse them, since tensors
  * are immutable and primitives are pure (an apply is reused when all its inputs are kept primal values or earlier
@@ -39,6 +41,9 @@ final class TangentTape implements Tracer {
     private int next;
     private boolean recording = true;
     private boolean replaying;
+    private long ruleBytes;
+    private long[] entryPeaks = new long[0];
+    private long replayBase;
     private int[] lastUse;
     private Set<Storage> primal;
     private final Map<MemoKey, Tensor> memo = new java.util.HashMap<>();
@@ -119,7 +124,13 @@ final class TangentTape implements Tracer {
         return r.withTangent(traced);
     }
 
-    /** A replay's apply: reused when every input is a kept primal or an earlier reused value, else dispatched. */
+    /**
+     * A replay's apply: reused when every input is a kept primal or an earlier reused value and the primitive is a
+     * record (compared by value, so a later replay finds it), else dispatched. Not kept: a primitive with identity
+     * (a class holding tensors; every replay would miss it and the memo would grow by its output each time), and
+     * an expansion, an output larger than its inputs (a primal broadcast to the k directions of a batched jvp):
+     * cheaper to redo than to hold, and holding it would make the memo grow with every new batch size.
+     */
     private Tensor reuse(Primitive p, Tensor[] in) {
         Storage[] st = new Storage[in.length];
         int[][] shapes = new int[in.length][];
@@ -136,7 +147,18 @@ final class TangentTape implements Tracer {
         if (hit != null) {
             return hit;
         }
-        Tensor out = Tensor.dispatch(p, in).traced(this);
+        if (!(p instanceof Record)) {
+            return Tensor.dispatch(p, in);
+        }
+        Tensor out = Tensor.dispatch(p, in);
+        long inputs = 0;
+        for (Tensor x : in) {
+            inputs += x.size();
+        }
+        if (out.size() > inputs) {
+            return out;
+        }
+        out = out.traced(this);
         memo.put(out);
         return out;
     }
@@ -148,19 +170,6 @@ final class TangentTape implements Tracer {
         }
         memoStorages.clear();
         memo.clear();
-    }
-
-    /**
-     * Bytes of the tangents one direction's replay produces: one per logged op, the size of its output. An upper
-     * bound of a replay's working set per direction (tangents are freed after their last use, but freed buffers
-     * stay pooled by the outermost scope until it closes).
-     */
-    long tangentBytes() {
-        long sum = 0;
-        for (Entry e : entries) {
-            sum += e.out().size() * e.out().dtype().bytes();
-        }
-        return sum;
     }
 
     /** Stops recording (idempotent): the kept primal values now carry the tape, for reuse during replays. */
@@ -259,6 +268,10 @@ final class TangentTape implements Tracer {
             }
         }
         replaying = true;
+        ruleBytes = 0;
+        entryPeaks = new long[entries.size()];
+        Scope cur = Scope.current();
+        replayBase = cur == null ? 0 : cur.root().pool().live();
         try {
             run(vals, last, keepSlot);
         } finally {
@@ -271,6 +284,72 @@ final class TangentTape implements Tracer {
         return out;
     }
 
+    /**
+     * One logged jvp rule in a scope of its own: the temporaries the rule makes (products, centred values,
+     * derivative factors) are freed when it returns, and only its output tangent moves to the caller's scope. A
+     * replay so holds the live tangents plus one rule's temporaries at a time, not every temporary of the pass.
+     * Notes the rule's own peak (temporaries and output) in {@link #ruleBytes}.
+     */
+    private Tensor rule(int i, Tensor[] t) {
+        Entry e = entries.get(i);
+        try (Scope s = Scope.open()) {
+            Pool pool = s.root().pool();
+            long before = pool.peak();
+            long base = pool.resetPeak();
+            Tensor r = e.p.jvp(e.in, e.out, t);
+            long peak = pool.peak();
+            ruleBytes = Math.max(ruleBytes, peak - base);
+            entryPeaks[i] = peak - replayBase;
+            pool.restorePeak(before);
+            return r == null ? null : s.keep(r);
+        }
+    }
+
+    /** The most bytes one rule of the last replay held at once (its temporaries and its output). */
+    long ruleBytes() {
+        return ruleBytes;
+    }
+
+    /**
+     * Per entry of the last replay, the engine's peak live bytes while its rule ran, above those live when the
+     * replay began (the live tangents, the rule's temporaries and output); 0 for an entry without tangents. Each is
+     * linear in the number of directions, so two replays give each entry's bytes per direction. Meaningful when
+     * the replay runs inside a scope (as {@link Linearized}'s products do).
+     */
+    long[] entryPeaks() {
+        return entryPeaks.clone();
+    }
+
+    /**
+     * Per direction, the most bytes of tangents alive at once during a replay that returns the {@code wanted}
+     * slots, by the tape's liveness: a tangent lives from the entry that makes it to its last reader (the wanted
+     * ones to the end; one nobody reads only while it is made); the seeds are the caller's and not counted.
+     */
+    long liveTangentBytes(int[] wanted) {
+        int n = entries.size();
+        boolean[] kept = new boolean[next];
+        for (int w : wanted) {
+            if (w >= 0) {
+                kept[w] = true;
+            }
+        }
+        long[] delta = new long[n + 1];
+        for (int i = 0; i < n; i++) {
+            Entry e = entries.get(i);
+            long b = e.out.size() * e.out.dtype().bytes();
+            int end = kept[e.result] ? n - 1 : Math.max(i, lastUse[e.result]);
+            delta[i] += b;
+            delta[end + 1] -= b;
+        }
+        long live = 0;
+        long most = 0;
+        for (int i = 0; i < n; i++) {
+            live += delta[i];
+            most = Math.max(most, live);
+        }
+        return most;
+    }
+
     private void run(Tensor[] vals, Map<Storage, Integer> last, int[] keepSlot) {
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
@@ -280,7 +359,7 @@ final class TangentTape implements Tracer {
                 t[j] = e.tan[j] < 0 ? null : vals[e.tan[j]];
                 any |= t[j] != null;
             }
-            Tensor r = any ? e.p.jvp(e.in, e.out, t) : null;
+            Tensor r = any ? rule(i, t) : null;
             if (r != null) {
                 r = r.detach().traced(null);
                 int until = keepSlot[e.result] == 1 ? Integer.MAX_VALUE : lastUse[e.result];
@@ -288,11 +367,19 @@ final class TangentTape implements Tracer {
             }
             vals[e.result] = r;
             for (int s : e.tan) {
-                if (s >= 0 && vals[s] != null && last.getOrDefault(vals[s].storage(), Integer.MAX_VALUE) <= i
-                        && !primal.contains(vals[s].storage()) && !memoStorages.contains(vals[s].storage())) {
-                    vals[s].close();
+                if (s >= 0) {
+                    release(vals[s], last, i);
                 }
             }
+            release(r, last, i);
+        }
+    }
+
+    /** Frees {@code v} when no entry after {@code i} reads its storage and it is neither a kept primal nor memoized. */
+    private void release(Tensor v, Map<Storage, Integer> last, int i) {
+        if (v != null && last.getOrDefault(v.storage(), Integer.MAX_VALUE) <= i && !primal.contains(v.storage())
+                && !memoStorages.contains(v.storage())) {
+            v.close();
         }
     }
 }

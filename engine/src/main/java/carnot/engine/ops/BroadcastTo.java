@@ -10,6 +10,17 @@ import java.util.Arrays;
  * to {@code [k, shape]}; vjp: {@code sumTo(g, x.shape)}.
  */
 public record BroadcastTo(int[] shape) implements Primitive {
+    /** Equal when {@code shape} holds the same values (a record compares an array component by reference). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BroadcastTo x && Arrays.equals(shape, x.shape);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(shape);
+    }
+
     @Override
     public String name() {
         return "broadcastTo";

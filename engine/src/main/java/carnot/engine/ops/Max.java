@@ -3,11 +3,24 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.Reduce;
 
+import java.util.Arrays;
+
 /**
  * {@code out = max of x over axes}, keeping them with extent 1. With the constant weights
  * {@code w = [x == out] / count(x == out)} (ties share equally): jvp {@code sum(t w, axes + 1)}, vjp {@code g w}.
  */
 public record Max(int[] axes) implements Primitive {
+    /** Equal when {@code axes} holds the same values (a record compares an array component by reference). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Max x && Arrays.equals(axes, x.axes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(axes);
+    }
+
     @Override
     public String name() {
         return "max";

@@ -10,6 +10,17 @@ import java.util.Arrays;
  * {@code [0, perm + 1]}; vjp: permute g by the inverse permutation.
  */
 public record Permute(int[] perm) implements Primitive {
+    /** Equal when {@code perm} holds the same values (a record compares an array component by reference). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Permute x && Arrays.equals(perm, x.perm);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(perm);
+    }
+
     @Override
     public String name() {
         return "permute";

@@ -25,7 +25,7 @@ public record FullSpectrum(double[] values, Tensor vectors, double asymmetry, in
      * How many directions one batched pass carries: a fixed count, or as many as fit a memory budget in bytes.
      * Per direction the assembly holds its identity row, the operator adapter's copies of it and of its product
      * and the operator's own working set: 3 rows of P words plus {@link LinearOperator#bytesPerDirection} (0 when
-     * the operator cannot tell; a linearized Hessian counts the tangents of its replay).
+     * the operator cannot tell; a linearized Hessian measures the peak its replay adds per direction).
      *
      * @param directions a fixed count (>= 1), or 0 when {@code bytes} decides
      * @param bytes      the budget in bytes when {@code directions} is 0

@@ -65,7 +65,8 @@ class FullSpectrumTest {
                 try (Linearized h = Hessian.of(model, Loss.MSE, data, 8).linearize()) {
                     int n = h.dim();
                     assertEquals(51, n);
-                    assertTrue(h.bytesPerDirection() > 0, "a linearized Hessian counts its replay's tangents");
+                    assertTrue(h.bytesPerDirection() > 0,
+                            "a linearized Hessian measures what its replay holds per direction");
                     long estimate = FullSpectrum.Batch.bytesPerDirection(h);
                     assertEquals(3L * n * 8 + h.bytesPerDirection(), estimate);
                     FullSpectrum.Batch budget = FullSpectrum.Batch.budget(6 * estimate + estimate / 2);
