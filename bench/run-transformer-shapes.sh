@@ -21,7 +21,7 @@ cd "$root"
 out="${OUT:-$(mktemp -d /tmp/carnot-shapes.XXXXXX)}"
 mkdir -p "$out"
 log="$out/log.txt"
-java=("$jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC
+java=("$jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -XX:MaxNewSize=128m
   -Xlog:disable -Xlog:all=warning:stderr -cp "bench/target/classes:$(cat bench/target/classpath.txt)")
 pin() { OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$@"; }
 echo "# shapes: $rounds rounds, $threads threads, $shapes; $(date -u '+%F %H:%M') UTC; $(uptime);" \
