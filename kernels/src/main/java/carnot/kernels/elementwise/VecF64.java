@@ -29,6 +29,7 @@ public final class VecF64 {
     private static final double LN2_HI = 6.93147180369123816490e-01;
     private static final double LN2_LO = 1.90821492927058770002e-10;
     private static final double MAGIC = 6755399441055744.0;
+    private static final long MAGIC_BITS = Double.doubleToRawLongBits(MAGIC);
     private static final double[] Q = taylor(13);
     private static final double GC = 2 * ElementwiseRef.GELU_C;
     private static final double GA = ElementwiseRef.GELU_A;
@@ -50,6 +51,16 @@ public final class VecF64 {
         return k.add(1023L).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
     }
 
+    /**
+     * The integer k of {@code t = k + MAGIC} (|k| &lt; 2^51, so t's ulp is 1 and its bits are MAGIC's plus k): the
+     * D2L conversion of {@code t - MAGIC} without the conversion, which C2 intrinsifies only with AVX-512DQ (on
+     * AVX2 every conversion allocated a vector in the Java fallback). NaN lanes give garbage k, but their result
+     * stays NaN.
+     */
+    static LongVector roundedInt(DoubleVector t) {
+        return t.reinterpretAsLongs().sub(MAGIC_BITS);
+    }
+
     /** Coefficients 1/(j+1)! for j = n-1 down to 0 (Horner order) of (exp(r) - 1)/r. */
     private static double[] taylor(int n) {
         double[] q = new double[n];
@@ -64,11 +75,12 @@ public final class VecF64 {
     /** exp(x). */
     public static DoubleVector exp(DoubleVector x) {
         x = x.max(-746.0).min(710.0);
-        DoubleVector kf = x.fma(LOG2E, MAGIC).sub(MAGIC);
+        DoubleVector t = x.fma(LOG2E, MAGIC);
+        DoubleVector kf = t.sub(MAGIC);
         DoubleVector r = kf.fma(DoubleVector.broadcast(S, -LN2_HI), x);
         r = kf.fma(DoubleVector.broadcast(S, -LN2_LO), r);
         DoubleVector e = em(r).add(1.0);
-        LongVector k = (LongVector) kf.convert(VectorOperators.D2L, 0);
+        LongVector k = roundedInt(t);
         LongVector k1 = k.lanewise(VectorOperators.ASHR, 1);
         return e.mul(pow2(k1)).mul(pow2(k.sub(k1)));
     }
@@ -76,10 +88,11 @@ public final class VecF64 {
     /** expm1(x) for x &le; 0 (clamped at -40, where it is -1 in f64). */
     public static DoubleVector expm1Neg(DoubleVector x) {
         x = x.max(-40.0);
-        DoubleVector kf = x.fma(LOG2E, MAGIC).sub(MAGIC);
+        DoubleVector t = x.fma(LOG2E, MAGIC);
+        DoubleVector kf = t.sub(MAGIC);
         DoubleVector r = kf.fma(DoubleVector.broadcast(S, -LN2_HI), x);
         r = kf.fma(DoubleVector.broadcast(S, -LN2_LO), r);
-        DoubleVector s = pow2((LongVector) kf.convert(VectorOperators.D2L, 0));
+        DoubleVector s = pow2(roundedInt(t));
         return em(r).fma(s, s.sub(1.0));
     }
 
