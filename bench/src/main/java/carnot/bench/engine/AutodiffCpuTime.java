@@ -45,15 +45,19 @@ public final class AutodiffCpuTime {
     private AutodiffCpuTime() {
     }
 
-    /** Medians of thread CPU, process CPU and wall ms over reps calls after two warm-ups. */
+    /**
+     * Medians of thread CPU, process CPU, wall and compute-thread CPU ms ({@link TransformerSteadyCpuTime#computeCpuNanos})
+     * over reps calls after two warm-ups.
+     */
     static double[] medians(int reps, Supplier<Tensor> f) {
         for (int i = 0; i < 2; i++) {
             try (Scope s = Scope.open()) {
                 f.get();
             }
         }
-        double[][] t = new double[3][reps];
+        double[][] t = new double[4][reps];
         for (int i = 0; i < reps; i++) {
+            long k0 = TransformerSteadyCpuTime.computeCpuNanos();
             long c0 = MX.getCurrentThreadCpuTime();
             long p0 = TransformerSteadyCpuTime.processCpuNanos();
             long w0 = System.nanoTime();
@@ -63,9 +67,10 @@ public final class AutodiffCpuTime {
             t[2][i] = (System.nanoTime() - w0) / 1e6;
             t[1][i] = (TransformerSteadyCpuTime.processCpuNanos() - p0) / 1e6;
             t[0][i] = (MX.getCurrentThreadCpuTime() - c0) / 1e6;
+            t[3][i] = (TransformerSteadyCpuTime.computeCpuNanos() - k0) / 1e6;
         }
-        double[] m = new double[3];
-        for (int k = 0; k < 3; k++) {
+        double[] m = new double[4];
+        for (int k = 0; k < 4; k++) {
             Arrays.sort(t[k]);
             m[k] = t[k][reps / 2];
         }
@@ -78,7 +83,8 @@ public final class AutodiffCpuTime {
 
     private static void print(String what, int reps, Supplier<Tensor> f) {
         double[] m = medians(reps, f);
-        System.out.printf(Locale.ROOT, "%s %.3f process_cpu_ms %.3f wall_ms %.3f%n", what, m[0], m[1], m[2]);
+        System.out.printf(Locale.ROOT, "%s %.3f process_cpu_ms %.3f wall_ms %.3f compute_cpu_ms %.3f%n", what, m[0], m[1],
+                m[2], m[3]);
         System.out.flush();
     }
 

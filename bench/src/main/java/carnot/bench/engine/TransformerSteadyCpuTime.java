@@ -122,7 +122,9 @@ public final class TransformerSteadyCpuTime {
         double[] cpu = new double[count];
         double[] thread = new double[count];
         double[] wall = new double[count];
+        double[] compute = new double[count];
         for (int i = 0; i < count; i++) {
+            long k0 = computeCpuNanos();
             long p0 = processCpuNanos();
             long c0 = MX.getCurrentThreadCpuTime();
             long w0 = System.nanoTime();
@@ -139,10 +141,12 @@ public final class TransformerSteadyCpuTime {
             wall[i] = (System.nanoTime() - w0) / 1e6;
             thread[i] = (MX.getCurrentThreadCpuTime() - c0) / 1e6;
             cpu[i] = (processCpuNanos() - p0) / 1e6;
+            compute[i] = (computeCpuNanos() - k0) / 1e6;
         }
         System.out.printf(Locale.ROOT, "%s threads=%d n=%d process_cpu_ms %.2f thread_cpu_ms %.2f wall_ms %.2f"
-                        + " (medians of %d..%d; first 10 wall %.1f, process cpu %.1f)%n", name, threads, count,
-                secondHalfMedian(cpu), secondHalfMedian(thread), secondHalfMedian(wall), count / 2 + 1, count,
+                        + " compute_cpu_ms %.2f (medians of %d..%d; first 10 wall %.1f, process cpu %.1f)%n", name,
+                threads, count, secondHalfMedian(cpu), secondHalfMedian(thread), secondHalfMedian(wall),
+                secondHalfMedian(compute), count / 2 + 1, count,
                 median(Arrays.copyOf(wall, Math.min(10, count))), median(Arrays.copyOf(cpu, Math.min(10, count))));
     }
 
@@ -150,6 +154,31 @@ public final class TransformerSteadyCpuTime {
      * CPU time of every thread of this process in ns, from /proc/self/task/{@literal *}/schedstat (native OpenBLAS
      * threads included, which ThreadMXBean does not see; OperatingSystemMXBean's figure has 10 ms granularity).
      */
+    /**
+     * CPU time in ns of the threads that compute: the calling thread and the kernel pool's workers (named
+     * {@code carnot-cpu}), from /proc/self/task/{@literal *}/{comm,schedstat}; JIT compiler, GC and VM threads are
+     * left out, so that a 2-thread figure compares with a 1-thread calling-thread figure without the compilation
+     * that a young JVM still does.
+     */
+    static long computeCpuNanos() {
+        long sum = MX.getCurrentThreadCpuTime();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path t : tasks) {
+                try {
+                    if (Files.readString(t.resolve("comm")).strip().equals("carnot-cpu")) {
+                        String s = Files.readString(t.resolve("schedstat"));
+                        sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                    }
+                } catch (IOException e) {
+                    // the thread ended between listing and reading
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sum;
+    }
+
     static long processCpuNanos() {
         long sum = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
