@@ -10,6 +10,9 @@
 #   aot      plus the AOT cache ./carnot makes (./carnot aot)
 #   aot-cts  plus -XX:CompileThresholdScaling=0.25 (methods reach C1/C2 at a quarter of the default counts)
 #   jit-c1   C1 only (-XX:TieredStopAtLevel=1), for the profile of where the time goes
+#   jit-fg   compilation in the foreground (-XX:-BackgroundCompilation): a thread that triggers a compilation
+#            waits for it instead of running the method uncompiled meanwhile
+#   c2-fg    interpreter then C2 only, in the foreground (-XX:-TieredCompilation -XX:-BackgroundCompilation)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -25,7 +28,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 cp="examples/target/carnot-examples-0.1.0-SNAPSHOT.jar:$(cat examples/target/classpath.txt):bench/target/classes"
 flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC
-  --sun-misc-unsafe-memory-access=allow -Xlog:disable -Xlog:all=warning:stderr)
+  -XX:MaxNewSize=128m --sun-misc-unsafe-memory-access=allow -Xlog:disable -Xlog:all=warning:stderr)
 out="${OUT:-$(mktemp -d /tmp/carnot-warmup.XXXXXX)}"
 mkdir -p "$out"
 echo "warmup: $case_, $count gradients, $rounds rounds, results in $out; $(uptime)" >&2
@@ -35,6 +38,8 @@ opts() {
     aot) echo "-XX:AOTCache=$aot" ;;
     aot-cts) echo "-XX:AOTCache=$aot -XX:CompileThresholdScaling=0.25" ;;
     jit-c1) echo "-XX:TieredStopAtLevel=1" ;;
+    jit-fg) echo "-XX:-BackgroundCompilation" ;;
+    c2-fg) echo "-XX:-BackgroundCompilation -XX:-TieredCompilation" ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }

@@ -8,6 +8,8 @@ Problems:
   small: MLP 20-56-56-10, tanh, same loss, N = 1000, f64: one HVP (both methods), x32 = 32 single HVPs,
          and functorch vmap over 32 directions for reference.
   big-f32: the f32 half of big.
+  eos-f32: MLP 784-200-200-10 tanh (bench/run-eos.sh's network), N = 5000, f32: gradient, HVPs, the repeated
+         product (retained graph), and "gemms": the gradient's eight matmuls alone (same shapes and transposes).
   deeplinear: deep linear network 256-256-256-256-256 (4 layers, no biases), f64, N = 10,000, x ~ N(0, 1),
          y = x T with T ~ N(0, 1/256), same loss: gradient, HVP (both methods), GEMM 10000x256 @ 256x256.
 Prints one line per measurement: "case dtype what median_ms process_cpu_ms P wall_ms W" (medians over --reps
@@ -152,6 +154,22 @@ def main():
 
     if "deeplinear" in cases:
         deep_linear(a.reps)
+    if "eos-f32" in cases:
+        dtype = torch.float32
+        _, _, _, _, gradient, hvp_db, hvp_jg = setup([784, 200, 200, 10], 5000, dtype)
+        x, h, g10 = (torch.randn(5000, k, dtype=dtype) for k in (784, 200, 10))
+        w1, w2, w3 = (torch.randn(a_, b_, dtype=dtype) for a_, b_ in ((784, 200), (200, 200), (200, 10)))
+
+        def gemms():
+            x @ w1, h @ w2, h @ w3, x.t() @ h, h.t() @ h, h.t() @ g10, g10 @ w3.t()
+            return h @ w2.t()
+
+        report("eos f32 gemms", gemms, a.reps)
+        report("eos f32 gradient", gradient, a.reps)
+        report("eos f32 hvp_double_backward", hvp_db, a.reps)
+        report("eos f32 hvp_jvp_grad", hvp_jg, a.reps)
+        hvp_jg.retained()
+        report("eos f32 hvp_retained_graph", hvp_jg.retained, a.reps)
 
 
 def deep_linear(reps):
@@ -191,6 +209,20 @@ def deep_linear(reps):
     report("deeplinear f64 gradient", gradient, reps)
     report("deeplinear f64 hvp_double_backward", hvp_double_backward, reps)
     report("deeplinear f64 hvp_jvp_grad", hvp_jvp_grad, reps)
+    retained = {}
+
+    def hvp_retained_graph():
+        """Repeated products at fixed weights: double backward through a create_graph gradient built once."""
+        if not retained:
+            ps = tuple(p.detach().requires_grad_(True) for p in params)
+            retained["ps"] = ps
+            retained["g"] = torch.autograd.grad(loss_of(ps), ps, create_graph=True)
+        gr, ps = retained["g"], retained["ps"]
+        dot = sum((gi * vi).sum() for gi, vi in zip(gr, v))
+        return torch.autograd.grad(dot, ps, retain_graph=True)
+
+    hvp_retained_graph()
+    report("deeplinear f64 hvp_retained_graph", hvp_retained_graph, reps)
 
 
 if __name__ == "__main__":

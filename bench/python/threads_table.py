@@ -31,6 +31,8 @@ def parse(path):
             vals = (float(m[7]), float(m[8]), float(m[9]), float(m[10]) if m[10] else float("nan"))
             if what.startswith("hvp_double_backward") or what.startswith("hvp_jvp_grad"):
                 what = "hvp"
+            elif what in ("hvp_linearized", "hvp_retained_graph"):
+                what = "repeated hvp (linearized / retained graph)"
             key = ("%s %s" % (case, dt), what)
         else:
             m = STEADY.match(line)

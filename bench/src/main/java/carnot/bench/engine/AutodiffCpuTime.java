@@ -4,6 +4,7 @@ import carnot.engine.ArrayDataSet;
 import carnot.engine.DataSet;
 import carnot.engine.Grad;
 import carnot.engine.Hessian;
+import carnot.engine.Linearized;
 import carnot.engine.Loss;
 import carnot.engine.ParamVector;
 import carnot.engine.Scope;
@@ -93,8 +94,8 @@ public final class AutodiffCpuTime {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         List<String> cases = List.of((args.length > 2 ? args[2] : "big,small").split(","));
         for (String c : cases) {
-            if (!List.of("big", "big-f32", "small", "deeplinear").contains(c)) {
-                throw new IllegalArgumentException("cases are big, big-f32, small, deeplinear; given '" + c + "'");
+            if (!List.of("big", "big-f32", "small", "deeplinear", "eos-f32").contains(c)) {
+                throw new IllegalArgumentException("cases are big, big-f32, small, deeplinear, eos-f32; given '" + c + "'");
             }
         }
         try (Backend be = new CpuBackend(threads); Scope root = Scope.open()) {
@@ -106,6 +107,9 @@ public final class AutodiffCpuTime {
             }
             if (cases.contains("deeplinear")) {
                 deepLinear(be, reps);
+            }
+            if (cases.contains("eos-f32")) {
+                eos(be, reps);
             }
         }
     }
@@ -139,9 +143,46 @@ public final class AutodiffCpuTime {
     }
 
     /**
+     * The edge-of-stability protocol's network (bench/run-eos.sh): MLP 784-200-200-10 tanh with biases, N = 5000,
+     * f32, MSE on one-hot targets. Besides the gradient and the products, {@code gemms}: the gradient's eight
+     * products alone, same shapes and transposes (forward 5000x784x200, 5000x200x200, 5000x200x10; weight
+     * gradients 784x5000x200, 200x5000x200, 200x5000x10; input gradients 5000x10x200, 5000x200x200), so
+     * gradient / gemms is the gradient's time over its own GEMM floor.
+     */
+    private static void eos(Backend be, int reps) {
+        DType dt = DType.F32;
+        int n = 5000;
+        Mlp m = new Mlp(be, dt, new int[] {784, 200, 200, 10}, Activation.TANH, true, 1);
+        DataSet d = new ArrayDataSet(Tensor.randn(be, dt, 2, 0, 1, n, 784), GradHvpBench.oneHot(be, dt, n, 10));
+        ParamVector v = ParamVector.randn(m, 3);
+        Tensor x = Tensor.randn(be, dt, 4, 0, 1, n, 784);
+        Tensor h = Tensor.randn(be, dt, 5, 0, 1, n, 200);
+        Tensor g10 = Tensor.randn(be, dt, 6, 0, 1, n, 10);
+        Tensor w1 = Tensor.randn(be, dt, 7, 0, 1, 784, 200);
+        Tensor w2 = Tensor.randn(be, dt, 8, 0, 1, 200, 200);
+        Tensor w3 = Tensor.randn(be, dt, 9, 0, 1, 200, 10);
+        print("eos f32 gemms", reps, () -> {
+            x.matmul(w1);
+            h.matmul(w2);
+            h.matmul(w3);
+            x.matmul(h, true, false);
+            h.matmul(h, true, false);
+            h.matmul(g10, true, false);
+            g10.matmul(w3, false, true);
+            return h.matmul(w2, false, true);
+        });
+        print("eos f32 gradient", reps, () -> Grad.of(m, Loss.MSE, d, n).grad().get(0));
+        print("eos f32 hvp", reps, () -> Hessian.of(m, Loss.MSE, d, n).apply(v).get(0));
+        try (Linearized lin = Hessian.of(m, Loss.MSE, d, n).linearize()) {
+            print("eos f32 hvp_linearized", reps, () -> lin.apply(v).get(0));
+        }
+    }
+
+    /**
      * Deep linear network 256-256-256-256-256 (4 weight matrices, no biases), f64, N = 10,000 inputs x ~ N(0, 1),
      * targets y = x T with T ~ N(0, 1/256) (a random linear teacher), MSE; one chunk. GEMM control: one
-     * 10000 x 256 x 256 product.
+     * 10000 x 256 x 256 product. Also the repeated product at fixed weights ({@link Linearized}, recorded once),
+     * the peer of PyTorch's double backward through a retained create_graph gradient.
      */
     private static void deepLinear(Backend be, int reps) {
         DType dt = DType.F64;
@@ -157,5 +198,9 @@ public final class AutodiffCpuTime {
         print("deeplinear f64 gemm_10000x256x256", reps, () -> a.matmul(b));
         print("deeplinear f64 gradient", reps, () -> Grad.of(m, Loss.MSE, d, n).grad().get(0));
         print("deeplinear f64 hvp", reps, () -> Hessian.of(m, Loss.MSE, d, n).apply(v).get(0));
+        // repeated products at fixed weights (an eigen-solver's): the primal pass recorded once, outside the timing
+        try (Linearized lin = Hessian.of(m, Loss.MSE, d, n).linearize()) {
+            print("deeplinear f64 hvp_linearized", reps, () -> lin.apply(v).get(0));
+        }
     }
 }
