@@ -3,7 +3,9 @@ package carnot.engine.ops;
 import carnot.engine.Tensor;
 import carnot.kernels.DType;
 
-/** Forward helpers for row-wise kernels over the last axis. */
+import java.util.Arrays;
+
+/** Helpers for row-wise kernels over the last axis. */
 final class Rows {
     private Rows() {
     }
@@ -33,5 +35,26 @@ final class Rows {
             x.backend().layerNorm(x.buffer(), out.buffer(), mean.buffer(), rstd.buffer(), rows, cols, eps);
         }
         return out;
+    }
+
+    /**
+     * {@code dx = r (g - mean(g) - xhat mean(g xhat))} per row of x (the first-order vjp of {@link LayerNorm}):
+     * mean and r from one {@code Backend#layerNorm} pass whose output goes to dx's buffer as scratch, then one
+     * {@code Backend#layerNormBackward} pass into dx. x and g are plain values of one shape and dtype.
+     */
+    static Tensor layerNormBackward(Tensor x, Tensor g, double eps) {
+        if (!Arrays.equals(x.shape(), g.shape()) || x.dtype() != g.dtype()) {
+            throw new IllegalArgumentException("layerNorm vjp: the cotangent must have x's shape and dtype " + x
+                    + "; given " + g);
+        }
+        int cols = x.dim(-1);
+        int rows = Math.toIntExact(x.size() / Math.max(1, cols));
+        DType dt = x.dtype();
+        Tensor dx = Tensor.empty(x.backend(), dt, x.shape());
+        try (Tensor mean = Tensor.empty(x.backend(), dt, rows); Tensor rstd = Tensor.empty(x.backend(), dt, rows)) {
+            x.backend().layerNorm(x.buffer(), dx.buffer(), mean.buffer(), rstd.buffer(), rows, cols, eps);
+            x.backend().layerNormBackward(g.buffer(), x.buffer(), mean.buffer(), rstd.buffer(), dx.buffer(), rows, cols);
+        }
+        return dx;
     }
 }
