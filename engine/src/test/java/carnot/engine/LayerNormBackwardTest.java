@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The first-order vjp of {@link LayerNorm} (plain x, output and cotangent) is one row pass for mean and rstd plus
- * the backend's {@code layerNormBackward}: bitwise those two kernel calls, and equal to the decomposed definition's
+ * The first-order vjp of {@link LayerNorm} (plain x, output and cotangent) is the backend's
+ * {@code layerNormBackward} on the mean and rstd of the forward's row pass (kept by the primitive, or recomputed by
+ * one row pass when it did not see this x): bitwise those two kernel calls, and equal to the decomposed definition's
  * vjp and to the Tensor-algebra rule {@link LayerNorm#jacobian} (f64 1e-12 relative per row; f32 within
  * {@link #F32_BOUND} of the f64 decomposed vjp of the same values), on the reference and the CPU backend, rows 1,
  * 7 and 33, cols 1, 5, 16, 37 and 128 (vector tails included). Through a small transformer the gradient equals the
@@ -105,8 +106,20 @@ class LayerNormBackwardTest {
                             Tensor x = Tensor.of(be, dt, rows(rows, cols, seed++), shape);
                             Tensor g = Tensor.of(be, dt, rows(rows, cols, seed++), shape);
                             double[] fast = vjp(t -> t.layerNorm(EPS), x, g).toDoubles();
-                            assertArrayEquals(kernels(x, g, rows, cols), fast,
+                            double[] direct = kernels(x, g, rows, cols);
+                            assertArrayEquals(direct, fast,
                                     at + ": the first-order vjp must be the layerNorm and layerNormBackward kernels");
+                            // without the statistics of its own forward: an instance never applied, and one whose
+                            // forward saw another x, recompute them
+                            boolean[] need = {true};
+                            Tensor out = x.layerNorm(EPS);
+                            LayerNorm fresh = new LayerNorm(EPS);
+                            assertArrayEquals(direct, fresh.vjp(new Tensor[]{x}, out, g, need)[0].toDoubles(),
+                                    at + ": an instance never applied");
+                            LayerNorm other = new LayerNorm(EPS);
+                            other.forward(new Tensor[]{g});
+                            assertArrayEquals(direct, other.vjp(new Tensor[]{x}, out, g, need)[0].toDoubles(),
+                                    at + ": an instance applied to another tensor");
                             Tensor x64 = x.to(DType.F64);
                             Tensor g64 = g.to(DType.F64);
                             double[] decomposed = vjp(t -> LayerNorm.decomposed(t, EPS), x64, g64).toDoubles();
