@@ -5,6 +5,7 @@ import carnot.kernels.DType;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Test-only causal transformer over token ids [B, t]: token and position embeddings, then per block pre-LN
@@ -17,6 +18,7 @@ final class TinyTransformer implements Model {
     private final int d;
     private final int heads;
     private final int layers;
+    private UnaryOperator<Tensor> layerNorm = h -> h.layerNorm(1e-5);
 
     TinyTransformer(Backend be, DType dt, long seed, int vocab, int ctx, int d, int heads, int layers, int ratio) {
         this.d = d;
@@ -50,6 +52,12 @@ final class TinyTransformer implements Model {
         off[0] += 2L * d;
     }
 
+    /** This model with {@code f} in place of {@code h.layerNorm(1e-5)} (eps 1e-5, no gain or bias). */
+    TinyTransformer withLayerNorm(UnaryOperator<Tensor> f) {
+        layerNorm = f;
+        return this;
+    }
+
     @Override
     public List<Param> params() {
         return params;
@@ -70,17 +78,17 @@ final class TinyTransformer implements Model {
         Tensor h = w.get(0).gather(x).add(w.get(1).slice(0, 0, t)).reshape(b * t, d);
         for (int l = 0; l < layers; l++) {
             int o = 2 + PER_BLOCK * l;
-            Tensor a = h.layerNorm(1e-5).mul(w.get(o)).add(w.get(o + 1));
+            Tensor a = layerNorm.apply(h).mul(w.get(o)).add(w.get(o + 1));
             Tensor q = heads(a.matmul(w.get(o + 2), false, true), b, t);
             Tensor k = heads(a.matmul(w.get(o + 3), false, true), b, t);
             Tensor v = heads(a.matmul(w.get(o + 4), false, true), b, t);
             Tensor s = q.matmul(k, false, true).mul(1 / Math.sqrt(dh)).add(mask).softmax();
             h = h.add(s.matmul(v).permute(0, 2, 1, 3).reshape(b * t, d).matmul(w.get(o + 5), false, true));
-            Tensor f = h.layerNorm(1e-5).mul(w.get(o + 6)).add(w.get(o + 7));
+            Tensor f = layerNorm.apply(h).mul(w.get(o + 6)).add(w.get(o + 7));
             h = h.add(f.matmul(w.get(o + 8), false, true).gelu().matmul(w.get(o + 9), false, true));
         }
         int last = 2 + PER_BLOCK * layers;
-        Tensor out = h.layerNorm(1e-5).mul(w.get(last)).add(w.get(last + 1));
+        Tensor out = layerNorm.apply(h).mul(w.get(last)).add(w.get(last + 1));
         return out.matmul(w.get(last + 2), false, true).reshape(b, t, -1);
     }
 
