@@ -24,7 +24,10 @@ import java.util.Set;
  * }</pre>
  * Scopes nest and must be closed innermost-first. Buffers allocated with no scope open are unmanaged and freed
  * by {@link Tensor#close()}. The current scope is per thread. Buffers freed while scopes are open are pooled
- * by the outermost scope for reuse (same dtype and length) and handed back to the backend when it closes.
+ * by the outermost scope for reuse (same backend, dtype and length) and handed back to the backend when it closes.
+ * The pool is bounded by the measured need: live + pooled bytes stay within the most live bytes the outermost
+ * scope has seen ({@link #highWaterBytes}); an allocation that finds no pooled buffer of its length first hands
+ * the least recently used pooled buffers back to the backend until the new buffer fits that bound.
  */
 public final class Scope implements AutoCloseable {
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
@@ -77,9 +80,20 @@ public final class Scope implements AutoCloseable {
         return root.pool.resetPeak();
     }
 
-    /** Bytes of freed buffers the outermost scope keeps for reuse (returned to the backend when it closes). */
+    /**
+     * Bytes of freed buffers the outermost scope keeps for reuse (returned to the backend when it closes, or
+     * earlier when live + pooled would exceed {@link #highWaterBytes}).
+     */
     public long pooledBytes() {
         return root.pool.pooled();
+    }
+
+    /**
+     * The most {@link #liveBytes} since the outermost scope opened ({@link #resetPeak} leaves it alone): the bound
+     * of live + {@link #pooledBytes} that the pool keeps at every fresh allocation.
+     */
+    public long highWaterBytes() {
+        return root.pool.highWater();
     }
 
     Scope root() {

@@ -243,6 +243,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             out.putAll(r.json());
             out.put("tensor_peak_bytes", scope.peakBytes());
             out.put("tensor_pooled_bytes", scope.pooledBytes());
+            out.put("tensor_high_water_bytes", scope.highWaterBytes());
             out.put("wall_seconds", (Double) r.json().get("wall_seconds") + recordWall);
             out.put("cpu_seconds", (Double) r.json().get("cpu_seconds") + recordCpu);
             if (r.density() != null && plot != null) {
