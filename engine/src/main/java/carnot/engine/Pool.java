@@ -5,32 +5,49 @@ import carnot.kernels.Buffer;
 import carnot.kernels.DType;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Freed buffers kept for reuse by exact (backend, dtype, length), owned by an outermost {@link Scope}; and the
- * bytes of the tensor buffers allocated under that scope (all backends together): live (allocated and not yet freed, wherever they are
- * freed), pooled (freed and kept here), the peak of live since the last {@link #resetPeak}, and the high-water mark
- * of live since the pool was made (never reset). The counters are this pool's own (one per outermost scope), for
- * callers that size work from measured memory.
+ * Freed buffers kept for reuse, owned by an outermost {@link Scope}; and the bytes of the tensor buffers allocated
+ * under that scope (all backends together): live (allocated and not yet freed, wherever they are freed), pooled
+ * (freed and kept here), the peak of live since the last {@link #resetPeak}, and the high-water mark of live since
+ * the pool was made (never reset). The counters are this pool's own (one per outermost scope), for callers that size
+ * work from measured memory.
  *
- * <p>Bound: live + pooled never exceeds the high-water mark of live (plus buffers freed here that this pool did not
- * count as live, until the next miss). A {@link #take} that finds no buffer of the length asked for (a miss, after
- * which the caller allocates {@code n} bytes afresh) first returns pooled buffers to their backend, least recently
- * used (put or taken) lengths first and the oldest buffer of a length first, while
- * {@code live + pooled + n > max(highWater, live + n)}. So a process's tensor memory stays at the most its tensors
- * ever needed at once, not that plus every differently sized buffer it ever freed; a workload whose every request
- * hits (the same sizes every step) never evicts and pays nothing for the bound.
+ * <p>Reuse: a request of n elements takes a pooled buffer of the same backend and dtype of exactly n elements, else
+ * the shortest one of at most {@value #FIT} n elements (best fit; the tensor sees its first n elements through a
+ * {@link Buffer#slice}, and the whole buffer comes back when it is freed). Live counts the tensor's own bytes, held
+ * the memory behind the live tensors (best fits whole).
+ *
+ * <p>Bound: held + pooled never exceeds the high-water mark of live (plus buffers freed here that this pool did not
+ * count, until the next miss). A {@link #take} that finds no buffer (a miss, after which the caller allocates
+ * {@code n} bytes afresh) first returns pooled buffers to their backend, least recently used (put or taken) lengths
+ * first and the oldest buffer of a length first, while {@code held + pooled + n > max(highWater, held + n)}. So a
+ * process's tensor memory stays at the most its tensors ever needed at once, not that plus every differently sized
+ * buffer it ever freed; a workload whose requests all hit (the same sizes every step) never evicts and pays nothing
+ * for the bound.
  */
 final class Pool {
     private record Key(Backend backend, DType dtype, long length) {
     }
 
+    private record Kind(Backend backend, DType dtype) {
+    }
+
     /** In access order: the first key is the least recently put or taken (a key emptied by a take stays until a trim). */
+    /** A request of n elements may take a pooled buffer of up to FIT x n elements. */
+    static final long FIT = 2;
+
     private final LinkedHashMap<Key, ArrayDeque<Buffer>> free = new LinkedHashMap<>(16, 0.75f, true);
+    /** The same non-empty queues by length, per backend and dtype, for the best fit. */
+    private final Map<Kind, TreeMap<Long, ArrayDeque<Buffer>>> byLength = new HashMap<>();
     private long live;
+    /** The memory of the live buffers: live plus the unused tails of best fits. */
+    private long held;
     private long peak;
     private long highWater;
     private long pooled;
@@ -39,15 +56,25 @@ final class Pool {
     private long evictedBytes;
 
     /**
-     * A pooled buffer of exactly {@code n} elements of {@code dt} on {@code be}, or null (a miss: the caller
-     * allocates afresh); on a miss, first evicts pooled buffers so that the fresh allocation keeps live + pooled
-     * within the high-water mark of live (or within live + n when that is higher).
+     * A pooled buffer for {@code n} elements of {@code dt} on {@code be}, or null (a miss: the caller allocates
+     * afresh): one of exactly {@code n} elements, else the shortest pooled one of at most {@value #FIT} x {@code n}
+     * elements (the caller uses its first {@code n} through a {@link Buffer#slice} and returns the whole buffer).
+     * On a miss, first evicts pooled buffers so that the fresh allocation keeps live + pooled within the
+     * high-water mark of live (or within live + n when that is higher).
      */
     Buffer take(Backend be, DType dt, long n) {
         Key k = new Key(be, dt, n);
         ArrayDeque<Buffer> q = free.get(k);
+        if (q == null || q.isEmpty()) {
+            TreeMap<Long, ArrayDeque<Buffer>> lengths = byLength.get(new Kind(be, dt));
+            Map.Entry<Long, ArrayDeque<Buffer>> e = lengths == null ? null : lengths.higherEntry(n);
+            q = e != null && e.getKey() <= FIT * Math.max(n, 1) ? free.get(new Key(be, dt, e.getKey())) : null;
+        }
         Buffer b = q == null ? null : q.pollLast();
         if (b != null) {
+            if (q.isEmpty()) {
+                byLength.get(new Kind(be, dt)).remove(b.length());
+            }
             pooled -= b.byteSize();
             hits++;
             return b;
@@ -57,45 +84,76 @@ final class Pool {
         return null;
     }
 
-    /** Evicts pooled buffers, least recently used first, while live + pooled + bytes > max(highWater, live + bytes). */
+    /**
+     * Evicts pooled buffers, least recently used first, while held + pooled + bytes > max(highWater, held + bytes)
+     * (held: the memory of the live buffers, best fits whole).
+     */
     private void trim(long bytes) {
         long room;
         synchronized (this) {
-            room = Math.max(highWater - live - bytes, 0);
+            room = Math.max(highWater - held - bytes, 0);
         }
         for (Iterator<Map.Entry<Key, ArrayDeque<Buffer>>> it = free.entrySet().iterator(); pooled > room && it.hasNext(); ) {
             ArrayDeque<Buffer> q = it.next().getValue();
+            Buffer b = null;
             while (pooled > room && !q.isEmpty()) {
-                Buffer b = q.pollFirst();
+                b = q.pollFirst();
                 pooled -= b.byteSize();
                 evictedBytes += b.byteSize();
                 b.owner().free(b);
             }
             if (q.isEmpty()) {
                 it.remove();
+                if (b != null) {
+                    byLength.get(new Kind(b.owner(), b.dtype())).remove(b.length());
+                }
             }
         }
     }
 
     void put(Buffer b) {
-        free.computeIfAbsent(new Key(b.owner(), b.dtype(), b.length()), k -> new ArrayDeque<>()).addLast(b);
+        ArrayDeque<Buffer> q = free.computeIfAbsent(new Key(b.owner(), b.dtype(), b.length()), k -> new ArrayDeque<>());
+        if (q.isEmpty()) {
+            byLength.computeIfAbsent(new Kind(b.owner(), b.dtype()), k -> new TreeMap<>()).put(b.length(), q);
+        }
+        q.addLast(b);
         pooled += b.byteSize();
     }
 
     /** Counts {@code bytes} of a buffer allocated (or taken from the pool) under this pool's scope as live. */
-    synchronized void allocated(long bytes) {
+    void allocated(long bytes) {
+        allocated(bytes, bytes);
+    }
+
+    /**
+     * Counts a tensor buffer of {@code bytes} on {@code held} bytes of memory (more when it is a best fit in a
+     * longer pooled buffer) as live.
+     */
+    synchronized void allocated(long bytes, long held) {
         live += bytes;
+        this.held += held;
         peak = Math.max(peak, live);
         highWater = Math.max(highWater, live);
     }
 
     /** Counts a buffer counted by {@link #allocated} as freed (wherever its memory goes). */
-    synchronized void released(long bytes) {
+    void released(long bytes) {
+        released(bytes, bytes);
+    }
+
+    /** Counts a buffer counted by {@link #allocated(long, long)} as freed. */
+    synchronized void released(long bytes, long held) {
         live -= bytes;
+        this.held -= held;
     }
 
     synchronized long live() {
         return live;
+    }
+
+    /** The memory behind the live buffers (live, plus the unused tails of best fits). */
+    synchronized long held() {
+        return held;
     }
 
     synchronized long peak() {
@@ -145,6 +203,7 @@ final class Pool {
             }
         }
         free.clear();
+        byLength.clear();
         pooled = 0;
     }
 }

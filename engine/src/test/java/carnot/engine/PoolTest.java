@@ -57,7 +57,7 @@ class PoolTest {
     }
 
     private static void assertBounded(Pool pool) {
-        assertTrue(pool.live() + pool.pooled() <= pool.highWater(), "live " + pool.live() + " + pooled "
+        assertTrue(pool.held() + pool.pooled() <= pool.highWater(), "held " + pool.held() + " + pooled "
                 + pool.pooled() + " must stay within the high-water mark " + pool.highWater());
     }
 
@@ -71,8 +71,8 @@ class PoolTest {
 
     @Test
     void aSecondDifferentlySizedPassKeepsNoMoreThanTheHighWater() {
-        long[] a = {1000, 3000, 2000, 500};
-        long[] b = {1500, 2500, 700};
+        long[] a = {1000, 1100, 1200, 1300, 1400};
+        long[] b = {4000, 300}; // no buffer of A fits them (a fit is at most twice as long)
         Pool pool = new Pool();
         pass(pool, a);
         assertEquals(bytes(a), pool.pooled());
@@ -148,6 +148,45 @@ class PoolTest {
         assertEquals(bytes(4000), pool.evictedBytes());
         assertEquals(bytes(4000, 100), pool.pooled());
         pool.drain();
+    }
+
+    @Test
+    void aShorterRequestTakesTheShortestBufferAtMostTwiceItsLength() {
+        Pool pool = new Pool();
+        Buffer x = alloc(pool, 1000);
+        Buffer y = alloc(pool, 1300);
+        free(pool, y);
+        free(pool, x);
+        assertSame(x, pool.take(BE, T, 600), "the shortest that fits");
+        assertSame(y, pool.take(BE, T, 650));
+        free(pool, x);
+        assertNull(pool.take(BE, T, 499), "1000 is more than twice 499");
+        assertSame(x, pool.take(BE, T, 500));
+        BE.free(x);
+        BE.free(y);
+        pool.drain();
+    }
+
+    /** A tensor on part of a longer pooled buffer: right values, the whole buffer counted and returned. */
+    @Test
+    void aTensorOnABestFitSliceCountsAndReturnsTheWholeBuffer() {
+        try (Scope outer = Scope.open()) {
+            try (Scope s = Scope.open()) {
+                Tensor.full(BE, T, 7.0, 1000).sum().item();
+            }
+            long pooled = outer.pooledBytes();
+            assertTrue(pooled >= bytes(1000), "pooled " + pooled);
+            try (Scope s = Scope.open()) {
+                Tensor u = Tensor.zeros(BE, T, 600);
+                assertEquals(pooled - bytes(1000), outer.pooledBytes(), "the 1000-element buffer serves 600");
+                assertEquals(bytes(600), outer.liveBytes(), "live counts the tensor's own bytes");
+                assertEquals(0.0, u.square().sum().item(), "zeros on a reused buffer");
+                Tensor v = Tensor.full(BE, T, 2.0, 600);
+                assertEquals(1200.0, v.sum().item());
+            }
+            assertEquals(0, outer.liveBytes());
+            assertTrue(outer.pooledBytes() >= pooled);
+        }
     }
 
     /** Through tensors and scopes: the outermost scope's counters keep the bound. */
