@@ -18,6 +18,10 @@ import java.util.TreeMap;
  * the pool was made (never reset). The counters are this pool's own (one per outermost scope), for callers that size
  * work from measured memory.
  *
+ * <p>Unbounded (the default of {@link Scope#open}): a request takes a pooled buffer of the same backend, dtype and
+ * exact length, and every freed buffer stays until the scope closes; a workload that repeats the same sizes (a
+ * training loop) reuses everything. Bounded ({@link Scope#openBounded}), as follows.
+ *
  * <p>Reuse: a request of n elements takes a pooled buffer of the same backend and dtype of exactly n elements, else
  * the shortest one of at most {@value #FIT} n elements (best fit; the tensor sees its first n elements through a
  * {@link Buffer#slice}, and the whole buffer comes back when it is freed). Live counts the tensor's own bytes, held
@@ -42,6 +46,8 @@ final class Pool {
     /** A request of n elements may take a pooled buffer of up to FIT x n elements. */
     static final long FIT = 2;
 
+    /** Whether best fit and the high-water bound apply (else exact-length reuse, nothing evicted before a drain). */
+    private final boolean bounded;
     private final LinkedHashMap<Key, ArrayDeque<Buffer>> free = new LinkedHashMap<>(16, 0.75f, true);
     /** The same non-empty queues by length, per backend and dtype, for the best fit. */
     private final Map<Kind, TreeMap<Long, ArrayDeque<Buffer>>> byLength = new HashMap<>();
@@ -55,6 +61,16 @@ final class Pool {
     private long misses;
     private long evictedBytes;
 
+    /** An exact-length pool that keeps every freed buffer until {@link #drain}. */
+    Pool() {
+        this(false);
+    }
+
+    /** With {@code bounded}: best fit, and held + pooled kept within the high-water mark of live. */
+    Pool(boolean bounded) {
+        this.bounded = bounded;
+    }
+
     /**
      * A pooled buffer for {@code n} elements of {@code dt} on {@code be}, or null (a miss: the caller allocates
      * afresh): one of exactly {@code n} elements, else the shortest pooled one of at most {@value #FIT} x {@code n}
@@ -65,7 +81,7 @@ final class Pool {
     Buffer take(Backend be, DType dt, long n) {
         Key k = new Key(be, dt, n);
         ArrayDeque<Buffer> q = free.get(k);
-        if (q == null || q.isEmpty()) {
+        if (bounded && (q == null || q.isEmpty())) {
             TreeMap<Long, ArrayDeque<Buffer>> lengths = byLength.get(new Kind(be, dt));
             Map.Entry<Long, ArrayDeque<Buffer>> e = lengths == null ? null : lengths.higherEntry(n);
             q = e != null && e.getKey() <= FIT * Math.max(n, 1) ? free.get(new Key(be, dt, e.getKey())) : null;
@@ -80,7 +96,9 @@ final class Pool {
             return b;
         }
         misses++;
-        trim(n * dt.bytes());
+        if (bounded) {
+            trim(n * dt.bytes());
+        }
         return null;
     }
 
@@ -174,6 +192,10 @@ final class Pool {
     /** Raises the peak back to {@code earlier} if it is higher: ends a nested measurement begun by {@link #resetPeak}. */
     synchronized void restorePeak(long earlier) {
         peak = Math.max(peak, earlier);
+    }
+
+    boolean bounded() {
+        return bounded;
     }
 
     long pooled() {

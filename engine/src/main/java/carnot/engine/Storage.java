@@ -9,9 +9,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The buffer behind one or more {@link Tensor} views (reshapes and detached copies share it), and the
  * {@link Scope} that frees it. While a scope is open, freed buffers go to the outermost scope's pool and are
- * reused by later allocations of the same dtype and length, or of up to half its length through a slice of it
- * (backend allocation can be far slower than the kernels); the pool hands buffers back to the backend when it would exceed the most live bytes it has seen, and the
- * outermost scope returns the rest when it closes ({@link Pool}). Package-private.
+ * reused by later allocations of the same dtype and length (backend allocation can be far slower than the
+ * kernels); a bounded pool ({@link Scope#openBounded}) also serves shorter requests through a slice and hands
+ * buffers back to the backend when it would exceed the most live bytes it has seen; the outermost scope returns the
+ * rest when it closes ({@link Pool}). Package-private.
  */
 final class Storage {
     private static final AtomicLong LIVE = new AtomicLong();

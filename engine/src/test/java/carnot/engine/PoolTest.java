@@ -57,6 +57,9 @@ class PoolTest {
     }
 
     private static void assertBounded(Pool pool) {
+        if (!pool.bounded()) {
+            return;
+        }
         assertTrue(pool.held() + pool.pooled() <= pool.highWater(), "held " + pool.held() + " + pooled "
                 + pool.pooled() + " must stay within the high-water mark " + pool.highWater());
     }
@@ -73,7 +76,7 @@ class PoolTest {
     void aSecondDifferentlySizedPassKeepsNoMoreThanTheHighWater() {
         long[] a = {1000, 1100, 1200, 1300, 1400};
         long[] b = {4000, 300}; // no buffer of A fits them (a fit is at most twice as long)
-        Pool pool = new Pool();
+        Pool pool = new Pool(true);
         pass(pool, a);
         assertEquals(bytes(a), pool.pooled());
         pass(pool, b);
@@ -91,9 +94,22 @@ class PoolTest {
     }
 
     @Test
+    void theDefaultPoolKeepsEveryLengthAndReusesOnlyExactOnes() {
+        long[] a = {1000, 1100, 1200, 1300, 1400};
+        long[] b = {4000, 300};
+        Pool pool = new Pool();
+        pass(pool, a);
+        pass(pool, b);
+        assertEquals(bytes(a) + bytes(b), pool.pooled());
+        assertEquals(0, pool.evictedBytes());
+        assertNull(pool.take(BE, T, 900), "no best fit");
+        pool.drain();
+    }
+
+    @Test
     void steadyRepeatsOfOnePassHitEveryTimeAndEvictNothing() {
         long[] a = {1000, 3000, 2000, 500, 3000, 64};
-        Pool pool = new Pool();
+        Pool pool = new Pool(true);
         pass(pool, a);
         assertEquals(a.length, pool.misses());
         for (int r = 0; r < 20; r++) {
@@ -109,7 +125,7 @@ class PoolTest {
 
     @Test
     void evictsLeastRecentlyUsedLengthsFirst() {
-        Pool pool = new Pool();
+        Pool pool = new Pool(true);
         Buffer x = alloc(pool, 100);
         Buffer y = alloc(pool, 101);
         Buffer z = alloc(pool, 102);
@@ -136,7 +152,7 @@ class PoolTest {
 
     @Test
     void resetPeakLeavesTheBoundAlone() {
-        Pool pool = new Pool();
+        Pool pool = new Pool(true);
         pass(pool, 4000, 4000);
         assertEquals(0, pool.resetPeak());
         assertEquals(0, pool.peak());
@@ -152,7 +168,7 @@ class PoolTest {
 
     @Test
     void aShorterRequestTakesTheShortestBufferAtMostTwiceItsLength() {
-        Pool pool = new Pool();
+        Pool pool = new Pool(true);
         Buffer x = alloc(pool, 1000);
         Buffer y = alloc(pool, 1300);
         free(pool, y);
@@ -170,7 +186,7 @@ class PoolTest {
     /** A tensor on part of a longer pooled buffer: right values, the whole buffer counted and returned. */
     @Test
     void aTensorOnABestFitSliceCountsAndReturnsTheWholeBuffer() {
-        try (Scope outer = Scope.open()) {
+        try (Scope outer = Scope.openBounded()) {
             try (Scope s = Scope.open()) {
                 Tensor.full(BE, T, 7.0, 1000).sum().item();
             }
@@ -192,7 +208,7 @@ class PoolTest {
     /** Through tensors and scopes: the outermost scope's counters keep the bound. */
     @Test
     void scopeKeepsLivePlusPooledWithinItsHighWater() {
-        try (Scope outer = Scope.open()) {
+        try (Scope outer = Scope.openBounded()) {
             for (int round = 0; round < 3; round++) {
                 for (int[] shape : new int[][] {{40, 300}, {50, 200}, {7, 900}}) {
                     try (Scope s = Scope.open()) {

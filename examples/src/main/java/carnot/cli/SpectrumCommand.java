@@ -192,7 +192,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             throw new FlagException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
         Problems.Problem p = Problems.build(cfg, Main.err(spec));
-        try (SparkOptions.Connection dist = spark.open(p, p.model(), Main.err(spec)); Scope scope = Scope.open()) {
+        try (SparkOptions.Connection dist = spark.open(p, p.model(), Main.err(spec)); Scope scope = Scope.openBounded()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             if (s.method().equals("full")) {
