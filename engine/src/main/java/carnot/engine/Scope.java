@@ -24,7 +24,11 @@ import java.util.Set;
  * }</pre>
  * Scopes nest and must be closed innermost-first. Buffers allocated with no scope open are unmanaged and freed
  * by {@link Tensor#close()}. The current scope is per thread. Buffers freed while scopes are open are pooled
- * by the outermost scope for reuse (same dtype and length) and handed back to the backend when it closes.
+ * by the outermost scope for reuse (same backend, dtype and length) and handed back to the backend when it closes.
+ * An outermost scope opened with {@link #openBounded} bounds its pool by the measured need: live + pooled bytes stay
+ * within the most live bytes the scope has seen ({@link #highWaterBytes}); an allocation that finds no pooled buffer
+ * of its length (or of up to twice it) first hands the least recently used pooled buffers back to the backend until
+ * the new buffer fits that bound.
  */
 public final class Scope implements AutoCloseable {
     private static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
@@ -36,16 +40,32 @@ public final class Scope implements AutoCloseable {
     private final Set<Storage> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
-    private Scope(Scope parent) {
+    private Scope(Scope parent, boolean bounded) {
         this.parent = parent;
         this.root = parent == null ? this : parent.root;
-        this.pool = parent == null ? new Pool() : null;
+        this.pool = parent == null ? new Pool(bounded) : null;
         this.thread = Thread.currentThread();
     }
 
     /** Opens a scope nested in the current one (if any) and makes it current on this thread. */
     public static Scope open() {
-        Scope s = new Scope(CURRENT.get());
+        return open(false);
+    }
+
+    /**
+     * {@link #open}, and when this is an outermost scope its pool is bounded: a request may take a pooled buffer
+     * of up to twice its length (through a slice), and before a fresh allocation the least recently used pooled
+     * buffers go back to the backend until live + pooled memory fits {@link #highWaterBytes}. For one-off
+     * computations whose passes use many sizes (a full Hessian: 1.77x instead of 2.11x the matrix above the model's
+     * working set, at a CPU cost); a loop that repeats the same sizes is faster with {@link #open}, which keeps
+     * everything. Nested in an open scope it is {@link #open}: the outermost scope's pool serves both.
+     */
+    public static Scope openBounded() {
+        return open(true);
+    }
+
+    private static Scope open(boolean bounded) {
+        Scope s = new Scope(CURRENT.get(), bounded);
         CURRENT.set(s);
         return s;
     }
@@ -77,9 +97,20 @@ public final class Scope implements AutoCloseable {
         return root.pool.resetPeak();
     }
 
-    /** Bytes of freed buffers the outermost scope keeps for reuse (returned to the backend when it closes). */
+    /**
+     * Bytes of freed buffers the outermost scope keeps for reuse (returned to the backend when it closes, or, in a
+     * bounded pool, earlier when live + pooled would exceed {@link #highWaterBytes}).
+     */
     public long pooledBytes() {
         return root.pool.pooled();
+    }
+
+    /**
+     * The most {@link #liveBytes} since the outermost scope opened ({@link #resetPeak} leaves it alone): in a
+     * bounded pool ({@link #openBounded}), the bound of live + {@link #pooledBytes} kept at every fresh allocation.
+     */
+    public long highWaterBytes() {
+        return root.pool.highWater();
     }
 
     Scope root() {

@@ -10,12 +10,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * The buffer behind one or more {@link Tensor} views (reshapes and detached copies share it), and the
  * {@link Scope} that frees it. While a scope is open, freed buffers go to the outermost scope's pool and are
  * reused by later allocations of the same dtype and length (backend allocation can be far slower than the
- * kernels); the outermost scope returns them to the backend when it closes. Package-private.
+ * kernels); a bounded pool ({@link Scope#openBounded}) also serves shorter requests through a slice and hands
+ * buffers back to the backend when it would exceed the most live bytes it has seen; the outermost scope returns the
+ * rest when it closes ({@link Pool}). Package-private.
  */
 final class Storage {
     private static final AtomicLong LIVE = new AtomicLong();
 
     private final Buffer buffer;
+    /** The pooled buffer {@link #buffer} is the first elements of (a best fit), or null when it is its own memory. */
+    private final Buffer backing;
     private final Storage parent;
     private boolean freed;
     private boolean pinned;
@@ -23,12 +27,17 @@ final class Storage {
     private Pool counted;
     Scope owner;
 
-    private Storage(Buffer buffer) {
-        this(buffer, null);
+    private Storage(Buffer buffer, Buffer backing) {
+        this(buffer, backing, null);
     }
 
     private Storage(Buffer buffer, Storage parent) {
+        this(buffer, null, parent);
+    }
+
+    private Storage(Buffer buffer, Buffer backing, Storage parent) {
         this.buffer = buffer;
+        this.backing = backing;
         this.parent = parent;
         if (parent != null) {
             return; // a view holds no memory: no scope frees it and it is not counted as live
@@ -45,15 +54,22 @@ final class Storage {
         Scope cur = Scope.current();
         Pool pool = cur == null ? null : cur.root().pool();
         Buffer b = pool == null ? null : pool.take(be, dt, n);
+        Buffer backing = null;
         if (b == null) {
             b = zero ? be.alloc(dt, n) : be.allocUninitialized(dt, n);
-        } else if (zero && n > 0) {
-            be.fill(b, 0, n, 0);
+        } else {
+            if (b.length() != n) {
+                backing = b;
+                b = backing.slice(0, n);
+            }
+            if (zero && n > 0) {
+                be.fill(b, 0, n, 0);
+            }
         }
-        Storage st = new Storage(b);
+        Storage st = new Storage(b, backing);
         if (pool != null) {
             st.counted = pool;
-            pool.allocated(b.byteSize());
+            pool.allocated(b.byteSize(), (backing != null ? backing : b).byteSize());
         }
         return st;
     }
@@ -126,15 +142,20 @@ final class Storage {
             return;
         }
         LIVE.decrementAndGet();
+        Buffer mem = buffer;
+        if (backing != null) {
+            buffer.close(); // the slice is dead; its memory goes back whole
+            mem = backing;
+        }
         if (counted != null) {
-            counted.released(buffer.byteSize());
+            counted.released(buffer.byteSize(), mem.byteSize());
             counted = null;
         }
         Scope cur = Scope.current();
-        if (cur != null && !buffer.isFreed()) {
-            cur.root().pool().put(buffer);
-        } else if (!buffer.isFreed()) {
-            buffer.owner().free(buffer);
+        if (cur != null && !mem.isFreed()) {
+            cur.root().pool().put(mem);
+        } else if (!mem.isFreed()) {
+            mem.owner().free(mem);
         }
     }
 

@@ -192,7 +192,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             throw new FlagException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
         Problems.Problem p = Problems.build(cfg, Main.err(spec));
-        try (SparkOptions.Connection dist = spark.open(p, p.model(), Main.err(spec)); Scope scope = Scope.open()) {
+        try (SparkOptions.Connection dist = spark.open(p, p.model(), Main.err(spec)); Scope scope = Scope.openBounded()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             if (s.method().equals("full")) {
@@ -243,6 +243,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             out.putAll(r.json());
             out.put("tensor_peak_bytes", scope.peakBytes());
             out.put("tensor_pooled_bytes", scope.pooledBytes());
+            out.put("tensor_high_water_bytes", scope.highWaterBytes());
             out.put("wall_seconds", (Double) r.json().get("wall_seconds") + recordWall);
             out.put("cpu_seconds", (Double) r.json().get("cpu_seconds") + recordCpu);
             if (r.density() != null && plot != null) {

@@ -2,7 +2,13 @@ package carnot.kernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Off-heap host buffers for CPU backends: every allocation gets its own shared {@link Arena} (so pool threads may
@@ -10,12 +16,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * freed arenas for the next allocation of the same size: closing a shared arena costs a thread handshake (about 7
  * us), and a large new arena costs mmap, page faults and zero-filling (about 1-3 ms for 10 MB, paid by every
  * tensor of a full-batch pass). Arenas of at most {@value #SMALL_BYTES} bytes are kept up to {@value
- * #SMALL_PER_SIZE} per size; larger ones while the kept total stays within a quarter of the machine's memory (at
- * most 16 GiB; a full-batch HVP pass of a 1M-parameter MLP on 5000 samples has several GiB in flight); anything
- * else is closed at once. {@link #alloc} returns zeros (a reused arena is zero-filled again), {@link
+ * #SMALL_PER_SIZE} per size. Larger ones are kept within two bounds: their total stays within a quarter of the
+ * machine's memory (at most 16 GiB; a full-batch HVP pass of a 1M-parameter MLP on 5000 samples has several GiB in
+ * flight), and live + kept stays within the high-water mark of live, where live is the bytes of the arenas handed
+ * out and not yet freed: an allocation that finds no kept arena of its size (a miss) first closes kept large arenas,
+ * least recently used sizes first and the oldest arena of a size first, while {@code live + keptLarge + cap >
+ * max(highWater, live + cap)}. So the memory held stays at the most the buffers ever needed at once, not that plus
+ * every differently sized buffer ever freed; allocations that always find their size pay nothing for the bound.
+ * Anything else is closed at once. {@link #alloc} returns zeros (a reused arena is zero-filled again), {@link
  * #allocUninitialized} skips the fill of a reused arena. The freed {@link Buffer} object stays dead either way;
- * {@link #close} closes the kept arenas. Also implements the host-side upload/download/copy of the {@link Backend}
- * contract after validation.
+ * {@link #close} closes the kept arenas. Safe for concurrent allocations and frees. Also implements the host-side
+ * upload/download/copy of the {@link Backend} contract after validation.
  */
 public final class HostMemory implements AutoCloseable {
     private static final long ALIGN = 64;
@@ -26,9 +37,15 @@ public final class HostMemory implements AutoCloseable {
     private final boolean poison;
     private volatile boolean closed;
     private final ConcurrentHashMap<Buffer, Pooled> arenas = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, java.util.concurrent.ConcurrentLinkedDeque<Pooled>> pool =
-            new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong largeKept = new java.util.concurrent.atomic.AtomicLong();
+    private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<Pooled>> small = new ConcurrentHashMap<>();
+    /** Kept large arenas by size, in access order (the first size is the least recently kept or reused); guarded by itself. */
+    private final LinkedHashMap<Long, ArrayDeque<Pooled>> large = new LinkedHashMap<>(16, 0.75f, true);
+    /** Bytes of the arenas in {@link #large}; guarded by {@link #large}. */
+    private long largeKept;
+    private final AtomicLong live = new AtomicLong();
+    private final AtomicLong highWater = new AtomicLong();
+    private final AtomicLong fresh = new AtomicLong();
+    private final AtomicLong evicted = new AtomicLong();
 
     /** An arena and its segment waiting for reuse. */
     private record Pooled(Arena arena, MemorySegment segment) {
@@ -69,22 +86,79 @@ public final class HostMemory implements AutoCloseable {
         }
         long bytes = n * t.bytes();
         long cap = Math.max(ALIGN, bytes);
-        var free = pool.get(cap);
-        Pooled p = free == null ? null : free.pollFirst();
-        if (p == null) {
-            Arena arena = Arena.ofShared();
-            p = new Pooled(arena, arena.allocate(cap, ALIGN));
+        Pooled p;
+        if (cap <= SMALL_BYTES) {
+            var free = small.get(cap);
+            p = free == null ? null : free.pollFirst();
+            countLive(cap);
         } else {
-            if (cap > SMALL_BYTES) {
-                largeKept.addAndGet(-cap);
+            List<Pooled> out = new ArrayList<>();
+            synchronized (large) { // large arenas count as live under the lock, so the bound holds between threads
+                p = takeLarge(cap);
+                if (p == null) {
+                    trimLarge(cap, out);
+                }
+                countLive(cap);
             }
-            if (zero || poison) {
-                p.segment().fill(zero ? (byte) 0 : (byte) -1);
+            for (Pooled q : out) {
+                q.arena().close();
             }
+        }
+        if (p == null) {
+            try {
+                Arena arena = Arena.ofShared();
+                p = new Pooled(arena, arena.allocate(cap, ALIGN));
+            } catch (RuntimeException | OutOfMemoryError e) {
+                live.addAndGet(-cap);
+                throw e;
+            }
+            fresh.incrementAndGet();
+        } else if (zero || poison) {
+            p.segment().fill(zero ? (byte) 0 : (byte) -1);
         }
         Buffer b = new Buffer(owner, t, n, p.segment().asSlice(0, bytes), true);
         arenas.put(b, p);
         return b;
+    }
+
+    private void countLive(long cap) {
+        long now = live.addAndGet(cap);
+        highWater.accumulateAndGet(now, Math::max);
+    }
+
+    /** A kept large arena of exactly {@code cap} bytes, or null; caller holds the lock of {@link #large}. */
+    private Pooled takeLarge(long cap) {
+        ArrayDeque<Pooled> q = large.get(cap);
+        Pooled p = q == null ? null : q.pollFirst();
+        if (p != null) {
+            largeKept -= cap;
+            if (q.isEmpty()) {
+                large.remove(cap);
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Moves kept large arenas into {@code out} (to be closed outside the lock), least recently used sizes first,
+     * while live + keptLarge + cap > max(highWater, live + cap); caller holds the lock of {@link #large}.
+     */
+    private void trimLarge(long cap, List<Pooled> out) {
+        long l = live.get();
+        long room = Math.max(highWater.get() - l - cap, 0);
+        for (var it = large.entrySet().iterator(); largeKept > room && it.hasNext(); ) {
+            ArrayDeque<Pooled> q = it.next().getValue();
+            while (largeKept > room && !q.isEmpty()) {
+                Pooled p = q.pollLast(); // the oldest of its size (frees push to the front)
+                long c = p.segment().byteSize();
+                largeKept -= c;
+                evicted.addAndGet(c);
+                out.add(p);
+            }
+            if (q.isEmpty()) {
+                it.remove();
+            }
+        }
     }
 
     /** Releases the buffer's arena; a second free is a no-op; a foreign buffer throws. */
@@ -101,9 +175,22 @@ public final class HostMemory implements AutoCloseable {
                 return;
             }
             long cap = p.segment().byteSize();
-            if (!closed && keep(cap)) {
-                pool.computeIfAbsent(cap, k -> new java.util.concurrent.ConcurrentLinkedDeque<>()).addFirst(p);
-                return;
+            if (cap <= SMALL_BYTES) {
+                live.addAndGet(-cap);
+                var free = small.get(cap);
+                if (!closed && (free == null || free.size() < SMALL_PER_SIZE)) {
+                    small.computeIfAbsent(cap, k -> new ConcurrentLinkedDeque<>()).addFirst(p);
+                    return;
+                }
+            } else {
+                synchronized (large) {
+                    live.addAndGet(-cap);
+                    if (!closed && largeKept + cap <= LARGE_BUDGET) {
+                        large.computeIfAbsent(cap, k -> new ArrayDeque<>()).addFirst(p);
+                        largeKept += cap;
+                        return;
+                    }
+                }
             }
             p.arena().close();
         }
@@ -121,30 +208,53 @@ public final class HostMemory implements AutoCloseable {
         return total > 0 ? total / 4 : 2L << 30;
     }
 
-    /** Whether a freed arena of {@code cap} bytes fits the small per-size limit or the large byte budget (reserves it). */
-    private boolean keep(long cap) {
-        if (cap <= SMALL_BYTES) {
-            var free = pool.get(cap);
-            return free == null || free.size() < SMALL_PER_SIZE;
-        }
-        long now = largeKept.addAndGet(cap);
-        if (now <= LARGE_BUDGET) {
-            return true;
-        }
-        largeKept.addAndGet(-cap);
-        return false;
-    }
-
     /** Closes the arenas kept for reuse (live buffers stay valid until freed). */
     @Override
     public void close() {
         closed = true;
-        for (var free : pool.values()) {
+        for (var free : small.values()) {
             for (Pooled p = free.pollFirst(); p != null; p = free.pollFirst()) {
                 p.arena().close();
             }
         }
-        largeKept.set(0);
+        List<Pooled> out = new ArrayList<>();
+        synchronized (large) {
+            for (ArrayDeque<Pooled> q : large.values()) {
+                out.addAll(q);
+            }
+            large.clear();
+            largeKept = 0;
+        }
+        for (Pooled p : out) {
+            p.arena().close();
+        }
+    }
+
+    /** Bytes of the arenas handed out and not yet freed. */
+    long liveBytes() {
+        return live.get();
+    }
+
+    /** The most {@link #liveBytes} since this memory was made. */
+    long highWaterBytes() {
+        return highWater.get();
+    }
+
+    /** Bytes of the large arenas kept for reuse. */
+    long keptLargeBytes() {
+        synchronized (large) {
+            return largeKept;
+        }
+    }
+
+    /** Arenas made afresh (allocations that found no kept arena of their size). */
+    long freshArenas() {
+        return fresh.get();
+    }
+
+    /** Bytes of kept large arenas closed by the high-water bound. */
+    long evictedBytes() {
+        return evicted.get();
     }
 
     /** Number of live buffers (for leak checks in tests). */
