@@ -93,7 +93,8 @@ public final class SpectrumCommand implements Callable<Integer> {
 
     @Option(names = "--memory", paramLabel = "BYTES[K|M|G]", description = "full: memory the batched products may"
             + " hold besides the P x P matrix (identity rows, their copies, the operator's tangents), e.g. 512M; the"
-            + " batch is as many directions as fit (default: half the matrix's size).")
+            + " batch is as many directions as fit (default: half the matrix's size). Given, it also bounds the buffer"
+            + " pools to the most memory the tensors ever held at once (lower peak memory; passes re-allocate, more CPU).")
     String memory;
 
     @Option(names = "--sigma", defaultValue = "0.01", description = "slq: Gaussian width relative to the spectral range (default ${DEFAULT-VALUE}).")
@@ -192,7 +193,8 @@ public final class SpectrumCommand implements Callable<Integer> {
             throw new FlagException("--linearize must be auto, on or off; given '" + linearize + "'");
         }
         Problems.Problem p = Problems.build(cfg, Main.err(spec));
-        try (SparkOptions.Connection dist = spark.open(p, p.model(), Main.err(spec)); Scope scope = Scope.openBounded()) {
+        try (SparkOptions.Connection dist = spark.open(p, p.model(), Main.err(spec));
+             Scope scope = memory != null ? Scope.openBounded() : Scope.open()) {
             Hessian h = matrix.equals("gn") ? GaussNewton.of(p.model(), p.loss(), p.data(), p.chunk())
                     : Hessian.of(p.model(), p.loss(), p.data(), p.chunk());
             if (s.method().equals("full")) {
