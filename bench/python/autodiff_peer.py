@@ -71,6 +71,23 @@ def report(label, fn, reps, digits=2):
     print(("%s %." + str(digits) + "f%s") % (label, value, median_ms.others), flush=True)
 
 
+def retained_graph_hvp(params, loss_of, v):
+    """Double backward through a create_graph gradient built once (the eigen-solver recipe; peer of Carnot's
+    Linearized products): after the first call only the second backward runs."""
+    retained = {}
+
+    def hvp_retained_graph():
+        if not retained:
+            ps = tuple(p.detach().requires_grad_(True) for p in params)
+            retained["ps"] = ps
+            retained["g"] = torch.autograd.grad(loss_of(ps), ps, create_graph=True)
+        g, ps = retained["g"], retained["ps"]
+        dot = sum((gi * vi).sum() for gi, vi in zip(g, v))
+        return torch.autograd.grad(dot, ps, retain_graph=True)
+
+    return hvp_retained_graph
+
+
 def setup(widths, n, dtype):
     model = mlp(widths, dtype, 1)
     x, y = data(n, widths[0], widths[-1], dtype, 2)
@@ -96,20 +113,7 @@ def setup(widths, n, dtype):
     def hvp_jvp_grad():
         return jvp(grad(loss_of), (params,), (v,))[1]
 
-    retained = {}
-
-    def hvp_retained_graph():
-        """Double backward through a create_graph gradient built once (the eigen-solver recipe; peer of
-        Carnot's Linearized products): only the second backward is timed after the first call."""
-        if not retained:
-            ps = tuple(p.detach().requires_grad_(True) for p in params)
-            retained["ps"] = ps
-            retained["g"] = torch.autograd.grad(loss_of(ps), ps, create_graph=True)
-        g, ps = retained["g"], retained["ps"]
-        dot = sum((gi * vi).sum() for gi, vi in zip(g, v))
-        return torch.autograd.grad(dot, ps, retain_graph=True)
-
-    hvp_jvp_grad.retained = hvp_retained_graph
+    hvp_jvp_grad.retained = retained_graph_hvp(params, loss_of, v)
     return model, params, v, loss_of, gradient, hvp_double_backward, hvp_jvp_grad
 
 
@@ -209,18 +213,7 @@ def deep_linear(reps):
     report("deeplinear f64 gradient", gradient, reps)
     report("deeplinear f64 hvp_double_backward", hvp_double_backward, reps)
     report("deeplinear f64 hvp_jvp_grad", hvp_jvp_grad, reps)
-    retained = {}
-
-    def hvp_retained_graph():
-        """Repeated products at fixed weights: double backward through a create_graph gradient built once."""
-        if not retained:
-            ps = tuple(p.detach().requires_grad_(True) for p in params)
-            retained["ps"] = ps
-            retained["g"] = torch.autograd.grad(loss_of(ps), ps, create_graph=True)
-        gr, ps = retained["g"], retained["ps"]
-        dot = sum((gi * vi).sum() for gi, vi in zip(gr, v))
-        return torch.autograd.grad(dot, ps, retain_graph=True)
-
+    hvp_retained_graph = retained_graph_hvp(params, loss_of, v)
     hvp_retained_graph()
     report("deeplinear f64 hvp_retained_graph", hvp_retained_graph, reps)
 

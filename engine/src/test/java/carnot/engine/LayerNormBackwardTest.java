@@ -191,16 +191,6 @@ class LayerNormBackwardTest {
         }
     }
 
-    private static DataSet tokens(Backend be, int n, int t, int vocab) {
-        int[] x = new int[n * t];
-        int[] y = new int[n * t];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (i * 5 + i / 7) % vocab;
-            y[i] = (i * 3 + 1) % vocab;
-        }
-        return new ArrayDataSet(Tensor.indices(be, x, n, t), Tensor.indices(be, y, n, t));
-    }
-
     private static TinyTransformer model(Backend be, DType dt, boolean algebra) {
         TinyTransformer m = new TinyTransformer(be, dt, 3, 7, 6, 8, 2, 2, 4);
         return algebra ? m.withLayerNorm(h -> Tensor.apply(new AlgebraLayerNorm(EPS), h)) : m;
@@ -215,7 +205,7 @@ class LayerNormBackwardTest {
     void transformerGradientEqualsTheTensorAlgebraRule() {
         for (Backend be : List.of(REF, CPU)) {
             try (Scope s = Scope.open()) {
-                DataSet data = tokens(be, 5, 6, 7);
+                DataSet data = TinyTransformer.tokens(be, 5, 6, 7);
                 Grad fast = Grad.of(model(be, DType.F64, false), Loss.CE, data);
                 Grad rule = Grad.of(model(be, DType.F64, true), Loss.CE, data);
                 assertEquals(rule.loss(), fast.loss(), be.name() + ": same forward, same loss");
@@ -237,7 +227,7 @@ class LayerNormBackwardTest {
         for (Backend be : List.of(REF, CPU)) {
             for (DType dt : List.of(DType.F64, DType.F32)) {
                 try (Scope s = Scope.open()) {
-                    DataSet data = tokens(be, 5, 6, 7);
+                    DataSet data = TinyTransformer.tokens(be, 5, 6, 7);
                     Model fast = model(be, dt, false);
                     Model rule = model(be, dt, true);
                     Tensor v = Tensor.randn(be, dt, 11, 0, 1, 2, Math.toIntExact(fast.numParams()));

@@ -31,16 +31,6 @@ class LinearizedMemoryTest {
         CPU.close();
     }
 
-    private static DataSet tokens(Backend be, int n, int t, int vocab) {
-        int[] x = new int[n * t];
-        int[] y = new int[n * t];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (i * 5 + i / 7) % vocab;
-            y[i] = (i * 3 + 1) % vocab;
-        }
-        return new ArrayDataSet(Tensor.indices(be, x, n, t), Tensor.indices(be, y, n, t));
-    }
-
     /** Zero directions [k, shape] per parameter (the arithmetic, and so the memory, does not depend on values). */
     private static List<Tensor> directions(Model m, int k) {
         var blocks = new ArrayList<Tensor>();
@@ -66,7 +56,7 @@ class LinearizedMemoryTest {
         for (Backend be : new Backend[]{REF, CPU}) {
             try (Scope outer = Scope.open()) {
                 Model m = new TinyTransformer(be, DType.F64, 3, 7, 6, 8, 2, 2, 4);
-                Hessian h = Hessian.of(m, Loss.CE, tokens(be, 5, 6, 7));
+                Hessian h = Hessian.of(m, Loss.CE, TinyTransformer.tokens(be, 5, 6, 7));
                 try (Linearized lin = h.linearize()) {
                     int k = 6;
                     peak(lin, m, 1);
@@ -98,7 +88,7 @@ class LinearizedMemoryTest {
     void measuredBytesPerDirectionPredictsALargerBatch() {
         try (Scope outer = Scope.open()) {
             Model m = new TinyTransformer(CPU, DType.F64, 4, 7, 6, 8, 2, 2, 4);
-            try (Linearized lin = Hessian.of(m, Loss.CE, tokens(CPU, 5, 6, 7)).linearize()) {
+            try (Linearized lin = Hessian.of(m, Loss.CE, TinyTransformer.tokens(CPU, 5, 6, 7)).linearize()) {
                 long per = lin.bytesPerDirection();
                 long row = m.numParams() * 8;
                 long two = peak(lin, m, 2);

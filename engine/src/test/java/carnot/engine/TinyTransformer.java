@@ -95,4 +95,15 @@ final class TinyTransformer implements Model {
     private Tensor heads(Tensor z, int b, int t) {
         return z.reshape(b, t, heads, d / heads).permute(0, 2, 1, 3);
     }
+
+    /** n sequences of t token ids below vocab, deterministic, with next-token targets of the same shape. */
+    static DataSet tokens(Backend be, int n, int t, int vocab) {
+        int[] x = new int[n * t];
+        int[] y = new int[n * t];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i * 5 + i / 7) % vocab;
+            y[i] = (i * 3 + 1) % vocab;
+        }
+        return new ArrayDataSet(Tensor.indices(be, x, n, t), Tensor.indices(be, y, n, t));
+    }
 }

@@ -154,6 +154,10 @@ public final class TransformerSteadyCpuTime {
      * CPU time of every thread of this process in ns, from /proc/self/task/{@literal *}/schedstat (native OpenBLAS
      * threads included, which ThreadMXBean does not see; OperatingSystemMXBean's figure has 10 ms granularity).
      */
+    static long processCpuNanos() {
+        return tasksCpuNanos(false);
+    }
+
     /**
      * CPU time in ns of the threads that compute: the calling thread and the kernel pool's workers (named
      * {@code carnot-cpu}), from /proc/self/task/{@literal *}/{comm,schedstat}; JIT compiler, GC and VM threads are
@@ -161,31 +165,19 @@ public final class TransformerSteadyCpuTime {
      * that a young JVM still does.
      */
     static long computeCpuNanos() {
-        long sum = MX.getCurrentThreadCpuTime();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-            for (Path t : tasks) {
-                try {
-                    if (Files.readString(t.resolve("comm")).strip().equals("carnot-cpu")) {
-                        String s = Files.readString(t.resolve("schedstat"));
-                        sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
-                    }
-                } catch (IOException e) {
-                    // the thread ended between listing and reading
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return sum;
+        return MX.getCurrentThreadCpuTime() + tasksCpuNanos(true);
     }
 
-    static long processCpuNanos() {
+    /** Sum of /proc/self/task/{@literal *}/schedstat run times in ns: every thread, or the pool's workers only. */
+    private static long tasksCpuNanos(boolean poolOnly) {
         long sum = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path t : tasks) {
                 try {
-                    String s = Files.readString(t.resolve("schedstat"));
-                    sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                    if (!poolOnly || Files.readString(t.resolve("comm")).strip().equals("carnot-cpu")) {
+                        String s = Files.readString(t.resolve("schedstat"));
+                        sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                    }
                 } catch (IOException e) {
                     // the thread ended between listing and reading
                 }
