@@ -44,6 +44,16 @@ public final class Attention implements Primitive {
         return "attention";
     }
 
+    /** {@link #check} of q, k, v, and an output gradient g of q's dtype and shape (the backward ops' inputs). */
+    static void checkGradient(String op, Tensor q, Tensor k, Tensor v, Tensor g) {
+        check(q, k, v);
+        Shapes.sameDtype(op, q, g);
+        if (!java.util.Arrays.equals(g.shape(), q.shape())) {
+            throw new IllegalArgumentException(op + ": the output gradient must be shaped like q; given " + g + " for "
+                    + q);
+        }
+    }
+
     static void check(Tensor q, Tensor k, Tensor v) {
         Shapes.sameDtype("attention", q, k);
         Shapes.sameDtype("attention", q, v);

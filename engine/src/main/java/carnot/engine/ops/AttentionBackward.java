@@ -48,12 +48,7 @@ public final class AttentionBackward implements Primitive {
         Tensor k = in[1];
         Tensor v = in[2];
         Tensor g = in[3];
-        Attention.check(q, k, v);
-        Shapes.sameDtype("attentionBackward", q, g);
-        if (!java.util.Arrays.equals(g.shape(), q.shape())) {
-            throw new IllegalArgumentException("attentionBackward: the output gradient must be shaped like q; given "
-                    + g + " for " + q);
-        }
+        Attention.checkGradient("attentionBackward", q, k, v, g);
         long nq = q.size();
         long nk = k.size();
         Tensor all = Tensor.empty(q.backend(), q.dtype(), Math.toIntExact(nq + 2 * nk));

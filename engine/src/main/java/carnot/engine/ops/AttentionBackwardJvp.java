@@ -60,12 +60,7 @@ public final class AttentionBackwardJvp implements Primitive {
         Tensor k = in[1];
         Tensor v = in[2];
         Tensor g = in[3];
-        Attention.check(q, k, v);
-        Shapes.sameDtype("attentionBackwardJvp", q, g);
-        if (!Arrays.equals(g.shape(), q.shape())) {
-            throw new IllegalArgumentException("attentionBackwardJvp: the output gradient must be shaped like q; given "
-                    + g + " for " + q);
-        }
+        Attention.checkGradient("attentionBackwardJvp", q, k, v, g);
         int kb = in[4].rank() == 5 ? in[4].dim(0) : -1;
         for (int i = 4; i < 8; i++) {
             Tensor like = i == 4 || i == 7 ? q : k;
